@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map (imports point one way, down this list):
+//   CBLAS / CZMQ / CLZ4   system libraries (OpenBLAS, libzmq, LZ4)
+//   Kernels               llm.c-style layer kernels on raw buffers (BLAS for matmuls)
+//   TinyGPT               the GPT-2 policy: parameters, forward/backward, AdamW, checkpoints
+//   Tasks                 tokenizer, the built-in arithmetic task, JSONL user tasks
+//   Pretrain              supervised "cold start" on reasoning traces
+//   NanoReasonerCLI       the `nanoreasoner` executable
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "NanoReasoner",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nanoreasoner", targets: ["NanoReasonerCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: release),
+        .target(name: "TinyGPT", dependencies: ["Kernels"], swiftSettings: release),
+        .target(name: "Tasks", swiftSettings: release),
+        .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks"], swiftSettings: release),
+        .executableTarget(
+            name: "NanoReasonerCLI",
+            dependencies: [
+                "TinyGPT", "Tasks", "Pretrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: release),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),
+    ],
+    // Kernels share raw buffers across Dispatch workers; Swift 5 mode keeps that readable.
+    swiftLanguageModes: [.v5]
+)

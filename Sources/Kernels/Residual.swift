@@ -1,0 +1,21 @@
+/// out = a + b, element-wise.
+public func residual_forward(
+    _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, N: Int
+) {
+    Parallel.forChunks(N, minChunk: 1 << 16) { r in
+        for i in r { out[i] = a[i] + b[i] }
+    }
+}
+
+/// da += dout, db += dout.
+public func residual_backward(
+    _ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
+    _ dout: UnsafePointer<Float>, N: Int
+) {
+    Parallel.forChunks(N, minChunk: 1 << 16) { r in
+        for i in r {
+            da[i] += dout[i]
+            db[i] += dout[i]
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Kernels
+
+/// Everything the forward pass saves for the backward pass, plus the gradient
+/// scratch the backward pass needs, sized for a batch of B sequences of T tokens.
+/// Per-layer activations are stacked over layers; gradient scratch is reused
+/// layer to layer (only the residual gradient travels between them).
+final class Activations {
+    let B: Int, T: Int
+    private let storage: FloatBuffer
+
+    // forward, saved
+    let encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2: UnsafeMutablePointer<Float>
+    let ln2, ln2Mean, ln2Rstd, fch, fchGelu, fcproj, residual3: UnsafeMutablePointer<Float>
+    let lnf, lnfMean, lnfRstd, logits: UnsafeMutablePointer<Float>
+    // backward scratch
+    let dresidual, dln, dqkv, datty, dfch, dfchGelu, dlnf, dlogits, dattScratch: UnsafeMutablePointer<Float>
+    let tokens: UnsafeMutablePointer<Int32>
+
+    init(config c: GPTConfig, B: Int, T: Int) {
+        self.B = B
+        self.T = T
+        let N = B * T, C = c.width, L = c.layers, NH = c.heads, V = c.vocabSize
+        let sizes: [Int] = [
+            N * C, L * N * C, L * N, L * N, L * N * 3 * C, L * N * C, L * B * NH * T * T, L * N * C, L * N * C,
+            L * N * C, L * N, L * N, L * N * 4 * C, L * N * 4 * C, L * N * C, L * N * C,
+            N * C, N, N, N * V,
+            N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, B * NH * T * T,
+        ]
+        storage = FloatBuffer(count: sizes.reduce(0, +))
+        var ptrs: [UnsafeMutablePointer<Float>] = []
+        var p = storage.pointer
+        for s in sizes {
+            ptrs.append(p)
+            p += s
+        }
+        (encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2) =
+            (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], ptrs[7], ptrs[8])
+        (ln2, ln2Mean, ln2Rstd, fch, fchGelu, fcproj, residual3) =
+            (ptrs[9], ptrs[10], ptrs[11], ptrs[12], ptrs[13], ptrs[14], ptrs[15])
+        (lnf, lnfMean, lnfRstd, logits) = (ptrs[16], ptrs[17], ptrs[18], ptrs[19])
+        (dresidual, dln, dqkv, datty, dfch, dfchGelu, dlnf, dlogits, dattScratch) =
+            (ptrs[20], ptrs[21], ptrs[22], ptrs[23], ptrs[24], ptrs[25], ptrs[26], ptrs[27], ptrs[28])
+        tokens = .allocate(capacity: N)
+        tokens.initialize(repeating: 0, count: N)
+    }
+
+    deinit { tokens.deallocate() }
+}

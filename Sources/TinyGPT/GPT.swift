@@ -1,0 +1,154 @@
+import CBLAS
+import Kernels
+
+/// A GPT-2 language model with hand-written forward and backward passes.
+///
+/// All parameters live in one flat buffer (`params`) in `layout` order; `grads`
+/// has the same layout. A training step is:
+///
+///     model.forward(tokens, B: B, T: T)      // fills model.logits [B, T, V]
+///     /* a loss writes model.dlogits */
+///     model.backward()                       // accumulates into model.grads
+///
+/// The model knows nothing about losses: supervised and RL objectives only
+/// differ in what they write into `dlogits`.
+public final class GPT {
+    public let config: GPTConfig
+    public let layout: ParameterLayout
+    public let params: FloatBuffer
+    public let grads: FloatBuffer
+    private var acts: Activations?
+
+    public init(config: GPTConfig) throws {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config)
+        params = FloatBuffer(count: layout.count)
+        grads = FloatBuffer(count: layout.count)
+    }
+
+    /// GPT-2 initialisation: N(0, 0.02) for matrices, residual projections
+    /// scaled by 1/√(2·layers), LayerNorm gains 1, biases 0. Deterministic in `seed`.
+    public func initialize(seed: UInt64) {
+        var rng = Xoshiro256(seed: seed)
+        params.zero()
+        let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
+        for t in ParameterTensor.allCases {
+            let p = self[t]
+            let n = layout.size(t)
+            switch t {
+            case .ln1w, .ln2w, .lnfw: p.update(repeating: 1, count: n)
+            case .wte, .wpe, .qkvw, .fcw: for i in 0..<n { p[i] = 0.02 * rng.normal() }
+            case .attprojw, .fcprojw: for i in 0..<n { p[i] = residualStd * rng.normal() }
+            default: break
+            }
+        }
+    }
+
+    /// Parameter tensor `t` (layer `layer`'s slice for per-layer tensors).
+    public subscript(_ t: ParameterTensor, layer layer: Int = 0) -> UnsafeMutablePointer<Float> {
+        params.pointer + layout.offset(t, layer: layer)
+    }
+
+    func grad(_ t: ParameterTensor, layer: Int = 0) -> UnsafeMutablePointer<Float> {
+        grads.pointer + layout.offset(t, layer: layer)
+    }
+
+    public var parameterCount: Int { layout.count }
+
+    /// Logits of the last forward pass, [B, T, V].
+    public var logits: UnsafeMutablePointer<Float> { acts!.logits }
+    /// Gradient of the loss w.r.t. the logits; a loss fills it before `backward()`.
+    public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
+    public var lastBatchShape: (B: Int, T: Int)? { acts.map { ($0.B, $0.T) } }
+
+    private func activations(B: Int, T: Int) -> Activations {
+        if let a = acts, a.B == B, a.T == T { return a }
+        let a = Activations(config: config, B: B, T: T)
+        acts = a
+        return a
+    }
+
+    /// Runs the model on `tokens` [B, T] (row-major) and fills `logits`.
+    public func forward(_ tokens: UnsafePointer<Int32>, B: Int, T: Int) throws {
+        let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
+        guard T >= 1, T <= config.contextLength, B >= 1 else {
+            throw GPTError.invalidInput("batch \(B) × length \(T) (context is \(config.contextLength))")
+        }
+        for i in 0..<(B * T) where tokens[i] < 0 || Int(tokens[i]) >= V {
+            throw GPTError.invalidInput("token id \(tokens[i]) at position \(i) is outside the vocabulary 0..<\(V)")
+        }
+        let a = activations(B: B, T: T)
+        let N = B * T
+        a.tokens.update(from: tokens, count: N)
+        encoder_forward(a.encoded, tokens, self[.wte], self[.wpe], B: B, T: T, C: C)
+        for l in 0..<L {
+            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
+            let ln1 = a.ln1 + l * N * C, qkv = a.qkv + l * N * 3 * C, atty = a.atty + l * N * C
+            let att = a.att + l * B * NH * T * T, attproj = a.attproj + l * N * C
+            let res2 = a.residual2 + l * N * C, ln2 = a.ln2 + l * N * C
+            let fch = a.fch + l * N * 4 * C, fchGelu = a.fchGelu + l * N * 4 * C
+            let fcproj = a.fcproj + l * N * C, res3 = a.residual3 + l * N * C
+            layernorm_forward(ln1, a.ln1Mean + l * N, a.ln1Rstd + l * N, residual,
+                              self[.ln1w, layer: l], self[.ln1b, layer: l], N: N, C: C)
+            matmul_forward(qkv, ln1, self[.qkvw, layer: l], self[.qkvb, layer: l], N: N, C: C, OC: 3 * C)
+            attention_forward(atty, att, qkv, B: B, T: T, C: C, NH: NH)
+            matmul_forward(attproj, atty, self[.attprojw, layer: l], self[.attprojb, layer: l], N: N, C: C, OC: C)
+            residual_forward(res2, residual, attproj, N: N * C)
+            layernorm_forward(ln2, a.ln2Mean + l * N, a.ln2Rstd + l * N, res2,
+                              self[.ln2w, layer: l], self[.ln2b, layer: l], N: N, C: C)
+            matmul_forward(fch, ln2, self[.fcw, layer: l], self[.fcb, layer: l], N: N, C: C, OC: 4 * C)
+            gelu_forward(fchGelu, fch, N: N * 4 * C)
+            matmul_forward(fcproj, fchGelu, self[.fcprojw, layer: l], self[.fcprojb, layer: l], N: N, C: 4 * C, OC: C)
+            residual_forward(res3, res2, fcproj, N: N * C)
+        }
+        let last = a.residual3 + (L - 1) * N * C
+        layernorm_forward(a.lnf, a.lnfMean, a.lnfRstd, last, self[.lnfw], self[.lnfb], N: N, C: C)
+        // Tied head: logits = lnf · wteᵀ
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(V), Int32(C),
+                    1, a.lnf, Int32(C), self[.wte], Int32(C), 0, a.logits, Int32(V))
+    }
+
+    /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
+    public func backward() {
+        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        let B = a.B, T = a.T, N = B * T
+        let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
+        // Tied head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(V),
+                    1, a.dlogits, Int32(V), self[.wte], Int32(C), 0, a.dlnf, Int32(C))
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(V), Int32(C), Int32(N),
+                    1, a.dlogits, Int32(V), a.lnf, Int32(C), 1, grad(.wte), Int32(C))
+        let dres = a.dresidual
+        dres.update(repeating: 0, count: N * C)
+        layernorm_backward(dres, grad(.lnfw), grad(.lnfb), a.dlnf, a.residual3 + (L - 1) * N * C,
+                           self[.lnfw], a.lnfMean, a.lnfRstd, N: N, C: C)
+        // `dres` holds d(loss)/d(residual stream) as it flows down the layers.
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
+            let ln1 = a.ln1 + l * N * C, qkv = a.qkv + l * N * 3 * C, atty = a.atty + l * N * C
+            let att = a.att + l * B * NH * T * T
+            let res2 = a.residual2 + l * N * C, ln2 = a.ln2 + l * N * C
+            let fch = a.fch + l * N * 4 * C, fchGelu = a.fchGelu + l * N * 4 * C
+            // MLP branch: res3 = res2 + fcproj(gelu(fc(ln2(res2))))
+            matmul_backward(a.dfchGelu, grad(.fcprojw, layer: l), grad(.fcprojb, layer: l), dres,
+                            fchGelu, self[.fcprojw, layer: l], N: N, C: 4 * C, OC: C)
+            gelu_backward(a.dfch, fch, a.dfchGelu, N: N * 4 * C)
+            matmul_backward(a.dln, grad(.fcw, layer: l), grad(.fcb, layer: l), a.dfch,
+                            ln2, self[.fcw, layer: l], N: N, C: C, OC: 4 * C)
+            layernorm_backward(dres, grad(.ln2w, layer: l), grad(.ln2b, layer: l), a.dln, res2,
+                               self[.ln2w, layer: l], a.ln2Mean + l * N, a.ln2Rstd + l * N, N: N, C: C)
+            // Attention branch: res2 = residual + attproj(attn(qkv(ln1(residual))))
+            matmul_backward(a.datty, grad(.attprojw, layer: l), grad(.attprojb, layer: l), dres,
+                            atty, self[.attprojw, layer: l], N: N, C: C, OC: C)
+            attention_backward(a.dqkv, a.dattScratch, a.datty, qkv, att, B: B, T: T, C: C, NH: NH)
+            matmul_backward(a.dln, grad(.qkvw, layer: l), grad(.qkvb, layer: l), a.dqkv,
+                            ln1, self[.qkvw, layer: l], N: N, C: C, OC: 3 * C)
+            layernorm_backward(dres, grad(.ln1w, layer: l), grad(.ln1b, layer: l), a.dln, residual,
+                               self[.ln1w, layer: l], a.ln1Mean + l * N, a.ln1Rstd + l * N, N: N, C: C)
+        }
+        encoder_backward(grad(.wte), grad(.wpe), dres, a.tokens, B: B, T: T, C: C)
+    }
+
+    public func zeroGrad() { grads.zero() }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+@Suite("Kernels")
+struct KernelsTests {
+    @Test func fastMathMatchesLibm() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        for i in -2000...2000 {
+            let x = Float(i) / 50
+            worstExp = max(worstExp, abs(FastMath.exp(x) - Foundation.exp(x)) / Foundation.exp(x))
+            worstTanh = max(worstTanh, abs(FastMath.tanh(x) - Foundation.tanh(x)))
+        }
+        #expect(worstExp < 1e-6)
+        #expect(worstTanh < 1e-6)
+        #expect(FastMath.exp(-200) == 0 || FastMath.exp(-200) < 1e-37)
+    }
+
+    @Test func matmulGradients() {
+        let N = 3, C = 4, OC = 5
+        let inp = randomArray(N * C, seed: 1), w = randomArray(C * OC, seed: 2), b = randomArray(OC, seed: 3)
+        let dout = randomArray(N * OC, seed: 4)
+        func run(_ inp: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: N * OC)
+            matmul_forward(&out, inp, w, b, N: N, C: C, OC: OC)
+            return out
+        }
+        var dinp = [Float](repeating: 0, count: N * C), dw = [Float](repeating: 0, count: C * OC)
+        var db = [Float](repeating: 0, count: OC)
+        matmul_backward(&dinp, &dw, &db, dout, inp, w, N: N, C: C, OC: OC)
+        expectGradientsMatch("dinp", x: inp, analytic: dinp) { weightedSum(run($0, w, b), dout) }
+        expectGradientsMatch("dweight", x: w, analytic: dw) { weightedSum(run(inp, $0, b), dout) }
+        expectGradientsMatch("dbias", x: b, analytic: db) { weightedSum(run(inp, w, $0), dout) }
+    }
+
+    @Test func layernormGradients() {
+        let N = 3, C = 8
+        let inp = randomArray(N * C, seed: 5, scale: 2), w = randomArray(C, seed: 6), b = randomArray(C, seed: 7)
+        let dout = randomArray(N * C, seed: 8)
+        var mean = [Float](repeating: 0, count: N), rstd = [Float](repeating: 0, count: N)
+        func run(_ inp: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: N * C)
+            var m = [Float](repeating: 0, count: N), r = [Float](repeating: 0, count: N)
+            layernorm_forward(&out, &m, &r, inp, w, b, N: N, C: C)
+            return out
+        }
+        var out = [Float](repeating: 0, count: N * C)
+        layernorm_forward(&out, &mean, &rstd, inp, w, b, N: N, C: C)
+        var dinp = [Float](repeating: 0, count: N * C), dw = [Float](repeating: 0, count: C)
+        var db = [Float](repeating: 0, count: C)
+        layernorm_backward(&dinp, &dw, &db, dout, inp, w, mean, rstd, N: N, C: C)
+        expectGradientsMatch("dinp", x: inp, analytic: dinp) { weightedSum(run($0, w, b), dout) }
+        expectGradientsMatch("dweight", x: w, analytic: dw) { weightedSum(run(inp, $0, b), dout) }
+        expectGradientsMatch("dbias", x: b, analytic: db) { weightedSum(run(inp, w, $0), dout) }
+    }
+
+    @Test func geluGradients() {
+        let N = 37  // not a multiple of 8: exercises the scalar tail
+        let inp = randomArray(N, seed: 9, scale: 4), dout = randomArray(N, seed: 10)
+        func run(_ x: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: N)
+            gelu_forward(&out, x, N: N)
+            return out
+        }
+        var dinp = [Float](repeating: 0, count: N)
+        gelu_backward(&dinp, inp, dout, N: N)
+        expectGradientsMatch("dinp", x: inp, analytic: dinp) { weightedSum(run($0), dout) }
+        // tanh-form reference value at a known point
+        #expect(abs(run([Float](repeating: 1, count: N))[0] - 0.841192) < 1e-5)
+    }
+
+    @Test func attentionGradientsAndCausality() {
+        let B = 2, T = 5, C = 8, NH = 2
+        let qkv = randomArray(B * T * 3 * C, seed: 11, scale: 1.5), dout = randomArray(B * T * C, seed: 12)
+        func run(_ qkv: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+            attention_forward(&out, &att, qkv, B: B, T: T, C: C, NH: NH)
+            return out
+        }
+        var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+        attention_forward(&out, &att, qkv, B: B, T: T, C: C, NH: NH)
+        var dqkv = [Float](repeating: 0, count: B * T * 3 * C), scratch = [Float](repeating: 0, count: B * NH * T * T)
+        attention_backward(&dqkv, &scratch, dout, qkv, att, B: B, T: T, C: C, NH: NH)
+        expectGradientsMatch("dqkv", x: qkv, analytic: dqkv) { weightedSum(run($0), dout) }
+        // Changing the last token must not change earlier outputs.
+        var changed = qkv
+        for i in 0..<(3 * C) { changed[(T - 1) * 3 * C + i] += 1 }
+        let a = run(qkv), b = run(changed)
+        #expect(Array(a[0..<((T - 1) * C)]) == Array(b[0..<((T - 1) * C)]))
+    }
+
+    @Test func crossEntropyGradients() {
+        let N = 4, V = 7
+        let logits = randomArray(N * V, seed: 13, scale: 3)
+        let targets: [Int32] = [2, -1, 6, 0]
+        func loss(_ l: [Float]) -> Double {
+            var d = [Float](repeating: 0, count: N * V)
+            return Double(crossentropy_forward_backward(&d, l, targets, N: N, V: V).loss)
+        }
+        var dlogits = [Float](repeating: 0, count: N * V)
+        let (value, count) = crossentropy_forward_backward(&dlogits, logits, targets, N: N, V: V)
+        #expect(count == 3)
+        #expect(value > 0)
+        expectGradientsMatch("dlogits", x: logits, analytic: dlogits, tol: 3e-2, loss)
+        #expect(dlogits[V..<(2 * V)].allSatisfy { $0 == 0 })
+    }
+
+    @Test func tokenLogprobsAreNormalised() {
+        let V = 6
+        let logits = randomArray(V, seed: 14, scale: 5)
+        var total: Double = 0
+        for t in 0..<V {
+            var out: [Float] = [0]
+            token_logprobs(&out, logits, [Int32(t)], N: 1, V: V)
+            total += Foundation.exp(Double(out[0]))
+        }
+        #expect(abs(total - 1) < 1e-5)
+    }
+
+    @Test func rngIsDeterministicAndUniform() {
+        var a = Xoshiro256(seed: 42), b = Xoshiro256(seed: 42)
+        #expect((0..<100).map { _ in a.next() } == (0..<100).map { _ in b.next() })
+        var r = Xoshiro256(seed: 7)
+        let xs = (0..<20000).map { _ in r.normal() }
+        let mean = xs.reduce(0, +) / Float(xs.count)
+        let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(xs.count)
+        #expect(abs(mean) < 0.03)
+        #expect(abs(variance - 1) < 0.05)
+    }
+}

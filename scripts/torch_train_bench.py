@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""PyTorch + transformers throughput reference for a GPT-2 shape (CPU, float32).
+
+Builds a randomly initialised GPT2LMHeadModel of the requested shape and times
+either training steps (forward with labels, backward, grad clip 1.0, AdamW
+step, zero_grad) or sampling with model.generate, so NanoReasoner's Swift
+numbers can be compared against a mainstream framework on the same machine.
+
+Run:
+  python3 scripts/torch_train_bench.py                      # train, default shape
+  python3 scripts/torch_train_bench.py --steps 5 --json     # quick, JSON on stdout
+  python3 scripts/torch_train_bench.py --mode generate --batch 64 --json
+
+Train JSON: framework, mode, torch_version, transformers_version, threads,
+attn_implementation, tokens_per_s_median, tokens_per_s (one per repeat),
+final_loss, shape.  Generate JSON: same header plus new_tokens_per_s_median,
+new_tokens_per_s.  Exits 3 if torch/transformers are not installed.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mode", choices=["train", "generate"], default="train")
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--width", type=int, default=128)
+    p.add_argument("--context", type=int, default=128)
+    p.add_argument("--vocab", type=int, default=303)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seq", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--prompt-len", type=int, default=16)
+    p.add_argument("--new-tokens", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    try:
+        import torch
+        import transformers
+        from transformers import GPT2Config, GPT2LMHeadModel
+    except ImportError as e:
+        log(f"missing dependency ({e}); install with: pip install torch transformers safetensors")
+        sys.exit(3)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    cfg = GPT2Config(n_layer=args.layers, n_head=args.heads, n_embd=args.width,
+                     n_positions=args.context, vocab_size=args.vocab,
+                     activation_function="gelu_new",
+                     resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                     bos_token_id=None, eos_token_id=None)  # GPT-2's 50256 is out of vocab
+    model = GPT2LMHeadModel(cfg).float()
+    attn_impl = getattr(model.config, "_attn_implementation", None)
+    n_params = sum(p.numel() for p in model.parameters())
+    gen = torch.Generator().manual_seed(args.seed)
+
+    shape = {"layers": args.layers, "heads": args.heads, "width": args.width,
+             "context": args.context, "vocab": args.vocab, "batch": args.batch,
+             "params": n_params}
+    result = {"framework": "pytorch", "mode": args.mode,
+              "torch_version": torch.__version__,
+              "transformers_version": transformers.__version__,
+              "threads": torch.get_num_threads(), "attn_implementation": attn_impl}
+    log(f"torch {torch.__version__}, transformers {transformers.__version__}, "
+        f"threads {torch.get_num_threads()}, attn {attn_impl}, params {n_params}")
+
+    if args.mode == "train":
+        if args.seq > args.context:
+            sys.exit(f"--seq {args.seq} exceeds --context {args.context}")
+        shape.update(seq=args.seq, steps=args.steps)
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.1)
+        # A fixed pool of random batches, cycled through, so data creation is not timed.
+        pool = [torch.randint(0, args.vocab, (args.batch, args.seq), generator=gen)
+                for _ in range(4)]
+
+        def step(i):
+            x = pool[i % len(pool)]
+            loss = model(input_ids=x, labels=x).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            return loss.item()
+
+        for i in range(args.warmup):
+            step(i)
+        rates, loss = [], float("nan")
+        for r in range(args.repeats):
+            t0 = time.perf_counter()
+            for i in range(args.steps):
+                loss = step(i)
+            dt = time.perf_counter() - t0
+            rates.append(args.batch * args.seq * args.steps / dt)
+            log(f"repeat {r}: {rates[-1]:.0f} tokens/s ({dt:.2f}s, loss {loss:.4f})")
+        result.update(tokens_per_s_median=statistics.median(rates),
+                      tokens_per_s=rates, final_loss=loss)
+        log(f"median: {result['tokens_per_s_median']:.0f} tokens/s")
+    else:
+        if args.prompt_len + args.new_tokens > args.context:
+            sys.exit("--prompt-len + --new-tokens exceeds --context")
+        shape.update(prompt_len=args.prompt_len, new_tokens=args.new_tokens)
+        model.eval()
+        prompt = torch.randint(1, args.vocab, (args.batch, args.prompt_len), generator=gen)
+        mask = torch.ones_like(prompt)
+        kw = dict(attention_mask=mask, do_sample=True, top_k=0, top_p=1.0, temperature=1.0,
+                  max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens,
+                  pad_token_id=0, eos_token_id=None)
+
+        def run():
+            with torch.inference_mode():
+                out = model.generate(prompt, **kw)
+            got = out.shape[1] - args.prompt_len
+            if got != args.new_tokens:
+                sys.exit(f"generate produced {got} new tokens, expected {args.new_tokens}")
+
+        for _ in range(args.warmup):
+            run()
+        rates = []
+        for r in range(args.repeats):
+            t0 = time.perf_counter()
+            run()
+            dt = time.perf_counter() - t0
+            rates.append(args.batch * args.new_tokens / dt)
+            log(f"repeat {r}: {rates[-1]:.0f} new tokens/s ({dt:.2f}s)")
+        result.update(new_tokens_per_s_median=statistics.median(rates), new_tokens_per_s=rates)
+        log(f"median: {result['new_tokens_per_s_median']:.0f} new tokens/s")
+
+    result["shape"] = shape
+    if args.json:
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
