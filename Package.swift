@@ -5,8 +5,10 @@ import PackageDescription
 //   CBLAS / CZMQ / CLZ4   system libraries (OpenBLAS, libzmq, LZ4)
 //   Kernels               llm.c-style layer kernels on raw buffers (BLAS for matmuls)
 //   TinyGPT               the GPT-2 policy: parameters, forward/backward, AdamW, checkpoints
+//   Sampler               batched KV-cache generation with behaviour log-probs
 //   Tasks                 tokenizer, the built-in arithmetic task, JSONL user tasks
 //   Pretrain              supervised "cold start" on reasoning traces
+//   Benchmarks            throughput measurements behind `nanoreasoner bench`
 //   NanoReasonerCLI       the `nanoreasoner` executable
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
@@ -25,18 +27,21 @@ let package = Package(
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: release),
         .target(name: "TinyGPT", dependencies: ["Kernels"], swiftSettings: release),
+        .target(name: "Sampler", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "Tasks", swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks"], swiftSettings: release),
+        .target(name: "Benchmarks", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Pretrain",
+                "TinyGPT", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),
     ],
     // Kernels share raw buffers across Dispatch workers; Swift 5 mode keeps that readable.

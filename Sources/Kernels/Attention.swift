@@ -12,6 +12,7 @@ public func attention_forward(
     let hs = C / NH
     let scale = 1 / Float(hs).squareRoot()
     let ld = Int32(3 * C)
+    GEMM.prepare()
     DispatchPerform.run(B * NH) { bh in
         let b = bh / NH, h = bh % NH
         let q = qkv + b * T * 3 * C + h * hs
@@ -29,17 +30,11 @@ public func attention_forward(
 /// Softmax over row[0..<count]; zeroes row[count..<width] (the future).
 @inline(__always)
 func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, width: Int) {
-    var mx = -Float.infinity
-    for i in 0..<count { mx = max(mx, row[i]) }
-    var sum: Float = 0
-    for i in 0..<count {
-        let e = FastMath.exp(row[i] - mx)
-        row[i] = e
-        sum += e
-    }
+    let mx = rowMax(row, count)
+    let sum = expShifted(row, row, count, shift: mx)
     let inv = 1 / sum
     for i in 0..<count { row[i] *= inv }
-    for i in count..<width { row[i] = 0 }
+    if count < width { (row + count).update(repeating: 0, count: width - count) }
 }
 
 /// Writes dqkv (overwrites) from dout, given the saved att.
@@ -53,6 +48,7 @@ public func attention_backward(
     let scale = 1 / Float(hs).squareRoot()
     let ld = Int32(3 * C)
     let t32 = Int32(T), hs32 = Int32(hs)
+    GEMM.prepare()
     DispatchPerform.run(B * NH) { bh in
         let b = bh / NH, h = bh % NH
         let base = b * T * 3 * C + h * hs

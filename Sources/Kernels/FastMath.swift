@@ -6,10 +6,16 @@ public enum FastMath {
     public typealias V8 = SIMD8<Float>
 
     /// exp(x) by range reduction x = n·ln2 + r, |r| ≤ ln2/2, and a degree-6 polynomial.
+    /// Written with lane-wise selects only: the generic `clamped`/`rounded` helpers
+    /// are not inlined and cost more than the polynomial.
     @inline(__always)
     public static func exp(_ x: V8) -> V8 {
-        let cx = x.clamped(lowerBound: V8(repeating: -87.3), upperBound: V8(repeating: 88.3))
-        let n = (cx * 1.442695041 + 0.5).rounded(.down)
+        let lo = V8(repeating: -87.3), hi = V8(repeating: 88.3)
+        var cx = x.replacing(with: lo, where: x .< lo)
+        cx = cx.replacing(with: hi, where: cx .> hi)
+        // Round to nearest via the 1.5·2^23 trick (exact for |n| < 2^22).
+        let magic = V8(repeating: 12_582_912)
+        let n = (cx * 1.442695041 + magic) - magic
         var r = cx - n * 0.693359375
         r = r + n * 2.12194440e-4
         var p = V8(repeating: 1.9875691500e-4)
@@ -19,8 +25,10 @@ public enum FastMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * r * r + r + 1
-        let bits = (SIMD8<Int32>(n) &+ 127) &<< 23
-        return p * unsafeBitCast(bits, to: V8.self)
+        // 2^n without a float→int conversion: adding 2^23 puts the integer n+127
+        // in the low mantissa bits; shifting by 23 moves it into the exponent.
+        let biased = unsafeBitCast(n + (127 + 8_388_608), to: SIMD8<Int32>.self)
+        return p * unsafeBitCast(biased &<< 23, to: V8.self)
     }
 
     @inline(__always)

@@ -1,5 +1,3 @@
-import CBLAS
-
 // Linear layers keep Hugging Face's Conv1D layout: weight is [in, out], so the
 // forward pass is a plain `out = inp · W + b` and checkpoints need no transpose.
 
@@ -10,11 +8,13 @@ public func matmul_forward(
 ) {
     var beta: Float = 0
     if let bias {
-        for n in 0..<N { (out + n * OC).update(from: bias, count: OC) }
+        Parallel.forChunks(N, minChunk: 64) { rows in
+            for n in rows { (out + n * OC).update(from: bias, count: OC) }
+        }
         beta = 1
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(OC), Int32(C),
-                1, inp, Int32(C), weight, Int32(OC), beta, out, Int32(OC))
+    GEMM.sgemm(transA: false, transB: false, M: N, N: OC, K: C, inp, lda: C, weight, ldb: OC,
+               beta: beta, out, ldc: OC)
 }
 
 /// dinp = dout · Wᵀ (or += when `accumulate`), and always accumulates
@@ -25,14 +25,17 @@ public func matmul_backward(
     _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int,
     accumulate: Bool = false
 ) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(C), Int32(OC),
-                1, dout, Int32(OC), weight, Int32(OC), accumulate ? 1 : 0, dinp, Int32(C))
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(C), Int32(OC), Int32(N),
-                1, inp, Int32(C), dout, Int32(OC), 1, dweight, Int32(OC))
+    GEMM.sgemm(transA: false, transB: true, M: N, N: C, K: OC, dout, lda: OC, weight, ldb: OC,
+               beta: accumulate ? 1 : 0, dinp, ldc: C)
+    GEMM.sgemm(transA: true, transB: false, M: C, N: OC, K: N, inp, lda: C, dout, ldb: OC,
+               beta: 1, dweight, ldc: OC)
     if let dbias {
-        for n in 0..<N {
-            let row = dout + n * OC
-            for o in 0..<OC { dbias[o] += row[o] }
+        // Split by columns so workers never write the same bias entry.
+        Parallel.forChunks(OC, minChunk: 64) { cols in
+            for n in 0..<N {
+                let row = dout + n * OC
+                for o in cols { dbias[o] += row[o] }
+            }
         }
     }
 }

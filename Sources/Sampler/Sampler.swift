@@ -1,0 +1,90 @@
+import Foundation
+import Kernels
+import TinyGPT
+
+/// Batched generation with a KV cache: B prompts × G samples each.
+///
+/// Each prompt is prefilled once; its keys and values are shared by its group's
+/// G rows, which then decode one token per step together (one GEMM per layer for
+/// all live rows). Finished rows drop out of the batch.
+public final class Sampler {
+    public let model: GPT
+    private var scratch: DecodeScratch?
+
+    public init(model: GPT) { self.model = model }
+
+    /// Samples `samplesPerPrompt` completions for every prompt (token ids, BOS included).
+    /// Returns completions grouped by prompt: result[b][g].
+    public func generate(prompts: [[Int32]], samplesPerPrompt G: Int, params: SamplingParams,
+                         rng: inout Xoshiro256) throws -> [[Completion]] {
+        try params.validate()
+        let cfg = model.config
+        let B = prompts.count, R = B * G
+        guard B > 0, G > 0 else { return [] }
+        for p in prompts {
+            guard !p.isEmpty else { throw SamplerError.emptyPrompt }
+            guard p.count < cfg.contextLength else { throw SamplerError.promptTooLong(p.count, context: cfg.contextLength) }
+            if let bad = p.first(where: { $0 < 0 || Int($0) >= cfg.vocabSize }) {
+                throw GPTError.invalidInput("token id \(bad) is outside the vocabulary 0..<\(cfg.vocabSize)")
+            }
+        }
+        let promptLens = prompts.map(\.count)
+        let maxNew = promptLens.map { min(params.maxNewTokens, cfg.contextLength - $0) }
+        let totalPrompt = promptLens.reduce(0, +)
+        let cache = KVCache(layers: cfg.layers, width: cfg.width, prompts: B, promptCapacity: promptLens.max()!,
+                            rows: R, rowCapacity: maxNew.max()!)
+        let s = scratchFor(rows: max(totalPrompt, R))
+
+        // Prefill every prompt token; keep the logits of each prompt's last position.
+        var queries: [Query] = []
+        queries.reserveCapacity(totalPrompt)
+        for (b, p) in prompts.enumerated() {
+            for t in 0..<p.count {
+                queries.append(Query(token: p[t], position: t, prompt: b, row: -1, promptVisible: t + 1, rowVisible: 0))
+            }
+        }
+        var lastIndex: [Int] = []
+        var acc = 0
+        for n in promptLens { acc += n; lastIndex.append(acc - 1) }
+        try run(queries, logitsFor: lastIndex, cache: cache, scratch: s)
+
+        var out = (0..<R).map { _ in Completion(tokens: [], logprobs: [], stopped: false) }
+        let stops = Set(params.stopTokens)
+        let V = cfg.vocabSize
+        var live: [Int] = []
+        let dist = Distribution(capacity: V)
+        for r in 0..<R {
+            let b = r / G
+            let (tok, lp) = dist.sample(s.logits + b * V, V: V, params: params, rng: &rng)
+            out[r].tokens.append(tok)
+            out[r].logprobs.append(lp)
+            if stops.contains(tok) { out[r].stopped = true } else if maxNew[b] > 1 { live.append(r) }
+        }
+        // Decode: one token per live row per step.
+        while !live.isEmpty {
+            queries.removeAll(keepingCapacity: true)
+            for r in live {
+                let b = r / G, n = out[r].tokens.count - 1
+                queries.append(Query(token: out[r].tokens[n], position: promptLens[b] + n, prompt: b, row: r,
+                                     promptVisible: promptLens[b], rowVisible: n + 1))
+            }
+            try run(queries, logitsFor: Array(0..<queries.count), cache: cache, scratch: s)
+            var next: [Int] = []
+            for (i, r) in live.enumerated() {
+                let (tok, lp) = dist.sample(s.logits + i * V, V: V, params: params, rng: &rng)
+                out[r].tokens.append(tok)
+                out[r].logprobs.append(lp)
+                if stops.contains(tok) { out[r].stopped = true } else if out[r].tokens.count < maxNew[r / G] { next.append(r) }
+            }
+            live = next
+        }
+        return (0..<B).map { b in Array(out[(b * G)..<((b + 1) * G)]) }
+    }
+
+    private func scratchFor(rows: Int) -> DecodeScratch {
+        if let s = scratch, s.capacity >= rows { return s }
+        let s = DecodeScratch(config: model.config, capacity: rows)
+        scratch = s
+        return s
+    }
+}
