@@ -7,6 +7,8 @@ import PackageDescription
 //   TinyGPT               the GPT-2 policy: parameters, forward/backward, AdamW, checkpoints
 //   Sampler               batched KV-cache generation with behaviour log-probs
 //   Tasks                 tokenizer, the built-in arithmetic task, JSONL user tasks
+//   Verifier              rewards: accuracy + format, exact number comparison
+//   Eval                  pass@k / maj@k evaluation on the held-out split
 //   Pretrain              supervised "cold start" on reasoning traces
 //   Benchmarks            throughput measurements behind `nanoreasoner bench`
 //   NanoReasonerCLI       the `nanoreasoner` executable
@@ -29,18 +31,22 @@ let package = Package(
         .target(name: "TinyGPT", dependencies: ["Kernels"], swiftSettings: release),
         .target(name: "Sampler", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "Tasks", swiftSettings: release),
+        .target(name: "Verifier", swiftSettings: release),
+        .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks"], swiftSettings: release),
-        .target(name: "Benchmarks", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "Benchmarks", dependencies: ["TinyGPT", "Sampler", "Kernels"], swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Benchmarks",
+                "TinyGPT", "Tasks", "Sampler", "Verifier", "Eval", "Pretrain", "Benchmarks", "Kernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier"]),
+        .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),
     ],

@@ -7,7 +7,7 @@ public struct PretrainConfig: Codable, Sendable, Equatable {
     public var heads = 4
     public var width = 128
     public var contextLength = 128
-    public var steps = 1500
+    public var steps = 500
     public var batchSize = 32
     public var learningRate: Float = 3e-3
     public var warmupSteps = 100

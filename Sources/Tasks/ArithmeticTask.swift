@@ -1,112 +1,99 @@
-/// The built-in task: arithmetic expressions with `+`, `-`, `*`, each with a
-/// ground-truth answer and a worked trace. Problems are a pure function of
-/// (seed, index), and a fixed held-out split is excluded from training.
+/// The built-in task: expressions over `+`, `-`, `*` with a ground-truth
+/// answer and a worked trace (see `ArithmeticTrace`).
+///
+/// Training problems are a pure function of (seed, index), so a run can resume
+/// or shard without storing data. The held-out split comes from a separate
+/// random stream and its prompts are never produced as training problems.
 public struct ArithmeticTask: Sendable {
     public let config: ArithmeticConfig
+    /// The fixed held-out split: `config.heldOutSize` distinct problems, ids 0..<heldOutSize.
     public let heldOut: [Problem]
     private let heldOutPrompts: Set<String>
 
+    // Stream tags mixed into the seed so training and held-out draws are unrelated.
+    private static let trainStream: UInt64 = 0x7472_6169_6E00_0001
+    private static let heldOutStream: UInt64 = 0x6865_6C64_6F75_7402
+
+    /// Validates `config` and draws the held-out split.
     public init(config: ArithmeticConfig = ArithmeticConfig()) throws {
         try config.validate()
         self.config = config
+        var rng = SplitMix64(seed: SplitMix64.mix(config.seed ^ ArithmeticTask.heldOutStream))
         var seen = Set<String>()
         var held: [Problem] = []
-        var i = 0
-        // The held-out stream uses its own seed; small digit settings may have fewer distinct problems.
-        while held.count < config.heldOutSize && i < config.heldOutSize * 20 {
-            let p = ArithmeticTask.make(config, seed: config.seed ^ 0x5EED_0F_4E1D_0017, index: i, id: held.count)
-            if seen.insert(p.prompt).inserted { held.append(p) }
-            i += 1
+        // validate() guarantees twice as many distinct problems exist, but draws are
+        // not uniform over them, so bound the search rather than trust luck.
+        var draws = 0
+        let maxDraws = 1000 * config.heldOutSize + 100_000
+        while held.count < config.heldOutSize {
+            guard draws < maxDraws else {
+                throw ArithmeticConfigError(
+                    field: "held_out_size",
+                    message: "is too large for this config: found only \(held.count) distinct problems in \(draws) draws, got \(config.heldOutSize)")
+            }
+            draws += 1
+            let expression = ArithmeticExpression.random(config, using: &rng)
+            let prompt = expression.prompt
+            if seen.insert(prompt).inserted {
+                held.append(ArithmeticTask.problem(expression, id: held.count))
+            }
         }
         heldOut = held
         heldOutPrompts = seen
     }
 
-    /// Training problem number `index` (never one of the held-out prompts).
+    /// Training problem number `index` (any Int), the same for the same seed and
+    /// index. Never one of the held-out prompts; different indices may repeat.
     public func trainProblem(at index: Int) -> Problem {
-        var attempt = 0
+        let indexSeed = SplitMix64.mix(config.seed ^ ArithmeticTask.trainStream) ^ UInt64(bitPattern: Int64(index))
+        var rng = SplitMix64(seed: SplitMix64.mix(indexSeed))
+        // Redraw from the same per-index stream until off the held-out set; at
+        // least half of all problems are trainable, so this ends quickly.
         while true {
-            let p = ArithmeticTask.make(config, seed: config.seed &+ UInt64(attempt) &* 0x9E37_79B9, index: index, id: index)
-            if !heldOutPrompts.contains(p.prompt) || attempt > 1000 { return p }
-            attempt += 1
+            let expression = ArithmeticExpression.random(config, using: &rng)
+            if !heldOutPrompts.contains(expression.prompt) {
+                return ArithmeticTask.problem(expression, id: index)
+            }
         }
     }
 
-    /// Longest `prompt + completion` in tokens over the held-out split and a training sample.
+    /// The longest `prompt + completion` in tokens (without BOS/EOS) over the
+    /// held-out split, the first 2000 training problems, and hand-built extremes
+    /// (all-nines operands, and a tiny first operand so results turn negative),
+    /// which are the longest traces of each operator pattern.
     public func maxSequenceLength(tokenizer: Tokenizer) -> Int {
-        let sample = heldOut + (0..<2000).map { trainProblem(at: $0) } + [ArithmeticTask.worstCase(config)]
-        return sample.map { tokenizer.encode($0.prompt).count + tokenizer.encode($0.completion ?? "").count }.max() ?? 0
+        let sample = heldOut + (0..<2000).map(trainProblem(at:)) + extremes()
+        return sample.map { tokenizer.encode($0.prompt + ($0.completion ?? "")).count }.max() ?? 0
     }
 
-    static func make(_ c: ArithmeticConfig, seed: UInt64, index: Int, id: Int) -> Problem {
-        var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0xD134_2543_DE82_EF95)
-        let ops = Array(c.operators)
-        let count = c.minOperands + rng.below(c.maxOperands - c.minOperands + 1)
-        var operators: [Character] = []
-        var operands: [Int] = []
-        for k in 0..<count {
-            if k > 0 { operators.append(ops[rng.below(ops.count)]) }
-            let maxD = (k > 0 && operators[k - 1] == "*") ? min(c.maxDigits, c.maxMultiplierDigits) : c.maxDigits
-            let d = min(c.minDigits, maxD) + rng.below(maxD - min(c.minDigits, maxD) + 1)
-            operands.append(rng.number(digits: d))
-        }
-        return build(operands, operators, id: id)
+    /// Problem for `expression`: the answer from plain Int arithmetic, the
+    /// completion from the digit-by-digit trace.
+    static func problem(_ expression: ArithmeticExpression, id: Int) -> Problem {
+        let answer = String(expression.value)
+        let (steps, _) = ArithmeticTrace.solve(
+            operands: expression.operands.map { String($0) }, operators: expression.operators)
+        return Problem(id: id, prompt: expression.prompt, answer: answer,
+                       completion: "<think>\(steps)</think><answer>\(answer)</answer>")
     }
 
-    /// The longest-trace problem of this config: all-9 operands with the costliest operator.
-    static func worstCase(_ c: ArithmeticConfig) -> Problem {
-        let big = Int(String(repeating: "9", count: c.maxDigits))!
-        let op: Character = c.operators.contains("*") ? "*" : c.operators.contains("-") ? "-" : "+"
-        let mult = Int(String(repeating: "9", count: min(c.maxDigits, c.maxMultiplierDigits)))!
-        var operands = [big], operators: [Character] = []
-        for _ in 1..<c.maxOperands {
-            operators.append(op)
-            operands.append(op == "*" ? mult : big)
+    /// For every operand count and operator sequence: all operands at their
+    /// largest (all nines), and the same with the smallest first operand.
+    func extremes() -> [Problem] {
+        let symbols = Array(config.operators)
+        func nines(_ digits: Int) -> Int { Int(String(repeating: "9", count: digits))! }
+        let smallest = config.minDigits == 1 ? 0 : Int("1" + String(repeating: "0", count: config.minDigits - 1))!
+        var out: [Problem] = []
+        for count in config.minOperands...config.maxOperands {
+            var sequences: [[Character]] = [[]]
+            for _ in 1..<count { sequences = sequences.flatMap { s in symbols.map { s + [$0] } } }
+            for ops in sequences {
+                var operands = [nines(config.maxDigits)]
+                for op in ops { operands.append(nines(op == "*" ? config.multiplierDigits.upperBound : config.maxDigits)) }
+                out.append(ArithmeticTask.problem(ArithmeticExpression(operands: operands, operators: ops), id: -1))
+                operands[0] = smallest
+                out.append(ArithmeticTask.problem(ArithmeticExpression(operands: operands, operators: ops), id: -1))
+            }
         }
-        return build(operands, operators, id: -1)
-    }
-
-    static func build(_ operands: [Int], _ operators: [Character], id: Int) -> Problem {
-        var prompt = String(operands[0])
-        for (o, n) in zip(operators, operands.dropFirst()) { prompt += "\(o)\(n)" }
-        prompt += "="
-        // Multiplications first, then left to right; each step in the trace.
-        var values = operands, ops = operators, steps: [String] = []
-        while let i = ops.firstIndex(of: "*") {
-            steps.append(Trace.step(values[i], "*", values[i + 1]))
-            values[i] = values[i] * values[i + 1]
-            values.remove(at: i + 1)
-            ops.remove(at: i)
-        }
-        while !ops.isEmpty {
-            steps.append(Trace.step(values[0], ops[0], values[1]))
-            values[0] = ops[0] == "+" ? values[0] + values[1] : values[0] - values[1]
-            values.remove(at: 1)
-            ops.remove(at: 0)
-        }
-        let answer = String(values[0])
-        return Problem(id: id, prompt: prompt, answer: answer,
-                       completion: "<think>\(steps.joined(separator: ";"))</think><answer>\(answer)</answer>")
-    }
-}
-
-/// Tiny seeded generator for problem sampling (independent of the model's RNG).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    /// A number with exactly `digits` digits (0…9 for one digit).
-    mutating func number(digits: Int) -> Int {
-        if digits == 1 { return below(10) }
-        var lo = 1
-        for _ in 1..<digits { lo *= 10 }
-        return lo + below(9 * lo)
+        return out
     }
 }

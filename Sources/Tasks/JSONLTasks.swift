@@ -1,40 +1,122 @@
 import Foundation
 
-/// User-supplied problems, one JSON object per line:
-/// `{"prompt": "...", "answer": "..." | number, "completion": "..." (optional), "id": n (optional)}`.
+/// User-supplied problems in JSON Lines, one object per line:
+///
+///     {"prompt": "2+2=", "answer": "4"}
+///     {"prompt": "3*3=", "answer": 9, "completion": "<think>…</think><answer>9</answer>", "id": 7}
+///
+/// `answer` may be a string or a number; `completion` and `id` are optional;
+/// other keys are ignored. Blank lines are skipped. A missing `id` is the
+/// problem's position in the file (0, 1, 2, … over non-blank lines).
 public enum JSONLTasks {
+    /// Reads and parses the file at `path`; errors name the file and line.
     public static func load(path: String) throws -> [Problem] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TaskError.malformed("\(path): no such file (expected JSON lines of {\"prompt\", \"answer\"})")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw JSONLTasksError.fileNotFound(path: path)
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw JSONLTasksError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw JSONLTasksError.unreadable(path: path, reason: "not UTF-8 text")
+        }
+        return try parse(text, source: path)
     }
 
+    /// Parses JSON Lines `text`; `source` names it in error messages (`source:line: …`).
     public static func parse(_ text: String, source: String) throws -> [Problem] {
-        var out: [Problem] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            func fail(_ why: String) -> TaskError {
-                .malformed("\(source):\(n + 1): expected a JSON object with \"prompt\" (string) and \"answer\" (string or number): \(why)")
+        var problems: [Problem] = []
+        // Split on "\n" only (not Character boundaries) so line numbers match editors;
+        // a trailing "\r" from CRLF files is whitespace to JSON anyway.
+        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let bytes = Data(line)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) { continue }
+            do {
+                problems.append(try problem(from: bytes, defaultID: problems.count))
+            } catch let reason as LineProblem {
+                throw JSONLTasksError.malformedLine(source: source, line: index + 1, reason: reason.text)
             }
-            let obj: Any
-            do { obj = try JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed]) } catch {
-                throw fail("not valid JSON")
-            }
-            guard let dict = obj as? [String: Any] else { throw fail("not an object") }
-            guard let prompt = dict["prompt"] as? String else { throw fail("\"prompt\" is missing or not a string") }
-            let answer: String
-            switch dict["answer"] {
-            case let s as String: answer = s
-            case let i as Int: answer = String(i)
-            case let d as Double: answer = String(d)
-            default: throw fail("\"answer\" is missing or not a string/number")
-            }
-            if dict["completion"] != nil && !(dict["completion"] is String) { throw fail("\"completion\" is not a string") }
-            let id = (dict["id"] as? Int) ?? out.count
-            out.append(Problem(id: id, prompt: prompt, answer: answer, completion: dict["completion"] as? String))
         }
-        return out
+        return problems
+    }
+
+    /// Why one line was rejected, in a few words.
+    private struct LineProblem: Error {
+        var text: String
+    }
+
+    private static func problem(from line: Data, defaultID: Int) throws -> Problem {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: line)
+        } catch {
+            throw LineProblem(text: "not valid JSON")
+        }
+        guard case .object(let fields) = value else {
+            throw LineProblem(text: "not an object (found \(value.kind))")
+        }
+        guard let promptValue = fields["prompt"] else { throw LineProblem(text: "\"prompt\" is missing") }
+        guard case .string(let prompt) = promptValue else {
+            throw LineProblem(text: "\"prompt\" is \(promptValue.kind), not a string")
+        }
+        let answer: String
+        switch fields["answer"] {
+        case .string(let s): answer = s
+        case .integer(let n): answer = String(n)
+        case .number(let text): answer = text
+        case nil: throw LineProblem(text: "\"answer\" is missing")
+        case let other?: throw LineProblem(text: "\"answer\" is \(other.kind), not a string or number")
+        }
+        var completion: String?
+        switch fields["completion"] {
+        case .string(let s): completion = s
+        case nil, .null: completion = nil
+        case let other?: throw LineProblem(text: "\"completion\" is \(other.kind), not a string")
+        }
+        var id = defaultID
+        switch fields["id"] {
+        case .integer(let n): id = n
+        case nil, .null: break
+        case let other?: throw LineProblem(text: "\"id\" is \(other.kind), not an integer")
+        }
+        return Problem(id: id, prompt: prompt, answer: answer, completion: completion)
+    }
+}
+
+/// Just enough of JSON to tell users what was wrong with a line.
+private enum JSONValue: Decodable {
+    case null, bool(Bool), integer(Int), string(String)
+    /// A non-integer (or huge) number, as decimal text.
+    case number(String)
+    case array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        // Bool before numbers so true is not 1; Int, then Decimal (exact digits,
+        // e.g. 2.5 or 12345678901234567890), then Double for what Decimal can't hold.
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Int.self) { self = .integer(n) }
+        else if let x = try? c.decode(Decimal.self) { self = .number("\(x)") }
+        else if let x = try? c.decode(Double.self) { self = .number(String(x)) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// "a string", "an array", … for messages.
+    var kind: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .integer, .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
     }
 }

@@ -1,0 +1,51 @@
+# NanoReasoner — the two commands are `make run` and `make test`.
+# Both install what is missing (Debian packages, the Swift build) first.
+
+SWIFT      ?= swift
+BIN        := .build/release/nanoreasoner
+APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config
+SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+RUN_DIR    ?= runs/base
+SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
+
+.PHONY: run test build deps bench torch check-hf clean
+
+# Install the Debian libraries when any is missing (apt-get, through sudo when not root).
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(BIN): $(SOURCES) | deps
+	$(SWIFT) build -c release --product nanoreasoner
+
+build: deps $(BIN)
+
+# Pretrain the default base policy (if there is none yet), evaluate it, and sample from it.
+run: build
+	@if [ ! -f $(RUN_DIR)/checkpoint/model.safetensors ]; then $(BIN) pretrain --out $(RUN_DIR); \
+	else echo "base checkpoint exists: $(RUN_DIR)/checkpoint (delete it to pretrain again)"; fi
+	$(BIN) eval --checkpoint $(RUN_DIR) --samples 8 --k 1,8
+	$(BIN) sample --checkpoint $(RUN_DIR) --prompt "47+85=" -n 4
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# Throughput side by side with PyTorch (install it with `make torch`; skipped when absent).
+bench: build
+	$(BIN) bench
+
+# PyTorch + transformers for the comparison benchmark and the Hugging Face check (several GB).
+torch:
+	python3 -m pip install torch transformers safetensors
+
+# Hugging Face loads our checkpoint and agrees with our log-probabilities.
+check-hf: build
+	$(BIN) logprobs --checkpoint $(RUN_DIR) --text "47+85=<think>47+85:7+5=12,4+8+1=13>132</think><answer>132</answer>" --full > /tmp/nanoreasoner_logprobs.json
+	python3 scripts/check_hf.py --checkpoint $(RUN_DIR)/checkpoint --ours /tmp/nanoreasoner_logprobs.json --full-logprobs
+
+clean:
+	rm -rf .build

@@ -1,0 +1,72 @@
+import Foundation
+import Kernels
+import Sampler
+import Tasks
+import TinyGPT
+import Verifier
+
+/// Samples n completions per problem and reports pass@k, maj@k, reward, format rate and length.
+public struct Evaluator {
+    public struct Report: Codable, Sendable {
+        public var problems: Int
+        public var samplesPerProblem: Int
+        public var temperature: Float
+        /// pass@k for each k asked, keyed "1", "8", …
+        public var passAtK: [String: Double]
+        /// maj@k over the first k samples of each problem.
+        public var majAtK: [String: Double]
+        public var meanReward: Double
+        public var formatRate: Double
+        public var meanCompletionTokens: Double
+        public var seconds: Double
+        public var newTokensPerSecond: Double
+    }
+
+    public let model: GPT
+    public let tokenizer: Tokenizer
+    public var verifier = ArithmeticVerifier()
+    public var batchProblems = 32
+
+    public init(model: GPT, tokenizer: Tokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    public func run(problems: [Problem], samples n: Int, ks: [Int], params: SamplingParams, seed: UInt64,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        let ks = ks.filter { $0 <= n }
+        var rng = Xoshiro256(seed: seed)
+        let sampler = Sampler(model: model)
+        var pass = [Double](repeating: 0, count: ks.count), maj = [Double](repeating: 0, count: ks.count)
+        var reward = 0.0, formed = 0.0, length = 0.0, tokens = 0
+        let start = Date()
+        var done = 0
+        for chunk in stride(from: 0, to: problems.count, by: batchProblems) {
+            let batch = Array(problems[chunk..<min(problems.count, chunk + batchProblems)])
+            let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
+            let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: n, params: params, rng: &rng)
+            for (p, group) in zip(batch, groups) {
+                let scores = group.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer) }
+                let c = scores.filter(\.correct).count
+                for (i, k) in ks.enumerated() {
+                    pass[i] += passAtK(n: n, c: c, k: k)
+                    let first = scores.prefix(k)
+                    maj[i] += majorityCorrect(answers: first.map(\.extracted), correct: first.map(\.correct)) ? 1 : 0
+                }
+                reward += scores.reduce(0) { $0 + Double($1.reward) }
+                formed += Double(scores.filter(\.wellFormed).count)
+                length += Double(group.reduce(0) { $0 + $1.tokens.count })
+                tokens += group.reduce(0) { $0 + $1.tokens.count }
+            }
+            done += batch.count
+            progress?(done, problems.count)
+        }
+        let total = Double(problems.count), samples = total * Double(n)
+        let secs = Date().timeIntervalSince(start)
+        return Report(problems: problems.count, samplesPerProblem: n, temperature: params.temperature,
+                      passAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), pass.map { $0 / total })),
+                      majAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), maj.map { $0 / total })),
+                      meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: length / samples,
+                      seconds: secs, newTokensPerSecond: Double(tokens) / secs)
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct NanoReasoner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nanoreasoner",
+        abstract: "Train small language models to reason with RL from verifiable rewards.",
+        subcommands: [PretrainCommand.self, SampleCommand.self, LogprobsCommand.self, EvalCommand.self, BenchCommand.self])
+
+    static func main() {
+        OpenBLASTuning.selectKernels()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Pretrain
+@testable import Tasks
+@testable import TinyGPT
+
+private func smallConfig() -> PretrainConfig {
+    var c = PretrainConfig()
+    c.layers = 1
+    c.heads = 2
+    c.width = 16
+    c.steps = 6
+    c.batchSize = 4
+    c.warmupSteps = 2
+    c.task.maxDigits = 2
+    c.task.heldOutSize = 20
+    return c
+}
+
+@Suite("Pretrain")
+struct PretrainTests {
+    @Test func batchSupervisesOnlyTheSolution() {
+        let tok = Tokenizer.standard
+        let p = Problem(id: 0, prompt: "1+2=", answer: "3", completion: "<think>1+2:1+2=3>3</think><answer>3</answer>")
+        let batch = SFTBatch(problems: [p], tokenizer: tok, length: 40)
+        let prompt = [Tokenizer.bos] + tok.encode(p.prompt)
+        let full = prompt + tok.encode(p.completion!) + [Tokenizer.eos]
+        #expect(Array(batch.tokens.prefix(full.count - 1)) == Array(full.dropLast()))
+        // No target inside the prompt; every solution token (and EOS) is a target.
+        #expect(batch.targets.prefix(prompt.count - 1).allSatisfy { $0 == -1 })
+        #expect(Array(batch.targets[(prompt.count - 1)..<(full.count - 1)]) == Array(full[prompt.count...]))
+        #expect(batch.supervisedTokens == full.count - prompt.count)
+        #expect(batch.tokens[(full.count - 1)...].allSatisfy { $0 == Tokenizer.pad })
+    }
+
+    @Test func resumingGivesTheSameWeightsAsNotStopping() throws {
+        let straight = try Pretrainer(config: smallConfig())
+        for _ in 0..<6 { try straight.trainStep() }
+
+        let first = try Pretrainer(config: smallConfig())
+        for _ in 0..<4 { try first.trainStep() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try first.save(to: dir)
+        let resumed = try Pretrainer(resumeFrom: dir)
+        #expect(resumed.step == 4)
+        for _ in 0..<2 { try resumed.trainStep() }
+        #expect(resumed.model.params.array == straight.model.params.array)
+    }
+
+    @Test func lossFallsOnTheTask() throws {
+        var c = smallConfig()
+        c.steps = 60
+        c.learningRate = 1e-2
+        let t = try Pretrainer(config: c)
+        let first = try t.trainStep().loss
+        var last: Float = 0
+        for _ in 1..<60 { last = try t.trainStep().loss }
+        #expect(last < first * 0.6, "loss \(first) → \(last)")
+    }
+
+    @Test func badConfigIsNamed() {
+        var c = smallConfig()
+        c.batchSize = 0
+        #expect(throws: PretrainError.self) { try Pretrainer(config: c) }
+        c = smallConfig()
+        c.contextLength = 10
+        do { _ = try Pretrainer(config: c); Issue.record("expected an error") } catch {
+            #expect("\(error)".contains("context"))
+        }
+    }
+}
