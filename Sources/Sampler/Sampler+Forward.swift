@@ -77,10 +77,14 @@ private func attendOne(out: UnsafeMutablePointer<Float>, query: UnsafePointer<Fl
 @inline(__always)
 private func scoreSegment(_ seg: Segment, _ q: UnsafePointer<Float>, stride: Int, hs: Int, scale: Float,
                           into scores: UnsafeMutablePointer<Float>) {
+    let vec = hs & ~7
     for j in 0..<seg.n {
         let k = seg.k + j * stride
-        var d: Float = 0
-        for t in 0..<hs { d += q[t] * k[t] }
+        var acc = SIMD8<Float>()
+        var t = 0
+        while t < vec { acc += load8(q + t) * load8(k + t); t += 8 }
+        var d = acc.sum()
+        while t < hs { d += q[t] * k[t]; t += 1 }
         scores[j] = d * scale
     }
 }
@@ -88,9 +92,12 @@ private func scoreSegment(_ seg: Segment, _ q: UnsafePointer<Float>, stride: Int
 @inline(__always)
 private func mixSegment(_ seg: Segment, weights: UnsafePointer<Float>, inv: Float, stride: Int, hs: Int,
                         into out: UnsafeMutablePointer<Float>) {
+    let vec = hs & ~7
     for j in 0..<seg.n {
         let w = weights[j] * inv
         let v = seg.v + j * stride
-        for t in 0..<hs { out[t] += w * v[t] }
+        var t = 0
+        while t < vec { store8(out + t, load8(out + t) + w * load8(v + t)); t += 8 }
+        while t < hs { out[t] += w * v[t]; t += 1 }
     }
 }

@@ -15,7 +15,9 @@ public enum Checkpoint {
     public static let optimizerFile = "optimizer.safetensors"
 
     /// Writes `model` (and optionally `optimizer`) plus `extraFiles` to `dir`.
-    public static func save(model: GPT, optimizer: AdamW? = nil, extraFiles: [String: Data] = [:], to dir: String) throws {
+    /// `configExtras` adds keys to config.json (e.g. the tokenizer's bos/eos/pad ids).
+    public static func save(model: GPT, optimizer: AdamW? = nil, extraFiles: [String: Data] = [:],
+                            configExtras: [String: Any] = [:], to dir: String) throws {
         let fm = FileManager.default
         let final = URL(fileURLWithPath: dir).standardizedFileURL
         let tmp = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp-\(getpid())")
@@ -24,7 +26,7 @@ public enum Checkpoint {
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
             var files = extraFiles
             files[modelFile] = encodeModel(model)
-            files[configFile] = configJSON(model.config)
+            files[configFile] = configJSON(model.config, extra: configExtras)
             if let optimizer { files[optimizerFile] = encodeOptimizer(optimizer) }
             for (name, data) in files { try data.write(to: tmp.appendingPathComponent(name)) }
         } catch {
