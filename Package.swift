@@ -8,7 +8,9 @@ import PackageDescription
 //   Sampler               batched KV-cache generation with behaviour log-probs
 //   Tasks                 tokenizer, the built-in arithmetic task, JSONL user tasks
 //   Verifier              rewards: accuracy + format, exact number comparison
+//   RL                    advantages (GRPO, Dr.GRPO, RLOO, REINFORCE) and policy losses (clipped+KL, Kimi)
 //   Eval                  pass@k / maj@k evaluation on the held-out split
+//   Trainer               the single-process RL loop (sample → verify → loss → update → eval)
 //   Pretrain              supervised "cold start" on reasoning traces
 //   Benchmarks            throughput measurements behind `nanoreasoner bench`
 //   NanoReasonerCLI       the `nanoreasoner` executable
@@ -32,13 +34,16 @@ let package = Package(
         .target(name: "Sampler", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "Tasks", swiftSettings: release),
         .target(name: "Verifier", swiftSettings: release),
+        .target(name: "RL", dependencies: ["Kernels"], swiftSettings: release),
         .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "Trainer", dependencies: ["RL", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels"],
+                swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks"], swiftSettings: release),
         .target(name: "Benchmarks", dependencies: ["TinyGPT", "Sampler", "Kernels"], swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Verifier", "Eval", "Pretrain", "Benchmarks", "Kernels",
+                "TinyGPT", "Tasks", "Sampler", "Verifier", "Eval", "Pretrain", "Trainer", "RL", "Benchmarks", "Kernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -46,6 +51,7 @@ let package = Package(
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier"]),
+        .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),

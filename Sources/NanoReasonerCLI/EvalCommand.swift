@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("k = \(bad) needs at least \(bad) samples per problem; raise --samples")
         }
         let (model, tokenizer) = try loadPolicy(checkpoint)
-        var list = try tasks.map { try JSONLTasks.load(path: $0) } ?? ArithmeticTask(config: taskConfig()).heldOut
+        var list = try tasks.map { try JSONLTasks.load(path: $0) } ?? ArithmeticTask(config: taskConfig(of: checkpoint)).heldOut
         if let p = problems { list = Array(list.prefix(max(0, p))) }
         guard !list.isEmpty else { throw ValidationError("no problems to evaluate") }
         let bar = ProgressBar(total: list.count, label: "eval")
@@ -36,21 +36,6 @@ struct EvalCommand: ParsableCommand {
                 bar.update(done, "")
             }
         if json { try printJSON(report) } else { printTable(report, ks: ks) }
-    }
-
-    /// The task config the checkpoint was trained with, when it recorded one.
-    private func taskConfig() -> ArithmeticConfig {
-        for dir in [checkpoint, (checkpoint as NSString).appendingPathComponent("checkpoint")] {
-            let path = (dir as NSString).appendingPathComponent("trainer_state.json")
-            if let data = FileManager.default.contents(atPath: path),
-               let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let cfg = obj["config"] as? [String: Any], let task = cfg["task"],
-               let taskData = try? JSONSerialization.data(withJSONObject: task),
-               let c = try? JSONDecoder().decode(ArithmeticConfig.self, from: taskData) {
-                return c
-            }
-        }
-        return ArithmeticConfig()
     }
 
     private func printTable(_ r: Evaluator.Report, ks: [Int]) {

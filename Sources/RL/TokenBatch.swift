@@ -1,0 +1,44 @@
+/// Completion tokens of a training batch, flattened over [rows, T] positions.
+///
+/// Position (r, t) predicts `targets[r·T + t]` from the logits row r·T + t. Only
+/// completion tokens carry a loss: `sequence[p]` is the row's index for those,
+/// −1 elsewhere (prompt, padding).
+public struct TokenBatch: Sendable {
+    public var rows: Int
+    public var T: Int
+    public var tokens: [Int32]
+    public var targets: [Int32]
+    /// Row index of each position's completion, −1 where there is no loss.
+    public var sequence: [Int32]
+    /// Behaviour log-probs (π_old) per position, 0 outside completions.
+    public var oldLogprobs: [Float]
+    /// Reference policy log-probs per position (filled by the trainer when β > 0).
+    public var refLogprobs: [Float]
+    /// Completion length of each row.
+    public var lengths: [Int]
+
+    public init(prompts: [[Int32]], completions: [[Int32]], behaviourLogprobs: [[Float]], length T: Int, pad: Int32) {
+        rows = completions.count
+        self.T = T
+        let n = rows * T
+        tokens = [Int32](repeating: pad, count: n)
+        targets = [Int32](repeating: -1, count: n)
+        sequence = [Int32](repeating: -1, count: n)
+        oldLogprobs = [Float](repeating: 0, count: n)
+        refLogprobs = [Float](repeating: 0, count: n)
+        lengths = []
+        for r in 0..<rows {
+            let full = prompts[r] + completions[r]
+            let p = prompts[r].count
+            for t in 0..<min(full.count - 1, T) {
+                tokens[r * T + t] = full[t]
+                if t + 1 >= p {
+                    targets[r * T + t] = full[t + 1]
+                    sequence[r * T + t] = Int32(r)
+                    oldLogprobs[r * T + t] = behaviourLogprobs[r][t + 1 - p]
+                }
+            }
+            lengths.append(completions[r].count)
+        }
+    }
+}

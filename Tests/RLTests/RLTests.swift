@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Kernels
+@testable import RL
+
+private func rand(_ n: Int, _ seed: UInt64, scale: Float = 1) -> [Float] {
+    var r = Xoshiro256(seed: seed)
+    return (0..<n).map { _ in (r.uniform() * 2 - 1) * scale }
+}
+
+/// 2 groups × 3 rows, prompt of 1 token, 4 completion tokens each (one row shorter), V = 5.
+private func fixture() -> (batch: TokenBatch, V: Int) {
+    var r = Xoshiro256(seed: 5)
+    let V = 5, T = 4
+    let prompts = (0..<6).map { _ in [Int32(1)] }
+    let completions = (0..<6).map { i in (0..<(i == 2 ? 3 : 4)).map { _ in Int32(r.next() % 5) } }
+    let behaviour = completions.map { c in c.map { _ in -1.5 + r.uniform() } }
+    var b = TokenBatch(prompts: prompts, completions: completions, behaviourLogprobs: behaviour, length: T, pad: 0)
+    for i in 0..<b.refLogprobs.count where b.sequence[i] >= 0 { b.refLogprobs[i] = -1.6 + r.uniform() }
+    return (b, V)
+}
+
+private func checkGradient(_ name: String, loss: ([Float]) -> (Float, [Float]), batch: TokenBatch, V: Int) {
+    var logits = rand(batch.rows * batch.T * V, 11, scale: 2)
+    func value(_ l: [Float]) -> Double {
+        let (lp, _) = l.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V) }
+        return Double(loss(lp).0)
+    }
+    let (lp, _) = logits.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V) }
+    var dlogits = [Float](repeating: 0, count: logits.count)
+    logits.withUnsafeBufferPointer { lg in
+        LogitsGradient.write(&dlogits, logits: lg.baseAddress!, targets: batch.targets, dLossDLogp: loss(lp).1, V: V)
+    }
+    var worst = 0.0
+    for i in 0..<logits.count {
+        let old = logits[i], h: Float = 1e-2
+        logits[i] = old + h
+        let up = value(logits)
+        logits[i] = old - h
+        let down = value(logits)
+        logits[i] = old
+        let num = (up - down) / Double(2 * h)
+        worst = max(worst, abs(num - Double(dlogits[i])) / max(1e-2, abs(num)))
+    }
+    #expect(worst < 3e-2, "\(name): worst relative error \(worst)")
+}
+
+@Suite("RL")
+struct RLTests {
+    @Test func advantages() {
+        let r: [Float] = [1, 0, 0, 1, 1, 1]
+        let grpo = AdvantageEstimator.grpo.advantages(rewards: r, groupSize: 3)
+        #expect(abs(grpo[0] - (1 - 1.0 / 3) / (0.4714045 + 1e-4)) < 1e-4)
+        #expect(grpo[3...].allSatisfy { $0 == 0 })  // equal rewards: no signal
+        let noStd = AdvantageEstimator.grpoNoStd.advantages(rewards: r, groupSize: 3)
+        #expect(abs(noStd[1] + 1.0 / 3) < 1e-6)
+        let rloo = AdvantageEstimator.rloo.advantages(rewards: r, groupSize: 3)
+        #expect(rloo[0] == 1 && rloo[1] == -0.5)
+        let reinforce = AdvantageEstimator.reinforce.advantages(rewards: r, groupSize: 3)
+        #expect(abs(reinforce[1] + 4.0 / 6) < 1e-6)
+        #expect(isZeroVariance([1, 1, 1][...]) && !isZeroVariance([1, 0][...]))
+    }
+
+    @Test(arguments: [false, true])
+    func clippedLossGradientMatchesFiniteDifferences(perToken: Bool) {
+        let (batch, V) = fixture()
+        var c = LossConfig()
+        c.beta = 0.3
+        c.perToken = perToken
+        c.clipLow = 0.5
+        c.clipHigh = 0.6
+        let adv: [Float] = [1.2, -0.7, 0.3, -1.1, 0.9, 0.2]
+        checkGradient("grpo", loss: { lp in let (s, g) = clippedPolicyLoss(logp: lp, batch: batch, advantages: adv, config: c); return (s.loss, g) },
+                      batch: batch, V: V)
+    }
+
+    @Test func clippingStopsTheGradient() {
+        let (batch, _) = fixture()
+        var lp = batch.oldLogprobs
+        for i in lp.indices where batch.sequence[i] >= 0 { lp[i] += 1 }  // ratio e ≫ 1 + ε
+        let adv = [Float](repeating: 1, count: 6)
+        let (stats, grad) = clippedPolicyLoss(logp: lp, batch: batch, advantages: adv, config: LossConfig())
+        #expect(stats.clipFraction == 1)
+        #expect(grad.allSatisfy { $0 == 0 })
+    }
+
+    @Test func kimiLossGradientMatchesFiniteDifferences() {
+        let (batch, V) = fixture()
+        var c = LossConfig()
+        c.tau = 0.7
+        let rewards: [Float] = [1, 0, 0.1, 1.1, 0, 1]
+        checkGradient("kimi", loss: { lp in
+            let (s, g) = kimiMirrorDescentLoss(logp: lp, batch: batch, rewards: rewards, groupSize: 3, config: c)
+            return (s.loss, g)
+        }, batch: batch, V: V)
+    }
+
+    @Test func kimiLossAtOldPolicyIsTheRewardSpread() {
+        let (batch, _) = fixture()
+        var c = LossConfig()
+        c.tau = 1
+        let rewards: [Float] = [1, 1, 1, 0, 0, 0]
+        // π = π_old and equal rewards in a group: r − τ·log Z = 0 exactly.
+        let (s, _) = kimiMirrorDescentLoss(logp: batch.oldLogprobs, batch: batch, rewards: rewards, groupSize: 3, config: c)
+        #expect(abs(s.loss) < 1e-10)
+    }
+}
