@@ -8,7 +8,7 @@ public enum FastMath {
     /// exp(x) by range reduction x = n·ln2 + r, |r| ≤ ln2/2, and a degree-6 polynomial.
     /// Written with lane-wise selects only: the generic `clamped`/`rounded` helpers
     /// are not inlined and cost more than the polynomial.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: V8) -> V8 {
         let lo = V8(repeating: -87.3), hi = V8(repeating: 88.3)
         var cx = x.replacing(with: lo, where: x .< lo)
@@ -31,11 +31,11 @@ public enum FastMath {
         return p * unsafeBitCast(biased &<< 23, to: V8.self)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(V8(repeating: x))[0] }
 
     /// tanh(x) = sign(x)·(1 − e^{−2|x|}) / (1 + e^{−2|x|}), stable for all x.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func tanh(_ x: V8) -> V8 {
         let a = x.replacing(with: -x, where: x .< 0)
         let e = exp(-2 * a)
@@ -43,6 +43,6 @@ public enum FastMath {
         return t.replacing(with: -t, where: x .< 0)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func tanh(_ x: Float) -> Float { tanh(V8(repeating: x))[0] }
 }

@@ -4,7 +4,7 @@ import Foundation
 // Vectorised 8 lanes at a time; they never allocate.
 
 /// max of p[0..<n]
-@inline(__always)
+@inlinable @inline(__always)
 public func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var m8 = SIMD8<Float>(repeating: -.infinity)
     var i = 0
@@ -19,7 +19,7 @@ public func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 }
 
 /// out[i] = exp(inp[i] − shift)·scale; returns Σ exp(inp[i] − shift). `out` may alias `inp`.
-@inline(__always)
+@inlinable @inline(__always)
 @discardableResult
 public func expShifted(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ n: Int,
                        shift: Float, scale: Float = 1) -> Float {
@@ -42,7 +42,7 @@ public func expShifted(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<
 }
 
 /// Σ exp(p[i] − shift) without writing anything.
-@inline(__always)
+@inlinable @inline(__always)
 public func sumExpShifted(_ p: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
     var s8 = SIMD8<Float>()
     var i = 0
@@ -53,7 +53,7 @@ public func sumExpShifted(_ p: UnsafePointer<Float>, _ n: Int, shift: Float) -> 
 }
 
 /// log Σ_j exp(row[j])
-@inline(__always)
+@inlinable @inline(__always)
 public func logSumExp(_ row: UnsafePointer<Float>, _ V: Int) -> Float {
     let mx = rowMax(row, V)
     return mx + log(sumExpShifted(row, V, shift: mx))
