@@ -8,7 +8,7 @@ SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run test build deps bench torch check-hf clean
+.PHONY: run test build deps bench torch check-hf rl clean
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -29,6 +29,12 @@ run: build
 	else echo "base checkpoint exists: $(RUN_DIR)/checkpoint (delete it to pretrain again)"; fi
 	$(BIN) eval --checkpoint $(RUN_DIR) --samples 8 --k 1,8
 	$(BIN) sample --checkpoint $(RUN_DIR) --prompt "47+85=" -n 4
+
+# The RL experiment: GRPO and Kimi mirror descent from the base, before/after tables and plots.
+rl: build
+	@if [ ! -f $(RUN_DIR)/checkpoint/model.safetensors ]; then $(BIN) pretrain --out $(RUN_DIR); fi
+	$(BIN) train --algo grpo --init-from $(RUN_DIR) --out runs/grpo
+	$(BIN) train --algo kimi --init-from $(RUN_DIR) --out runs/kimi
 
 test: deps
 	$(SWIFT) build --build-tests

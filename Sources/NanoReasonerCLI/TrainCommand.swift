@@ -19,6 +19,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Prompts (groups) per step.") var promptsPerStep: Int?
     @Option(help: "Samples per prompt (G).") var groupSize: Int?
     @Option(help: "Learning rate.") var lr: Float?
+    @Option(help: "Optimisation passes over each sampled batch.") var epochs: Int?
     @Option(help: "KL weight β to the reference policy.") var beta: Float?
     @Option(help: "Kimi τ.") var tau: Float?
     @Option(help: "Lower clip ε.") var clipLow: Float?
@@ -52,6 +53,7 @@ struct TrainCommand: ParsableCommand {
         if let v = groupSize { c.groupSize = v }
         if let v = lr { c.learningRate = v }
         if let v = beta { c.loss.beta = v }
+        if let v = epochs { c.epochs = v }
         if let v = tau { c.loss.tau = v }
         if let v = clipLow { c.loss.clipLow = v }
         if let v = clipHigh { c.loss.clipHigh = v }

@@ -16,6 +16,8 @@ public struct RLConfig: Codable, Sendable {
     public var promptsPerStep = 32
     public var groupSize = 8
     public var learningRate: Float = 2e-4
+    /// Optimisation passes over each sampled batch (PPO-style; the ratio clip matters from the second on).
+    public var epochs = 1
     public var warmupSteps = 5
     public var temperature: Float = 1
     public var maxNewTokens = 96
@@ -25,7 +27,7 @@ public struct RLConfig: Codable, Sendable {
     public var loss = LossConfig()
     public var reward = RewardConfig()
     public var evalEvery = 25
-    public var evalProblems = 200
+    public var evalProblems = 500
     public var evalSamples = 8
     public var seed: UInt64 = 7
     /// Stop after this many minutes of training (0 = no limit).
@@ -47,6 +49,7 @@ public struct RLConfig: Codable, Sendable {
         if steps < 1 { throw bad("steps", "must be ≥ 1, got \(steps)") }
         if promptsPerStep < 1 { throw bad("prompts_per_step", "must be ≥ 1, got \(promptsPerStep)") }
         if groupSize < 2 { throw bad("group_size", "must be ≥ 2 (advantages compare samples), got \(groupSize)") }
+        if epochs < 1 { throw bad("epochs", "must be ≥ 1, got \(epochs)") }
         if !(learningRate > 0 && learningRate < 1) { throw bad("lr", "must be in (0, 1), got \(learningRate)") }
         if !(loss.clipLow > 0 && loss.clipLow < 1) { throw bad("clip_low", "must be in (0, 1), got \(loss.clipLow)") }
         if !(loss.clipHigh > 0) { throw bad("clip_high", "must be > 0, got \(loss.clipHigh)") }

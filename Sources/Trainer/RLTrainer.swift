@@ -121,25 +121,33 @@ public final class RLTrainer {
             try batch.tokens.withUnsafeBufferPointer { try reference.forward($0.baseAddress!, B: batch.rows, T: T) }
             batch.refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: batch.targets, V: V).logp
         }
-        try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: T) }
-        let (logp, entropy) = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V)
-        if config.loss.beta == 0 { batch.refLogprobs = logp }  // no KL term: k3 = 0
-        let result: (stats: LossStats, dLogp: [Float])
-        if config.algorithm == .kimi {
-            result = kimiMirrorDescentLoss(logp: logp, batch: batch, rewards: rewards, groupSize: G, config: config.loss)
-        } else {
-            let adv = config.estimator.advantages(rewards: rewards, groupSize: G)
-            result = clippedPolicyLoss(logp: logp, batch: batch, advantages: adv, config: config.loss)
-        }
-        policy.zeroGrad()
-        LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V)
-        policy.backward()
         let lr = config.learningRate * min(1, Float(step + 1) / Float(max(config.warmupSteps, 1)))
-        m.gradNorm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
+        var entropy: [Float] = []
+        for epoch in 0..<config.epochs {
+            try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: T) }
+            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V)
+            if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
+            let result: (stats: LossStats, dLogp: [Float])
+            if config.algorithm == .kimi {
+                result = kimiMirrorDescentLoss(logp: out.logp, batch: batch, rewards: rewards, groupSize: G, config: config.loss)
+            } else {
+                let adv = config.estimator.advantages(rewards: rewards, groupSize: G)
+                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: adv, config: config.loss)
+            }
+            policy.zeroGrad()
+            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V)
+            policy.backward()
+            let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
+            if epoch == 0 {
+                // Report the first pass: the policy that sampled the batch.
+                entropy = out.entropy
+                m.gradNorm = norm
+                m.loss = result.stats.loss
+                m.kl = result.stats.kl
+            }
+            m.clipFraction = result.stats.clipFraction
+        }
         m.lr = lr
-        m.loss = result.stats.loss
-        m.kl = result.stats.kl
-        m.clipFraction = result.stats.clipFraction
         let counted = batch.sequence.indices.filter { batch.sequence[$0] >= 0 }
         m.entropy = counted.reduce(0) { $0 + entropy[$1] } / Float(max(counted.count, 1))
         m.completionLength = Float(batch.lengths.reduce(0, +)) / Float(max(batch.rows, 1))
