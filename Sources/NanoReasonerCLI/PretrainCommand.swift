@@ -17,6 +17,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Transformer layers.") var layers: Int?
     @Option(help: "Attention heads.") var heads: Int?
     @Option(help: "Model width.") var width: Int?
+    @Option(help: "Smallest operand digit count.") var minDigits: Int?
     @Option(help: "Largest operand digit count.") var maxDigits: Int?
     @Option(help: "Most operands per problem.") var maxOperands: Int?
     @Option(help: "Operators to use, a subset of \"+-*\".") var operators: String?
@@ -38,6 +39,7 @@ struct PretrainCommand: ParsableCommand {
             if let v = layers { c.layers = v }
             if let v = heads { c.heads = v }
             if let v = width { c.width = v }
+            if let v = minDigits { c.task.minDigits = v }
             if let v = maxDigits { c.task.maxDigits = v }
             if let v = maxOperands { c.task.maxOperands = v }
             if let v = operators { c.task.operators = v }
