@@ -38,7 +38,7 @@ public struct Evaluator {
         var rng = Xoshiro256(seed: seed)
         let sampler = Sampler(model: model)
         var pass = [Double](repeating: 0, count: ks.count), maj = [Double](repeating: 0, count: ks.count)
-        var reward = 0.0, formed = 0.0, length = 0.0, tokens = 0
+        var reward = 0.0, formed = 0.0, tokens = 0
         let start = Date()
         var done = 0
         for chunk in stride(from: 0, to: problems.count, by: batchProblems) {
@@ -55,7 +55,6 @@ public struct Evaluator {
                 }
                 reward += scores.reduce(0) { $0 + Double($1.reward) }
                 formed += Double(scores.filter(\.wellFormed).count)
-                length += Double(group.reduce(0) { $0 + $1.tokens.count })
                 tokens += group.reduce(0) { $0 + $1.tokens.count }
             }
             done += batch.count
@@ -66,7 +65,7 @@ public struct Evaluator {
         return Report(problems: problems.count, samplesPerProblem: n, temperature: params.temperature,
                       passAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), pass.map { $0 / total })),
                       majAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), maj.map { $0 / total })),
-                      meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: length / samples,
+                      meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: Double(tokens) / samples,
                       seconds: secs, newTokensPerSecond: Double(tokens) / secs)
     }
 }

@@ -107,7 +107,7 @@ struct TrainCommand: ParsableCommand {
                             extraFiles: [Tokenizer.checkpointFile: tokenizer.descriptionJSON(),
                                          "rl_config.json": try enc.encode(c),
                                          "trainer_state.json": try Data(contentsOf: URL(fileURLWithPath: stateFile(initFrom)))],
-                            configExtras: ["bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0], to: ckpt)
+                            configExtras: Tokenizer.huggingFaceConfigIds, to: ckpt)
         logFile.closeFile()
         let plotPath = (runDir as NSString).appendingPathComponent("train_plot.svg")
         let plot = SVGPlot(panels: [

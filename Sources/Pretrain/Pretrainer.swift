@@ -100,7 +100,6 @@ public final class Pretrainer {
         try Checkpoint.save(model: model, optimizer: optimizer, extraFiles: [
             TrainerState.file: try enc.encode(state),
             Tokenizer.checkpointFile: tokenizer.descriptionJSON(),
-        ], configExtras: ["bos_token_id": Int(Tokenizer.bos), "eos_token_id": Int(Tokenizer.eos),
-                          "pad_token_id": Int(Tokenizer.pad)], to: dir)
+        ], configExtras: Tokenizer.huggingFaceConfigIds, to: dir)
     }
 }

@@ -23,9 +23,7 @@ final class DecodeScratch {
         let C = c.width
         let sizes = [Q * C, Q * C, Q * 3 * C, Q * C, Q * C, Q * 4 * C, Q * 4 * C, Q, Q, Q * C, Q * c.vocabSize]
         storage = FloatBuffer(count: sizes.reduce(0, +))
-        var p = storage.pointer
-        var ptrs: [UnsafeMutablePointer<Float>] = []
-        for s in sizes { ptrs.append(p); p += s }
+        let ptrs = storage.slices(sizes)
         (x, ln, qkv, atty, proj, fch, fchGelu) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6])
         (mean, rstd, lnf, logits) = (ptrs[7], ptrs[8], ptrs[9], ptrs[10])
     }

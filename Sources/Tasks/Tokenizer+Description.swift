@@ -114,3 +114,10 @@ struct TokenizerDescription: Codable {
         case vocabSize = "vocab_size"
     }
 }
+
+extension Tokenizer {
+    /// The special-token ids as Hugging Face's config.json names them.
+    public static var huggingFaceConfigIds: [String: Any] {
+        ["bos_token_id": Int(bos), "eos_token_id": Int(eos), "pad_token_id": Int(pad)]
+    }
+}

@@ -27,12 +27,7 @@ final class Activations {
             N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, B * NH * T * T,
         ]
         storage = FloatBuffer(count: sizes.reduce(0, +))
-        var ptrs: [UnsafeMutablePointer<Float>] = []
-        var p = storage.pointer
-        for s in sizes {
-            ptrs.append(p)
-            p += s
-        }
+        let ptrs = storage.slices(sizes)
         (encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2) =
             (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], ptrs[7], ptrs[8])
         (ln2, ln2Mean, ln2Rstd, fch, fchGelu, fcproj, residual3) =

@@ -117,4 +117,11 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    /// Consecutive slices of the given sizes, from the start (activation buffers carve one allocation).
+    public func slices(_ sizes: [Int]) -> [UnsafeMutablePointer<Float>] {
+        precondition(sizes.reduce(0, +) <= count, "slices exceed the buffer")
+        var p = pointer
+        return sizes.map { s in defer { p += s }; return p }
+    }
 }

@@ -21,6 +21,8 @@ public final class RLTrainer {
     public private(set) var cursor: Int
     private var rng: Xoshiro256
     private let verifier: ArithmeticVerifier
+    /// One sampler for the whole run, so its decode buffers are reused step to step.
+    private let sampler: Sampler
     private var elapsed: Double = 0
 
     public init(config: RLConfig, policy: GPT, tokenizer: Tokenizer, task: ArithmeticTask, startCursor: Int = 10_000_000) throws {
@@ -36,6 +38,7 @@ public final class RLTrainer {
         optimizer = AdamW(layout: policy.layout, config: opt)
         rng = Xoshiro256(seed: config.seed)
         verifier = ArithmeticVerifier(config: config.reward)
+        sampler = Sampler(model: policy)
         // RL draws problems past those pretraining used, so it sees fresh ones.
         cursor = startCursor
     }
@@ -52,7 +55,6 @@ public final class RLTrainer {
         var problems: [Problem] = [], completions: [[Completion]] = [], scores: [[Score]] = []
         var sampled = 0, zero = 0, tokens = 0
         let start = Date()
-        let sampler = Sampler(model: policy)
         for round in 0...(config.dynamicSampling ? config.maxResampleRounds : 0) {
             let need = config.promptsPerStep - problems.count
             if need <= 0 { break }
@@ -123,6 +125,7 @@ public final class RLTrainer {
         }
         let lr = config.learningRate * min(1, Float(step + 1) / Float(max(config.warmupSteps, 1)))
         var entropy: [Float] = []
+        let advantages = config.algorithm == .kimi ? [] : config.estimator.advantages(rewards: rewards, groupSize: G)
         for epoch in 0..<config.epochs {
             try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: T) }
             let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V)
@@ -131,8 +134,7 @@ public final class RLTrainer {
             if config.algorithm == .kimi {
                 result = kimiMirrorDescentLoss(logp: out.logp, batch: batch, rewards: rewards, groupSize: G, config: config.loss)
             } else {
-                let adv = config.estimator.advantages(rewards: rewards, groupSize: G)
-                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: adv, config: config.loss)
+                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: advantages, config: config.loss)
             }
             policy.zeroGrad()
             LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V)
