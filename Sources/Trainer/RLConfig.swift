@@ -1,5 +1,6 @@
 import RL
 import Sampler
+import Tasks
 import Verifier
 
 /// The policy-optimisation algorithm.
@@ -42,6 +43,15 @@ public struct RLConfig: Codable, Sendable {
         case .reinforce: return .reinforce
         case .kimi: return .grpoNoStd  // not used by the Kimi loss; logged only
         }
+    }
+
+    /// Dynamic sampling drops flat groups; Kimi's loss still learns from them (its target is log Z).
+    public var dropsZeroVarianceGroups: Bool { dynamicSampling && algorithm != .kimi }
+
+    /// How rollouts are sampled: temperature, length, stop at EOS or `</answer>`.
+    public var samplingParams: SamplingParams {
+        SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens,
+                       stopTokens: [Tokenizer.eos, Tokenizer.answerClose])
     }
 
     public func validate() throws {
