@@ -1,0 +1,141 @@
+import CZMQ
+import Foundation
+
+/// The socket patterns the cluster uses.
+public enum SocketType: Int32, Sendable {
+    case pub = 1, sub = 2, dealer = 5, router = 6, pull = 7, push = 8
+
+    var zmq: Int32 { rawValue }
+}
+
+/// A thin wrapper over a libzmq socket. Not thread-safe (libzmq sockets are not): each
+/// socket belongs to the thread that uses it.
+public final class ZMQSocket {
+    let raw: UnsafeMutableRawPointer
+    public let type: SocketType
+    public private(set) var endpoint = ""
+
+    public init(_ context: ZMQContext, _ type: SocketType) throws {
+        guard let s = zmq_socket(context.raw, type.zmq) else { throw ZMQError.last("zmq_socket") }
+        raw = s
+        self.type = type
+        // Closing never blocks on unsent messages: a dead peer must not hang shutdown.
+        try set(ZMQ_LINGER, Int32(0))
+    }
+
+    deinit { zmq_close(raw) }
+
+    public func set(_ option: Int32, _ value: Int32) throws {
+        var v = value
+        if zmq_setsockopt(raw, option, &v, MemoryLayout<Int32>.size) != 0 { throw ZMQError.last("zmq_setsockopt(\(option))") }
+    }
+
+    public func set(_ option: Int32, _ value: Int64) throws {
+        var v = value
+        if zmq_setsockopt(raw, option, &v, MemoryLayout<Int64>.size) != 0 { throw ZMQError.last("zmq_setsockopt(\(option))") }
+    }
+
+    public func set(_ option: Int32, bytes: [UInt8]) throws {
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(raw, option, $0.baseAddress, bytes.count) }
+        if rc != 0 { throw ZMQError.last("zmq_setsockopt(\(option))") }
+    }
+
+    /// Drop (disconnect) peers that send a message larger than this.
+    public func limitMessageSize(_ bytes: Int) throws { try set(ZMQ_MAXMSGSIZE, Int64(bytes)) }
+
+    /// High-water marks: how many messages may queue before libzmq blocks or drops.
+    public func setHighWaterMarks(send: Int32, receive: Int32) throws {
+        try set(ZMQ_SNDHWM, send)
+        try set(ZMQ_RCVHWM, receive)
+    }
+
+    public func subscribeAll() throws { try set(ZMQ_SUBSCRIBE, bytes: []) }
+
+    public func setIdentity(_ id: String) throws { try set(ZMQ_ROUTING_ID, bytes: Array(id.utf8)) }
+
+    public func bind(_ endpoint: String) throws {
+        if zmq_bind(raw, endpoint) != 0 { throw ZMQError.last("bind \(endpoint)") }
+        self.endpoint = lastEndpoint ?? endpoint
+    }
+
+    public func connect(_ endpoint: String) throws {
+        if zmq_connect(raw, endpoint) != 0 { throw ZMQError.last("connect \(endpoint)") }
+        self.endpoint = endpoint
+    }
+
+    /// The endpoint actually bound (resolves `tcp://*:0` to the chosen port).
+    public var lastEndpoint: String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        var size = buf.count
+        guard zmq_getsockopt(raw, ZMQ_LAST_ENDPOINT, &buf, &size) == 0 else { return nil }
+        return String(cString: buf)
+    }
+
+    /// Sends a multipart message. Returns false when it would block (`wait` false) or the peer is gone.
+    @discardableResult
+    public func send(_ frames: [[UInt8]], wait: Bool = true) throws -> Bool {
+        for (i, f) in frames.enumerated() {
+            var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if !wait { flags |= ZMQ_DONTWAIT }
+            let rc = f.withUnsafeBytes { zmq_send(raw, $0.baseAddress, f.count, flags) }
+            if rc < 0 {
+                let e = zmq_errno()
+                if e == EAGAIN || e == EHOSTUNREACH || e == EINTR { return false }
+                throw ZMQError(call: "send on \(endpoint)", errno: e)
+            }
+        }
+        return true
+    }
+
+    @discardableResult
+    public func send(_ bytes: [UInt8], wait: Bool = true) throws -> Bool { try send([bytes], wait: wait) }
+
+    /// Receives one multipart message, waiting at most `timeout` seconds (0 = do not wait).
+    /// Returns nil on timeout or interruption.
+    public func receive(timeout: Double) throws -> [[UInt8]]? {
+        if timeout > 0 {
+            guard try Poller.wait([self], timeout: timeout).first == true else { return nil }
+        }
+        var frames: [[UInt8]] = []
+        repeat {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            let rc = zmq_msg_recv(&msg, raw, frames.isEmpty ? ZMQ_DONTWAIT : 0)
+            if rc < 0 {
+                let e = zmq_errno()
+                if e == EAGAIN || e == EINTR { return frames.isEmpty ? nil : frames }
+                throw ZMQError(call: "receive on \(endpoint)", errno: e)
+            }
+            let n = zmq_msg_size(&msg)
+            if n == 0 {
+                frames.append([])
+            } else {
+                let p = zmq_msg_data(&msg)!.assumingMemoryBound(to: UInt8.self)
+                frames.append(Array(UnsafeBufferPointer(start: p, count: n)))
+            }
+        } while hasMore
+        return frames
+    }
+
+    private var hasMore: Bool {
+        var more: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(raw, ZMQ_RCVMORE, &more, &size)
+        return more != 0
+    }
+}
+
+/// Waits on several sockets at once.
+public enum Poller {
+    /// Which sockets have a message to read, waiting at most `timeout` seconds.
+    public static func wait(_ sockets: [ZMQSocket], timeout: Double) throws -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.raw, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let rc = zmq_poll(&items, Int32(items.count), Int(timeout * 1000))
+        if rc < 0 {
+            if zmq_errno() == EINTR { return sockets.map { _ in false } }
+            throw ZMQError.last("zmq_poll")
+        }
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
+    }
+}

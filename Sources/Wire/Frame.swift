@@ -1,0 +1,69 @@
+/// The envelope every message travels in (see docs/PROTOCOL.md):
+///
+///     offset size field
+///     0      4    magic "NRWP"
+///     4      2    protocol version (1)
+///     6      1    message type
+///     7      1    flags: bit 0 = body is LZ4-compressed
+///     8      4    payload length (after decompression)
+///     12     4    body length (bytes after this header)
+///     16     4    CRC-32 of the body
+///     20     …    body
+///
+/// All integers little-endian. Decoding checks magic, version, type, flags, both
+/// lengths (against the message and the limit) and the checksum before it
+/// allocates or decompresses anything.
+public enum Frame {
+    public static let magic: [UInt8] = Array("NRWP".utf8)
+    public static let protocolVersion: UInt16 = 1
+    public static let headerSize = 20
+    public static let flagLZ4: UInt8 = 1
+    /// Default ceiling on a payload: well above the 10× model's weights (≈32 MB).
+    public static let defaultLimit = 256 << 20
+
+    /// Wraps a payload; compresses it when `compress` is set and LZ4 makes it smaller.
+    public static func encode(type: UInt8, payload: [UInt8], compress: Bool) -> [UInt8] {
+        var flags: UInt8 = 0
+        var body = payload
+        if compress, let packed = LZ4.compress(payload) {
+            body = packed
+            flags |= flagLZ4
+        }
+        var w = ByteWriter(capacity: headerSize + body.count)
+        for b in magic { w.u8(b) }
+        w.u16(protocolVersion)
+        w.u8(type)
+        w.u8(flags)
+        w.u32(UInt32(payload.count))
+        w.u32(UInt32(body.count))
+        w.u32(CRC32.checksum(body))
+        var out = w.bytes
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Validates the envelope and returns the message type and the (decompressed) payload.
+    public static func decode(_ message: UnsafeRawBufferPointer, limit: Int = defaultLimit) throws -> (type: UInt8, payload: [UInt8]) {
+        guard message.count >= headerSize else { throw WireError.tooShort(message.count) }
+        var header = ByteReader(Array(message[0..<headerSize]))
+        for b in magic where try header.u8() != b { throw WireError.badMagic }
+        let version = try header.u16()
+        guard version == protocolVersion else { throw WireError.wrongVersion(version) }
+        let type = try header.u8()
+        guard MessageType(rawValue: type) != nil else { throw WireError.unknownType(type) }
+        let flags = try header.u8()
+        guard flags & ~flagLZ4 == 0 else { throw WireError.unknownFlags(flags) }
+        let payloadLength = Int(try header.u32())
+        let bodyLength = Int(try header.u32())
+        let crc = try header.u32()
+        guard bodyLength == message.count - headerSize else {
+            throw WireError.lengthMismatch(declared: bodyLength, actual: message.count - headerSize)
+        }
+        guard payloadLength <= limit else { throw WireError.tooLarge(payloadLength, limit: limit) }
+        let body = UnsafeRawBufferPointer(rebasing: message[headerSize...])
+        guard CRC32.checksum(body) == crc else { throw WireError.checksumMismatch }
+        if flags & flagLZ4 != 0 { return (type, try LZ4.decompress(body, size: payloadLength)) }
+        guard payloadLength == bodyLength else { throw WireError.lengthMismatch(declared: payloadLength, actual: bodyLength) }
+        return (type, Array(body))
+    }
+}

@@ -1,0 +1,157 @@
+/// Every message of the protocol, with its binary encoding (field order is the protocol).
+public enum Message: Equatable, Sendable {
+    case hello(Hello)
+    case welcome(Welcome)
+    case workRequest(WorkRequest)
+    case work(WorkBatch)
+    case trajectory(TrajectoryGroup)
+    case scoreRequest(ScoreRequest)
+    case scoreResult(ScoreResult)
+    case heartbeat(Heartbeat)
+    case weights(Weights)
+    case shutdown(Shutdown)
+
+    public var type: MessageType {
+        switch self {
+        case .hello: return .hello
+        case .welcome: return .welcome
+        case .workRequest: return .workRequest
+        case .work: return .work
+        case .trajectory: return .trajectory
+        case .scoreRequest: return .scoreRequest
+        case .scoreResult: return .scoreResult
+        case .heartbeat: return .heartbeat
+        case .weights: return .weights
+        case .shutdown: return .shutdown
+        }
+    }
+
+    /// Trajectories and score requests carry token ids and text, which LZ4 shrinks; weights
+    /// are fp32 noise to LZ4, and the rest are too small to bother.
+    public var compresses: Bool { type == .trajectory || type == .scoreRequest || type == .work }
+
+    /// The framed bytes to send.
+    public func encoded() -> [UInt8] {
+        Frame.encode(type: type.rawValue, payload: payload(), compress: compresses)
+    }
+
+    /// Decodes and validates one framed message.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, limit: Int = Frame.defaultLimit) throws -> Message {
+        let (type, payload) = try Frame.decode(bytes, limit: limit)
+        var r = ByteReader(payload)
+        let m = try decodePayload(MessageType(rawValue: type)!, &r)
+        try r.expectEnd("\(MessageType(rawValue: type)!)")
+        return m
+    }
+
+    public static func decode(_ bytes: [UInt8], limit: Int = Frame.defaultLimit) throws -> Message {
+        try bytes.withUnsafeBytes { try decode($0, limit: limit) }
+    }
+
+    func payload() -> [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .hello(let h):
+            w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.string(h.host)
+        case .welcome(let m):
+            w.u64(m.runId); w.u64(m.policyVersion); w.string(m.settingsJSON)
+        case .workRequest(let m):
+            w.string(m.workerId); w.u32(m.credits); w.u64(m.policyVersion)
+        case .work(let m):
+            w.count(m.assignments.count)
+            for a in m.assignments { w.u64(a.groupId); w.u64(a.promptIndex); w.tokens(a.prompt) }
+        case .trajectory(let t):
+            w.string(t.workerId); w.u64(t.groupId); w.u64(t.promptIndex); w.u64(t.policyVersion)
+            w.tokens(t.prompt); w.f32(t.sampleSeconds)
+            // Columns: all token ids first (they compress), then log-probs, then flags.
+            w.count(t.rollouts.count)
+            for r in t.rollouts { w.tokens(r.tokens) }
+            for r in t.rollouts { w.floats(r.logprobs) }
+            for r in t.rollouts { w.bool(r.stopped) }
+        case .scoreRequest(let m):
+            w.u64(m.requestId); w.string(m.answer)
+            w.count(m.completions.count)
+            for c in m.completions { w.string(c) }
+        case .scoreResult(let m):
+            w.u64(m.requestId); w.string(m.workerId)
+            w.count(m.scores.count)
+            for s in m.scores {
+                w.f32(s.reward); w.bool(s.correct); w.bool(s.wellFormed); w.optionalString(s.extracted); w.optionalString(s.error)
+            }
+        case .heartbeat(let h):
+            w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.u64(h.policyVersion)
+            w.f64(h.busySeconds); w.f64(h.idleSeconds)
+        case .weights(let m):
+            w.u64(m.version); w.string(m.modelConfigJSON); w.floats(m.params)
+        case .shutdown(let m):
+            w.string(m.reason)
+        }
+        return w.bytes
+    }
+
+    private static func role(_ r: inout ByteReader) throws -> Role {
+        let b = try r.u8("role")
+        guard let role = Role(rawValue: b) else { throw WireError.invalid("unknown role \(b)") }
+        return role
+    }
+
+    static func decodePayload(_ type: MessageType, _ r: inout ByteReader) throws -> Message {
+        switch type {
+        case .hello:
+            return .hello(Hello(role: try role(&r), workerId: try r.string("worker id"), incarnation: try r.u64(), host: try r.string("host")))
+        case .welcome:
+            return .welcome(Welcome(runId: try r.u64(), policyVersion: try r.u64(), settingsJSON: try r.string("settings")))
+        case .workRequest:
+            return .workRequest(WorkRequest(workerId: try r.string("worker id"), credits: try r.u32(), policyVersion: try r.u64()))
+        case .work:
+            let n = try r.count("assignments", minSize: 21)
+            var list: [Assignment] = []
+            for _ in 0..<n {
+                list.append(Assignment(groupId: try r.u64(), promptIndex: try r.u64(), prompt: try r.tokens("prompt")))
+            }
+            return .work(WorkBatch(assignments: list))
+        case .trajectory:
+            let worker = try r.string("worker id")
+            let group = try r.u64(), index = try r.u64(), version = try r.u64()
+            let prompt = try r.tokens("prompt")
+            let seconds = try r.f32()
+            let n = try r.count("rollouts", minSize: 10)
+            var tokens: [[Int32]] = []
+            for _ in 0..<n { tokens.append(try r.tokens("rollout tokens")) }
+            var logprobs: [[Float]] = []
+            for i in 0..<n {
+                let lp = try r.floats("rollout logprobs")
+                guard lp.count == tokens[i].count else {
+                    throw WireError.invalid("rollout \(i) has \(tokens[i].count) tokens but \(lp.count) log-probs")
+                }
+                logprobs.append(lp)
+            }
+            var rollouts: [Rollout] = []
+            for i in 0..<n { rollouts.append(Rollout(tokens: tokens[i], logprobs: logprobs[i], stopped: try r.bool("stopped"))) }
+            return .trajectory(TrajectoryGroup(workerId: worker, groupId: group, promptIndex: index, policyVersion: version,
+                                               prompt: prompt, rollouts: rollouts, sampleSeconds: seconds))
+        case .scoreRequest:
+            let id = try r.u64(), answer = try r.string("answer")
+            let n = try r.count("completions", minSize: 4)
+            var texts: [String] = []
+            for _ in 0..<n { texts.append(try r.string("completion")) }
+            return .scoreRequest(ScoreRequest(requestId: id, answer: answer, completions: texts))
+        case .scoreResult:
+            let id = try r.u64(), worker = try r.string("worker id")
+            let n = try r.count("scores", minSize: 8)
+            var scores: [ScoreItem] = []
+            for _ in 0..<n {
+                scores.append(ScoreItem(reward: try r.f32(), correct: try r.bool(), wellFormed: try r.bool(),
+                                        extracted: try r.optionalString("extracted"), error: try r.optionalString("error")))
+            }
+            return .scoreResult(ScoreResult(requestId: id, workerId: worker, scores: scores))
+        case .heartbeat:
+            return .heartbeat(Heartbeat(role: try role(&r), workerId: try r.string("worker id"), incarnation: try r.u64(),
+                                        policyVersion: try r.u64(), busySeconds: try r.f64(), idleSeconds: try r.f64()))
+        case .weights:
+            return .weights(Weights(version: try r.u64(), modelConfigJSON: try r.string("model config"), params: try r.floats("params")))
+        case .shutdown:
+            return .shutdown(Shutdown(reason: try r.string("reason")))
+        }
+    }
+}

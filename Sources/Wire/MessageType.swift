@@ -1,0 +1,26 @@
+/// The message types of protocol version 1 (numbers are part of the protocol: never reuse one).
+public enum MessageType: UInt8, CaseIterable, Sendable {
+    case hello = 1
+    case welcome = 2
+    case workRequest = 3
+    case work = 4
+    case trajectory = 5
+    case scoreRequest = 6
+    case scoreResult = 7
+    case heartbeat = 8
+    case weights = 9
+    case shutdown = 10
+}
+
+/// Which process sent a message.
+public enum Role: UInt8, Sendable, CustomStringConvertible {
+    case learner = 1, actor = 2, verifier = 3
+
+    public var description: String {
+        switch self {
+        case .learner: return "learner"
+        case .actor: return "actor"
+        case .verifier: return "verifier"
+        }
+    }
+}

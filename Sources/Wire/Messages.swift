@@ -1,0 +1,134 @@
+/// A worker introduces itself (and, after a restart, its new incarnation).
+public struct Hello: Equatable, Sendable {
+    public var role: Role
+    public var workerId: String
+    /// Distinguishes restarts of the same worker id (pid and start time).
+    public var incarnation: UInt64
+    public var host: String
+    public init(role: Role, workerId: String, incarnation: UInt64, host: String) {
+        self.role = role; self.workerId = workerId; self.incarnation = incarnation; self.host = host
+    }
+}
+
+/// The learner's answer to `Hello`: run settings as JSON (sampling, group size, tokenizer, model shape).
+public struct Welcome: Equatable, Sendable {
+    public var runId: UInt64
+    public var policyVersion: UInt64
+    public var settingsJSON: String
+    public init(runId: UInt64, policyVersion: UInt64, settingsJSON: String) {
+        self.runId = runId; self.policyVersion = policyVersion; self.settingsJSON = settingsJSON
+    }
+}
+
+/// An actor asks for up to `credits` prompts; the learner answers when it has work (flow control).
+public struct WorkRequest: Equatable, Sendable {
+    public var workerId: String
+    public var credits: UInt32
+    public var policyVersion: UInt64
+    public init(workerId: String, credits: UInt32, policyVersion: UInt64) {
+        self.workerId = workerId; self.credits = credits; self.policyVersion = policyVersion
+    }
+}
+
+/// One prompt to sample a group for.
+public struct Assignment: Equatable, Sendable {
+    public var groupId: UInt64
+    public var promptIndex: UInt64
+    public var prompt: [Int32]
+    public init(groupId: UInt64, promptIndex: UInt64, prompt: [Int32]) {
+        self.groupId = groupId; self.promptIndex = promptIndex; self.prompt = prompt
+    }
+}
+
+public struct WorkBatch: Equatable, Sendable {
+    public var assignments: [Assignment]
+    public init(assignments: [Assignment]) { self.assignments = assignments }
+}
+
+/// One sampled completion with its behaviour log-probs.
+public struct Rollout: Equatable, Sendable {
+    public var tokens: [Int32]
+    public var logprobs: [Float]
+    public var stopped: Bool
+    public init(tokens: [Int32], logprobs: [Float], stopped: Bool) {
+        self.tokens = tokens; self.logprobs = logprobs; self.stopped = stopped
+    }
+}
+
+/// A group of G completions for one assignment, as an actor sampled it.
+public struct TrajectoryGroup: Equatable, Sendable {
+    public var workerId: String
+    public var groupId: UInt64
+    public var promptIndex: UInt64
+    public var policyVersion: UInt64
+    public var prompt: [Int32]
+    public var rollouts: [Rollout]
+    /// Seconds the actor spent sampling the batch this group came from, divided by its groups.
+    public var sampleSeconds: Float
+    public init(workerId: String, groupId: UInt64, promptIndex: UInt64, policyVersion: UInt64, prompt: [Int32],
+                rollouts: [Rollout], sampleSeconds: Float) {
+        self.workerId = workerId; self.groupId = groupId; self.promptIndex = promptIndex
+        self.policyVersion = policyVersion; self.prompt = prompt; self.rollouts = rollouts; self.sampleSeconds = sampleSeconds
+    }
+}
+
+/// Completions to score against one ground-truth answer.
+public struct ScoreRequest: Equatable, Sendable {
+    public var requestId: UInt64
+    public var answer: String
+    public var completions: [String]
+    public init(requestId: UInt64, answer: String, completions: [String]) {
+        self.requestId = requestId; self.answer = answer; self.completions = completions
+    }
+}
+
+/// The score of one completion (mirrors `Verifier.Score`).
+public struct ScoreItem: Equatable, Sendable {
+    public var reward: Float
+    public var correct: Bool
+    public var wellFormed: Bool
+    public var extracted: String?
+    public var error: String?
+    public init(reward: Float, correct: Bool, wellFormed: Bool, extracted: String?, error: String?) {
+        self.reward = reward; self.correct = correct; self.wellFormed = wellFormed; self.extracted = extracted; self.error = error
+    }
+}
+
+public struct ScoreResult: Equatable, Sendable {
+    public var requestId: UInt64
+    public var workerId: String
+    public var scores: [ScoreItem]
+    public init(requestId: UInt64, workerId: String, scores: [ScoreItem]) {
+        self.requestId = requestId; self.workerId = workerId; self.scores = scores
+    }
+}
+
+/// "I am alive", with what the worker is doing; the learner times workers out without it.
+public struct Heartbeat: Equatable, Sendable {
+    public var role: Role
+    public var workerId: String
+    public var incarnation: UInt64
+    public var policyVersion: UInt64
+    /// Seconds spent working and waiting since the worker started.
+    public var busySeconds: Double
+    public var idleSeconds: Double
+    public init(role: Role, workerId: String, incarnation: UInt64, policyVersion: UInt64, busySeconds: Double, idleSeconds: Double) {
+        self.role = role; self.workerId = workerId; self.incarnation = incarnation; self.policyVersion = policyVersion
+        self.busySeconds = busySeconds; self.idleSeconds = idleSeconds
+    }
+}
+
+/// A versioned snapshot of the policy: the model shape as JSON and the flat fp32 parameters.
+public struct Weights: Equatable, Sendable {
+    public var version: UInt64
+    public var modelConfigJSON: String
+    public var params: [Float]
+    public init(version: UInt64, modelConfigJSON: String, params: [Float]) {
+        self.version = version; self.modelConfigJSON = modelConfigJSON; self.params = params
+    }
+}
+
+public struct Shutdown: Equatable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}

@@ -1,0 +1,139 @@
+import Testing
+@testable import Wire
+
+/// One example of every message type, with awkward values (empty strings, large ids, wide tokens).
+func sampleMessages() -> [Message] {
+    let rollouts = (0..<4).map { i in
+        Rollout(tokens: (0..<(20 + i)).map { Int32(($0 * 7 + i) % 285) }, logprobs: (0..<(20 + i)).map { -Float($0) / 10 }, stopped: i % 2 == 0)
+    }
+    return [
+        .hello(Hello(role: .actor, workerId: "actor-1", incarnation: 0xDEAD_BEEF_0000_0001, host: "hôst")),
+        .welcome(Welcome(runId: 42, policyVersion: 7, settingsJSON: #"{"group_size":8}"#)),
+        .workRequest(WorkRequest(workerId: "", credits: 8, policyVersion: .max)),
+        .work(WorkBatch(assignments: [Assignment(groupId: 1, promptIndex: 10_000_000, prompt: [1, 5, 284]),
+                                      Assignment(groupId: 2, promptIndex: 3, prompt: [])])),
+        .trajectory(TrajectoryGroup(workerId: "a", groupId: 9, promptIndex: 99, policyVersion: 3, prompt: [1, 2, 3],
+                                    rollouts: rollouts, sampleSeconds: 0.25)),
+        .trajectory(TrajectoryGroup(workerId: "big", groupId: 1, promptIndex: 1, policyVersion: 0, prompt: [70_000, -1],
+                                    rollouts: [], sampleSeconds: 0)),
+        .scoreRequest(ScoreRequest(requestId: 5, answer: "-3/4", completions: ["<think>x</think><answer>-0.75</answer>", ""])),
+        .scoreResult(ScoreResult(requestId: 5, workerId: "verifier-2", scores: [
+            ScoreItem(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
+            ScoreItem(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),
+        .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5)),
+        .weights(Weights(version: 12, modelConfigJSON: #"{"width":128}"#, params: (0..<1000).map { Float($0) * 0.001 })),
+        .shutdown(Shutdown(reason: "run finished")),
+    ]
+}
+
+@Suite("Wire")
+struct WireTests {
+    @Test func everyMessageRoundTrips() throws {
+        for m in sampleMessages() {
+            #expect(try Message.decode(m.encoded()) == m)
+        }
+    }
+
+    @Test func crcMatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        // Slicing-by-8 and the bytewise tail agree on every length around the 8-byte boundary.
+        let data = (0..<37).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for n in 0...data.count {
+            #expect(CRC32.checksum(Array(data[0..<n])) == bitwiseCRC(Array(data[0..<n])))
+        }
+    }
+
+    @Test func trajectoriesCompress() {
+        let m = sampleMessages()[4]
+        let framed = m.encoded()
+        #expect(framed[7] & Frame.flagLZ4 != 0)
+        #expect(framed.count < m.payload().count)
+    }
+
+    @Test func weightsAreSentUncompressed() {
+        let framed = sampleMessages()[9].encoded()
+        #expect(framed[7] == 0)
+    }
+
+    @Test func everyTruncationIsRejected() throws {
+        for m in sampleMessages() {
+            let bytes = m.encoded()
+            for n in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 200)) {
+                #expect(throws: WireError.self) { try Message.decode(Array(bytes[0..<n])) }
+            }
+        }
+    }
+
+    @Test func corruptionIsCaughtByTheChecksum() {
+        var bytes = sampleMessages()[4].encoded()
+        bytes[Frame.headerSize + 3] ^= 0x10
+        #expect(throws: WireError.checksumMismatch) { try Message.decode(bytes) }
+    }
+
+    @Test func headerFieldsAreValidated() {
+        let good = sampleMessages()[0].encoded()
+        var bad = good; bad[0] = UInt8(ascii: "X")
+        #expect(throws: WireError.badMagic) { try Message.decode(bad) }
+        bad = good; bad[4] = 9
+        #expect(throws: WireError.wrongVersion(9)) { try Message.decode(bad) }
+        bad = good; bad[6] = 200
+        #expect(throws: WireError.unknownType(200)) { try Message.decode(bad) }
+        bad = good; bad[7] = 0x80
+        #expect(throws: WireError.unknownFlags(0x80)) { try Message.decode(bad) }
+        #expect(throws: WireError.tooShort(3)) { try Message.decode([1, 2, 3]) }
+    }
+
+    @Test func oversizedPayloadIsRefusedBeforeAllocating() {
+        // A compressed body claiming a 4 GB payload must fail on the limit, not on malloc.
+        var w = ByteWriter()
+        for b in Frame.magic { w.u8(b) }
+        w.u16(Frame.protocolVersion); w.u8(MessageType.trajectory.rawValue); w.u8(Frame.flagLZ4)
+        w.u32(.max); w.u32(4); w.u32(CRC32.checksum([0, 0, 0, 0]))
+        let bytes = w.bytes + [0, 0, 0, 0]
+        #expect(throws: WireError.tooLarge(Int(UInt32.max), limit: Frame.defaultLimit)) { try Message.decode(bytes) }
+    }
+
+    @Test func hostileCountsAreRefused() throws {
+        // A well-framed weights message whose float count claims more than the payload holds.
+        var w = ByteWriter()
+        w.u64(1); w.string("{}"); w.u32(1_000_000_000)
+        let framed = Frame.encode(type: MessageType.weights.rawValue, payload: w.bytes, compress: false)
+        #expect(throws: WireError.self) { try Message.decode(framed) }
+    }
+
+    @Test func trailingBytesAreRefused() {
+        var payload = sampleMessages()[10].payload()
+        payload.append(0)
+        let framed = Frame.encode(type: MessageType.shutdown.rawValue, payload: payload, compress: false)
+        #expect(throws: WireError.invalid("1 trailing bytes after shutdown")) { try Message.decode(framed) }
+    }
+
+    @Test func randomBytesNeverCrash() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        let seeds = sampleMessages().map { $0.encoded() }
+        for i in 0..<3000 {
+            var bytes: [UInt8]
+            if i % 2 == 0 {
+                bytes = (0..<Int(next() % 200)).map { _ in UInt8(truncatingIfNeeded: next()) }
+            } else {
+                // Mutate a valid message and re-seal its checksum, so the payload decoder sees the garbage.
+                bytes = seeds[Int(next() % UInt64(seeds.count))]
+                guard bytes.count > Frame.headerSize, bytes[7] == 0 else { continue }
+                for _ in 0..<3 { bytes[Frame.headerSize + Int(next() % UInt64(bytes.count - Frame.headerSize))] = UInt8(truncatingIfNeeded: next()) }
+                let crc = CRC32.checksum(Array(bytes[Frame.headerSize...]))
+                withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { bytes[16 + k] = $0[k] } }
+            }
+            _ = try? Message.decode(bytes)
+        }
+    }
+}
+
+private func bitwiseCRC(_ data: [UInt8]) -> UInt32 {
+    var c: UInt32 = 0xFFFF_FFFF
+    for b in data {
+        c ^= UInt32(b)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    }
+    return c ^ 0xFFFF_FFFF
+}
