@@ -1,3 +1,4 @@
+import Plots
 import ArgumentParser
 import Eval
 import Foundation
@@ -141,19 +142,3 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension Algorithm: ExpressibleByArgument {}
-
-/// trainer_state.json of a checkpoint (or run) directory.
-func stateFile(_ path: String) -> String {
-    for dir in [path, (path as NSString).appendingPathComponent("checkpoint")] {
-        let f = (dir as NSString).appendingPathComponent("trainer_state.json")
-        if FileManager.default.fileExists(atPath: f) { return f }
-    }
-    return (path as NSString).appendingPathComponent("trainer_state.json")
-}
-
-/// The task config a checkpoint was trained with (the default when it recorded none).
-func taskConfig(of path: String) -> ArithmeticConfig {
-    guard let data = FileManager.default.contents(atPath: stateFile(path)),
-          let state = try? JSONDecoder().decode(TrainerState.self, from: data) else { return ArithmeticConfig() }
-    return state.config.task
-}

@@ -54,4 +54,10 @@ public struct Completion: Codable, Sendable, Equatable {
     public var logprobs: [Float]
     /// True when a stop token ended it; false when it ran out of length.
     public var stopped: Bool
+
+    public init(tokens: [Int32], logprobs: [Float], stopped: Bool) {
+        self.tokens = tokens
+        self.logprobs = logprobs
+        self.stopped = stopped
+    }
 }

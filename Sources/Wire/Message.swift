@@ -48,7 +48,7 @@ public enum Message: Equatable, Sendable {
         try bytes.withUnsafeBytes { try decode($0, limit: limit) }
     }
 
-    func payload() -> [UInt8] {
+    public func payload() -> [UInt8] {
         var w = ByteWriter()
         switch self {
         case .hello(let h):
@@ -69,7 +69,7 @@ public enum Message: Equatable, Sendable {
             for r in t.rollouts { w.floats(r.logprobs) }
             for r in t.rollouts { w.bool(r.stopped) }
         case .scoreRequest(let m):
-            w.u64(m.requestId); w.string(m.answer)
+            w.u64(m.requestId); w.string(m.prompt); w.string(m.answer)
             w.count(m.completions.count)
             for c in m.completions { w.string(c) }
         case .scoreResult(let m):
@@ -131,11 +131,11 @@ public enum Message: Equatable, Sendable {
             return .trajectory(TrajectoryGroup(workerId: worker, groupId: group, promptIndex: index, policyVersion: version,
                                                prompt: prompt, rollouts: rollouts, sampleSeconds: seconds))
         case .scoreRequest:
-            let id = try r.u64(), answer = try r.string("answer")
+            let id = try r.u64(), prompt = try r.string("prompt"), answer = try r.string("answer")
             let n = try r.count("completions", minSize: 4)
             var texts: [String] = []
             for _ in 0..<n { texts.append(try r.string("completion")) }
-            return .scoreRequest(ScoreRequest(requestId: id, answer: answer, completions: texts))
+            return .scoreRequest(ScoreRequest(requestId: id, prompt: prompt, answer: answer, completions: texts))
         case .scoreResult:
             let id = try r.u64(), worker = try r.string("worker id")
             let n = try r.count("scores", minSize: 8)

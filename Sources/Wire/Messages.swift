@@ -75,10 +75,11 @@ public struct TrajectoryGroup: Equatable, Sendable {
 /// Completions to score against one ground-truth answer.
 public struct ScoreRequest: Equatable, Sendable {
     public var requestId: UInt64
+    public var prompt: String
     public var answer: String
     public var completions: [String]
-    public init(requestId: UInt64, answer: String, completions: [String]) {
-        self.requestId = requestId; self.answer = answer; self.completions = completions
+    public init(requestId: UInt64, prompt: String, answer: String, completions: [String]) {
+        self.requestId = requestId; self.prompt = prompt; self.answer = answer; self.completions = completions
     }
 }
 
@@ -131,4 +132,9 @@ public struct Weights: Equatable, Sendable {
 public struct Shutdown: Equatable, Sendable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
+}
+
+extension Shutdown {
+    /// The reason the learner gives a worker it does not know (presumed dead, or the learner restarted): say hello again.
+    public static let rejoin = "unknown worker: send hello"
 }

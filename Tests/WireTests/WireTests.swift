@@ -16,7 +16,7 @@ func sampleMessages() -> [Message] {
                                     rollouts: rollouts, sampleSeconds: 0.25)),
         .trajectory(TrajectoryGroup(workerId: "big", groupId: 1, promptIndex: 1, policyVersion: 0, prompt: [70_000, -1],
                                     rollouts: [], sampleSeconds: 0)),
-        .scoreRequest(ScoreRequest(requestId: 5, answer: "-3/4", completions: ["<think>x</think><answer>-0.75</answer>", ""])),
+        .scoreRequest(ScoreRequest(requestId: 5, prompt: "3-15/4=", answer: "-3/4", completions: ["<think>x</think><answer>-0.75</answer>", ""])),
         .scoreResult(ScoreResult(requestId: 5, workerId: "verifier-2", scores: [
             ScoreItem(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
             ScoreItem(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),

@@ -2,22 +2,28 @@ import Foundation
 
 /// A small line chart written as SVG (an image any browser opens), so a training
 /// run can be looked at without Python. Each panel has its own series and y-range.
-struct SVGPlot {
-    struct Series {
-        var name: String
-        var color: String
-        var points: [(x: Double, y: Double)]
+public struct SVGPlot {
+    public struct Series {
+        public var name: String
+        public var color: String
+        public var points: [(x: Double, y: Double)]
+        public init(name: String, color: String, points: [(x: Double, y: Double)]) {
+            self.name = name; self.color = color; self.points = points
+        }
     }
 
-    struct Panel {
-        var title: String
-        var series: [Series]
+    public struct Panel {
+        public var title: String
+        public var series: [Series]
+        public init(title: String, series: [Series]) { self.title = title; self.series = series }
     }
 
-    var panels: [Panel]
-    var xLabel = "step"
+    public var panels: [Panel]
+    public var xLabel = "step"
 
-    func render(width: Double = 720, panelHeight: Double = 260) -> String {
+    public init(panels: [Panel], xLabel: String = "step") { self.panels = panels; self.xLabel = xLabel }
+
+    public func render(width: Double = 720, panelHeight: Double = 260) -> String {
         let margin = (left: 60.0, right: 140.0, top: 30.0, bottom: 40.0)
         let height = Double(panels.count) * panelHeight
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"

@@ -1,0 +1,57 @@
+/// How the processes of a run find each other and pace their work.
+public struct ClusterSettings: Codable, Sendable, Equatable {
+    /// Address the learner binds (`0.0.0.0` to accept workers from other machines).
+    public var bindHost = "127.0.0.1"
+    /// Address workers connect to.
+    public var learnerHost = "127.0.0.1"
+    /// The learner binds four consecutive ports from here: work, trajectories, weights, verify.
+    public var basePort = 5555
+    public var actors = 2
+    public var verifiers = 2
+    /// Prompts an actor samples in one batch (its credits per request).
+    public var actorBatch = 8
+    /// Trajectories sampled more than this many versions ago are not trained on.
+    public var maxStaleness = 2
+    /// Publish weights after every this many updates.
+    public var broadcastEvery = 1
+    /// Groups handed out and not yet trained on, at most (bounds every queue).
+    public var maxInFlight = 96
+    /// A worker silent for this long is presumed dead and its work handed out again.
+    public var workerTimeout = 4.0
+    public var heartbeatInterval = 0.5
+    /// A score request unanswered for this long is sent to another verifier.
+    public var verifyTimeout = 10.0
+    public var verifyRetries = 3
+    /// Threads each actor's sampler uses (the machine's cores are shared by every process).
+    public var actorThreads = 1
+    /// Threads the learner's update uses while actors sample beside it. Lock-step parallel
+    /// kernels stall when another process takes a core, so on a small machine 1 is faster.
+    public var learnerThreads = 1
+    /// Largest message any bound port accepts.
+    public var maxMessageBytes = 64 << 20
+
+    public init() {}
+
+    public var endpoints: Endpoints { Endpoints(host: learnerHost, basePort: basePort) }
+    public var bindEndpoints: Endpoints { Endpoints(host: bindHost, basePort: basePort) }
+}
+
+/// The learner's four ports.
+public struct Endpoints: Sendable, Equatable {
+    public var work: String
+    public var trajectories: String
+    public var weights: String
+    public var verify: String
+
+    public init(host: String, basePort: Int) {
+        let h = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        work = "tcp://\(h):\(basePort)"
+        trajectories = "tcp://\(h):\(basePort + 1)"
+        weights = "tcp://\(h):\(basePort + 2)"
+        verify = "tcp://\(h):\(basePort + 3)"
+    }
+
+    public var all: [(name: String, endpoint: String)] {
+        [("work", work), ("trajectories", trajectories), ("weights", weights), ("verify", verify)]
+    }
+}

@@ -1,0 +1,106 @@
+import Trainer
+
+/// The table of config keys: name, how to parse and set it, how to print it.
+/// One list, so the file format, `--set` and the error messages cannot drift apart.
+public enum ConfigKeys {
+    public struct Key: Sendable {
+        public let name: String
+        let apply: @Sendable (inout ExperimentConfig, String) throws -> Void
+        let current: @Sendable (ExperimentConfig) -> String
+    }
+
+    enum ParseFailure: Error { case expected(String) }
+
+    static func int(_ name: String, _ path: WritableKeyPath<ExperimentConfig, Int> & Sendable) -> Key {
+        Key(name: name, apply: { c, v in
+            guard let x = Int(v.replacingOccurrences(of: "_", with: "")) else { throw ParseFailure.expected("an integer") }
+            c[keyPath: path] = x
+        }, current: { "\($0[keyPath: path])" })
+    }
+
+    static func float(_ name: String, _ path: WritableKeyPath<ExperimentConfig, Float> & Sendable) -> Key {
+        Key(name: name, apply: { c, v in
+            guard let x = Float(v), x.isFinite else { throw ParseFailure.expected("a number") }
+            c[keyPath: path] = x
+        }, current: { "\($0[keyPath: path])" })
+    }
+
+    static func double(_ name: String, _ path: WritableKeyPath<ExperimentConfig, Double> & Sendable) -> Key {
+        Key(name: name, apply: { c, v in
+            guard let x = Double(v), x.isFinite else { throw ParseFailure.expected("a number") }
+            c[keyPath: path] = x
+        }, current: { "\($0[keyPath: path])" })
+    }
+
+    static func bool(_ name: String, _ path: WritableKeyPath<ExperimentConfig, Bool> & Sendable) -> Key {
+        Key(name: name, apply: { c, v in
+            switch v.lowercased() {
+            case "true", "yes", "on", "1": c[keyPath: path] = true
+            case "false", "no", "off", "0": c[keyPath: path] = false
+            default: throw ParseFailure.expected("true or false")
+            }
+        }, current: { "\($0[keyPath: path])" })
+    }
+
+    static func string(_ name: String, _ path: WritableKeyPath<ExperimentConfig, String> & Sendable) -> Key {
+        Key(name: name, apply: { c, v in c[keyPath: path] = v }, current: { c in
+            let s = c[keyPath: path]
+            return s.isEmpty ? "\"\"" : s
+        })
+    }
+
+    public static let all: [Key] = [
+        string("run.init_from", \.initFrom),
+        string("run.out", \.out),
+        int("run.checkpoint_every", \.checkpointEvery),
+        Key(name: "run.seed", apply: { c, v in
+            guard let x = UInt64(v) else { throw ParseFailure.expected("a non-negative integer") }
+            c.rl.seed = x
+        }, current: { "\($0.rl.seed)" }),
+        Key(name: "algorithm.name", apply: { c, v in
+            guard let a = Algorithm(rawValue: v) else {
+                throw ParseFailure.expected("one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.rl.algorithm = a
+        }, current: { $0.rl.algorithm.rawValue }),
+        int("algorithm.steps", \.rl.steps),
+        int("algorithm.prompts_per_step", \.rl.promptsPerStep),
+        int("algorithm.group_size", \.rl.groupSize),
+        float("algorithm.lr", \.rl.learningRate),
+        int("algorithm.warmup_steps", \.rl.warmupSteps),
+        int("algorithm.epochs", \.rl.epochs),
+        float("algorithm.beta", \.rl.loss.beta),
+        float("algorithm.tau", \.rl.loss.tau),
+        float("algorithm.clip_low", \.rl.loss.clipLow),
+        float("algorithm.clip_high", \.rl.loss.clipHigh),
+        bool("algorithm.no_std", \.rl.noStd),
+        bool("algorithm.per_token", \.rl.loss.perToken),
+        bool("algorithm.dynamic_sampling", \.rl.dynamicSampling),
+        float("algorithm.temperature", \.rl.temperature),
+        int("algorithm.max_new_tokens", \.rl.maxNewTokens),
+        double("algorithm.minutes", \.rl.timeLimitMinutes),
+        float("reward.accuracy_weight", \.rl.reward.accuracyWeight),
+        float("reward.format_weight", \.rl.reward.formatWeight),
+        string("reward.external_verifier", \.externalVerifier),
+        double("reward.external_timeout", \.externalVerifierTimeout),
+        int("eval.every", \.rl.evalEvery),
+        int("eval.problems", \.rl.evalProblems),
+        int("eval.samples", \.rl.evalSamples),
+        string("cluster.bind_host", \.cluster.bindHost),
+        string("cluster.learner_host", \.cluster.learnerHost),
+        int("cluster.base_port", \.cluster.basePort),
+        int("cluster.actors", \.cluster.actors),
+        int("cluster.verifiers", \.cluster.verifiers),
+        int("cluster.actor_batch", \.cluster.actorBatch),
+        int("cluster.actor_threads", \.cluster.actorThreads),
+        int("cluster.learner_threads", \.cluster.learnerThreads),
+        int("cluster.max_staleness", \.cluster.maxStaleness),
+        int("cluster.broadcast_every", \.cluster.broadcastEvery),
+        int("cluster.max_in_flight", \.cluster.maxInFlight),
+        double("cluster.worker_timeout", \.cluster.workerTimeout),
+        double("cluster.heartbeat_interval", \.cluster.heartbeatInterval),
+        double("cluster.verify_timeout", \.cluster.verifyTimeout),
+        int("cluster.verify_retries", \.cluster.verifyRetries),
+        int("cluster.max_message_bytes", \.cluster.maxMessageBytes),
+    ]
+}

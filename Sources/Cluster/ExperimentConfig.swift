@@ -1,0 +1,128 @@
+import Foundation
+import Trainer
+import Yams
+
+/// One experiment: the RL recipe, where it starts and writes, and the cluster's shape.
+/// Read from a YAML file in `configs/`; `--set key=value` overrides any key.
+public struct ExperimentConfig: Sendable {
+    public var rl = RLConfig()
+    public var cluster = ClusterSettings()
+    /// Base checkpoint (or run directory) the policy starts from.
+    public var initFrom = "runs/base"
+    /// Run directory: checkpoint, metrics log, plots.
+    public var out = "runs/cluster"
+    public var checkpointEvery = 50
+    /// External verifier command (empty: the built-in arithmetic verifier).
+    public var externalVerifier = ""
+    public var externalVerifierTimeout = 5.0
+
+    public init() {}
+
+    /// Reads a config file, then applies `overrides` ("section.key=value").
+    public static func load(path: String?, overrides: [String] = []) throws -> ExperimentConfig {
+        var c = ExperimentConfig()
+        if let path {
+            let file = path.hasSuffix(".yaml") || path.hasSuffix(".yml") || FileManager.default.fileExists(atPath: path)
+                ? path : "configs/\(path).yaml"
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigError.unreadable(file)
+            }
+            try c.apply(yaml: text, source: file)
+        }
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "=") else { throw ConfigError.badOverride(o) }
+            try c.set(String(o[..<eq]).trimmingCharacters(in: .whitespaces),
+                      String(o[o.index(after: eq)...]).trimmingCharacters(in: .whitespaces), source: "--set")
+        }
+        try c.validate()
+        return c
+    }
+
+    /// Applies every `section: {key: value}` of a YAML document.
+    public mutating func apply(yaml: String, source: String) throws {
+        let node: Node?
+        do { node = try Yams.compose(yaml: yaml) } catch { throw ConfigError.syntax(source, "\(error)") }
+        guard let root = node else { return }  // an empty file keeps the defaults
+        guard let sections = root.mapping else { throw ConfigError.syntax(source, "the top level must be a mapping of sections") }
+        for (sectionKey, body) in sections {
+            let section = sectionKey.string ?? "?"
+            let line = sectionKey.mark.map { ":\($0.line)" } ?? ""
+            guard let entries = body.mapping else {
+                throw ConfigError.syntax("\(source)\(line)", "section '\(section)' must be a mapping of keys")
+            }
+            for (k, v) in entries {
+                let where_ = "\(source)" + (k.mark.map { ":\($0.line)" } ?? "")
+                guard let value = v.scalar?.string else {
+                    throw ConfigError.badValue(key: "\(section).\(k.string ?? "?")", value: "\(v)", expected: "a single value", at: where_)
+                }
+                try set("\(section).\(k.string ?? "?")", value, source: where_)
+            }
+        }
+    }
+
+    /// Sets one dotted key from its text, naming the key and what it expected on error.
+    public mutating func set(_ key: String, _ value: String, source: String) throws {
+        guard let entry = ConfigKeys.all.first(where: { $0.name == key }) else {
+            let near = ConfigKeys.all.map(\.name).filter { $0.hasPrefix(key.split(separator: ".").first.map(String.init) ?? "") }
+            throw ConfigError.unknownKey(key, at: source, known: near.isEmpty ? ConfigKeys.all.map(\.name) : near)
+        }
+        do { try entry.apply(&self, value) } catch let ConfigKeys.ParseFailure.expected(what) {
+            throw ConfigError.badValue(key: key, value: value, expected: what, at: source)
+        }
+    }
+
+    public func validate() throws {
+        do { try rl.validate() } catch { throw ConfigError.invalid("\(error)") }
+        let c = cluster
+        func bad(_ k: String, _ why: String) -> ConfigError { .invalid("\(k) \(why)") }
+        if c.actors < 1 { throw bad("cluster.actors", "must be ≥ 1, got \(c.actors)") }
+        if c.verifiers < 0 { throw bad("cluster.verifiers", "must be ≥ 0, got \(c.verifiers)") }
+        if !(1...65_532).contains(c.basePort) { throw bad("cluster.base_port", "must be in 1…65532, got \(c.basePort)") }
+        if c.actorBatch < 1 { throw bad("cluster.actor_batch", "must be ≥ 1, got \(c.actorBatch)") }
+        if c.maxStaleness < 0 { throw bad("cluster.max_staleness", "must be ≥ 0, got \(c.maxStaleness)") }
+        if c.broadcastEvery < 1 { throw bad("cluster.broadcast_every", "must be ≥ 1, got \(c.broadcastEvery)") }
+        if c.maxInFlight < rl.promptsPerStep {
+            throw bad("cluster.max_in_flight", "must be ≥ algorithm.prompts_per_step (\(rl.promptsPerStep)), got \(c.maxInFlight)")
+        }
+        if !(c.workerTimeout > c.heartbeatInterval * 2) {
+            throw bad("cluster.worker_timeout", "must exceed twice cluster.heartbeat_interval, got \(c.workerTimeout)")
+        }
+        if !(c.heartbeatInterval > 0) { throw bad("cluster.heartbeat_interval", "must be > 0") }
+        if !(c.verifyTimeout > 0) { throw bad("cluster.verify_timeout", "must be > 0") }
+        if c.actorThreads < 1 { throw bad("cluster.actor_threads", "must be ≥ 1") }
+        if c.learnerThreads < 1 { throw bad("cluster.learner_threads", "must be ≥ 1") }
+        if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
+        if checkpointEvery < 0 { throw bad("run.checkpoint_every", "must be ≥ 0 (0 = only at the end)") }
+    }
+
+    /// Every key with its current value, as a YAML document (what `launch --print-config` shows).
+    public var yaml: String {
+        var out = "", section = ""
+        for k in ConfigKeys.all {
+            let parts = k.name.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts[0] != section { section = parts[0]; out += "\(section):\n" }
+            out += "  \(parts[1]): \(k.current(self))\n"
+        }
+        return out
+    }
+}
+
+public enum ConfigError: Error, CustomStringConvertible {
+    case unreadable(String)
+    case syntax(String, String)
+    case unknownKey(String, at: String, known: [String])
+    case badValue(key: String, value: String, expected: String, at: String)
+    case badOverride(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let f): return "cannot read config file \(f) (the configs/ directory holds the shipped ones)"
+        case .syntax(let at, let why): return "\(at): not valid YAML: \(why)"
+        case .unknownKey(let k, let at, let known): return "\(at): unknown key '\(k)'; known keys: \(known.joined(separator: ", "))"
+        case .badValue(let k, let v, let e, let at): return "\(at): \(k) = '\(v)': expected \(e)"
+        case .badOverride(let o): return "--set \(o): expected section.key=value"
+        case .invalid(let why): return "invalid config: \(why)"
+        }
+    }
+}

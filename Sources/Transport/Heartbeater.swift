@@ -1,0 +1,48 @@
+import CProcessControl
+import Foundation
+import Wire
+
+/// A worker's pulse: a thread with its own PUSH socket that sends a heartbeat every
+/// `interval` seconds, whatever the worker's main thread is busy with (a long sampling
+/// batch must not look like death). It also ends the process if the parent that
+/// launched it is gone, so a killed launcher leaves no orphans.
+public final class Heartbeater: @unchecked Sendable {
+    private let endpoint: String
+    private let interval: Double
+    private let beat: () -> Message
+    private let context: ZMQContext
+    private let parent: pid_t?
+
+    /// `watchParent`: exit when the parent process changes (set by `launch`).
+    public init(context: ZMQContext, endpoint: String, interval: Double, watchParent: Bool, beat: @escaping () -> Message) {
+        self.context = context
+        self.endpoint = endpoint
+        self.interval = interval
+        self.beat = beat
+        parent = watchParent ? getppid() : nil
+        if watchParent { _ = nr_set_parent_death_signal(SIGTERM) }
+    }
+
+    public func start() {
+        let t = Thread { [self] in
+            guard let push = try? ZMQSocket(context, .push) else { return }
+            try? push.setHighWaterMarks(send: 8, receive: 8)
+            try? push.connect(endpoint)
+            while true {
+                if let parent, getppid() != parent {
+                    FileHandle.standardError.write(Data("parent process \(parent) is gone; exiting\n".utf8))
+                    exit(0)
+                }
+                _ = try? push.send(beat().encoded(), wait: false)
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+        t.name = "heartbeat"
+        t.start()
+    }
+}
+
+/// A number that tells this run of a worker from its restarts.
+public func makeIncarnation() -> UInt64 {
+    UInt64(getpid()) << 32 | UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970 * 1000)))
+}
