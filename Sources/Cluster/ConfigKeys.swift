@@ -86,6 +86,7 @@ public enum ConfigKeys {
         int("eval.every", \.rl.evalEvery),
         int("eval.problems", \.rl.evalProblems),
         int("eval.samples", \.rl.evalSamples),
+        int("eval.final_problems", \.finalEvalProblems),
         string("cluster.bind_host", \.cluster.bindHost),
         string("cluster.learner_host", \.cluster.learnerHost),
         int("cluster.base_port", \.cluster.basePort),

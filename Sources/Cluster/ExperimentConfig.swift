@@ -15,6 +15,8 @@ public struct ExperimentConfig: Sendable {
     /// External verifier command (empty: the built-in arithmetic verifier).
     public var externalVerifier = ""
     public var externalVerifierTimeout = 5.0
+    /// Held-out problems in the before/after evaluation (the split has 500).
+    public var finalEvalProblems = 500
 
     public init() {}
 
@@ -92,6 +94,7 @@ public struct ExperimentConfig: Sendable {
         if c.actorThreads < 1 { throw bad("cluster.actor_threads", "must be ≥ 1") }
         if c.learnerThreads < 1 { throw bad("cluster.learner_threads", "must be ≥ 1") }
         if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
+        if finalEvalProblems < 0 { throw bad("eval.final_problems", "must be ≥ 0 (0 skips the before/after evaluation)") }
         if checkpointEvery < 0 { throw bad("run.checkpoint_every", "must be ≥ 0 (0 = only at the end)") }
     }
 

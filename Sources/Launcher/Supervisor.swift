@@ -119,6 +119,7 @@ public final class Supervisor: @unchecked Sendable {
         }
         try p.run()
         children[spec.name] = p
+        say("started \(spec.name) (pid \(p.processIdentifier))")
     }
 
     /// SIGTERM to the learner first, then to the rest; SIGKILL whatever outlives `grace`.

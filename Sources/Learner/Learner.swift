@@ -84,7 +84,7 @@ public final class Learner {
     public func run() throws -> LearnerSummary {
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: metricsPath) || step == 0 {
-            FileManager.default.createFile(atPath: metricsPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: metricsPath, contents: nil)
         }
         guard let logFile = FileHandle(forWritingAtPath: metricsPath) else { throw PolicyFilesError("cannot write \(metricsPath)") }
         logFile.seekToEndOfFile()
@@ -93,10 +93,11 @@ public final class Learner {
         publishWeights(control)
 
         let rl = config.rl
-        if before == nil {
-            log("evaluating the starting policy on \(task.heldOut.count) held-out problems × \(rl.evalSamples) samples")
+        let finalProblems = min(config.finalEvalProblems, task.heldOut.count)
+        if before == nil && finalProblems > 0 {
+            log("evaluating the starting policy on \(finalProblems) held-out problems × \(rl.evalSamples) samples")
             before = try evaluateHeldOut(policy: updater.policy, tokenizer: tokenizer, task: task, config: rl,
-                                         problems: task.heldOut.count, samples: rl.evalSamples)
+                                         problems: finalProblems, samples: rl.evalSamples)
             log(String(format: "before: pass@1 %.3f, pass@%d %.3f", before!.passAtK["1"] ?? 0, rl.evalSamples, before!.passAtK[String(rl.evalSamples)] ?? 0))
         }
         let enc = JSONEncoder()
@@ -192,10 +193,10 @@ public final class Learner {
         Parallel.threads = allThreads  // the actors are idle now: evaluate on every core
         let stoppedEarly = step < rl.steps
         var after: Evaluator.Report?
-        if !shouldStop {
-            log("evaluating the trained policy on \(task.heldOut.count) held-out problems × \(rl.evalSamples) samples")
+        if !shouldStop && finalProblems > 0 {
+            log("evaluating the trained policy on \(finalProblems) held-out problems × \(rl.evalSamples) samples")
             after = try evaluateHeldOut(policy: updater.policy, tokenizer: tokenizer, task: task, config: rl,
-                                        problems: task.heldOut.count, samples: rl.evalSamples)
+                                        problems: finalProblems, samples: rl.evalSamples)
         }
         broker.stop(reason: stoppedEarly ? "learner stopped" : "run finished")
         // Groups still out are settled as re-issued: a resumed run hands their prompts out first.

@@ -1,0 +1,93 @@
+import Foundation
+import Learner
+import Testing
+
+/// The local cluster as a user runs it: `nanoreasoner launch` with real processes on loopback.
+@Suite("Launcher", .serialized)
+struct LauncherTests {
+    func summary(_ out: String) throws -> LearnerSummary {
+        try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+    }
+
+    func launch(_ out: String, port: Int, steps: Int, extra: [String] = []) throws -> Child {
+        let bin = try #require(Harness.binary, "build the binary first: swift build -c release")
+        _ = try #require(Harness.tinyBase, "the tiny base could not be pretrained")
+        return Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: port, steps: steps) + extra)
+    }
+
+    @Test func clusterRunsToTheEndWithNothingLost() throws {
+        let out = Harness.tempDir("cluster")
+        let c = try launch(out, port: Harness.freshPort(), steps: 6)
+        #expect(c.waitExit(timeout: 300) == 0, "\(c.output)")
+        let s = try summary(out)
+        #expect(s.steps == 6)
+        #expect(s.ledger.lost == 0)
+        #expect(s.ledger.trained == 6 * 4)
+        #expect(s.after != nil)
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/model.safetensors"))
+        #expect(c.output.contains("[actor-1]") && c.output.contains("[verifier-2]"), "log lines carry their role")
+    }
+
+    @Test func anActorKilledMidRunIsRestartedAndNothingIsLost() throws {
+        let out = Harness.tempDir("kill")
+        let c = try launch(out, port: Harness.freshPort(), steps: 30)
+        let started = try #require(c.waitFor("started actor-1 (pid", timeout: 60))
+        let pid = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
+        kill(pid, SIGKILL)
+        #expect(c.waitFor("actor-1 was killed by signal 9; restarting", timeout: 30) != nil)
+        #expect(c.waitExit(timeout: 300) == 0, "\(c.output)")
+        let s = try summary(out)
+        #expect(s.steps == 30)
+        #expect(s.ledger.lost == 0)
+        #expect(c.output.contains("actor-1 restarted") || c.output.contains("actor-1 silent"), "the learner noticed: \(c.output)")
+        // The restarted actor joined again and got weights (it sent trajectories after the kill).
+        let after = c.output.components(separatedBy: "actor-1 was killed").last ?? ""
+        #expect(after.contains("[actor-1] joined run"))
+    }
+
+    @Test func sigtermStopsEverythingAndWritesACheckpoint() throws {
+        let out = Harness.tempDir("sigterm")
+        let c = try launch(out, port: Harness.freshPort(), steps: 1000)
+        try #require(c.waitFor("[learner] step 1/", timeout: 120) != nil, "\(c.output)")
+        let pids = c.output.split(separator: "\n").filter { $0.contains("(pid ") }.compactMap { Int32($0.split(separator: " ").last!.dropLast()) }
+        #expect(pids.count == 5)
+        c.signal(SIGTERM)
+        #expect(c.waitExit(timeout: 120) != nil)
+        #expect(waitGone(pids, timeout: 10), "no child outlives the launcher")
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/learner_state.json"))
+    }
+
+    @Test func killingTheLauncherLeavesNoOrphans() throws {
+        let out = Harness.tempDir("orphans")
+        let c = try launch(out, port: Harness.freshPort(), steps: 1000)
+        try #require(c.waitFor("[learner] step 1/", timeout: 120) != nil, "\(c.output)")
+        let pids = c.output.split(separator: "\n").filter { $0.contains("(pid ") }.compactMap { Int32($0.split(separator: " ").last!.dropLast()) }
+        #expect(pids.count == 5)
+        c.signal(SIGKILL)
+        #expect(waitGone(pids, timeout: 30), "children exit when the launcher dies")
+    }
+
+    @Test func resumeContinuesFromTheCheckpoint() throws {
+        let out = Harness.tempDir("resume")
+        let port = Harness.freshPort()
+        let first = try launch(out, port: port, steps: 4)
+        #expect(first.waitExit(timeout: 300) == 0, "\(first.output)")
+        let state1 = try JSONDecoder().decode(LearnerState.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/checkpoint/learner_state.json")))
+        #expect(state1.step == 4)
+        let second = try launch(out, port: port, steps: 8, extra: ["--resume"])
+        #expect(second.waitExit(timeout: 300) == 0, "\(second.output)")
+        #expect(second.output.contains("resuming at step 4, cursor \(state1.cursor), \(state1.pending.count) pending prompts"))
+        let s = try summary(out)
+        #expect(s.steps == 8)
+        #expect(s.ledger.lost == 0)
+        #expect(s.ledger.trained == 8 * 4)
+    }
+
+    @Test func aWrongConfigKeyIsNamed() throws {
+        let bin = try #require(Harness.binary)
+        let c = Child(bin, ["launch", "configs/default.yaml", "--set", "cluster.actorz=3"])
+        #expect(c.waitExit(timeout: 30) != 0)
+        #expect(c.output.contains("unknown key 'cluster.actorz'"))
+    }
+}
