@@ -3,12 +3,12 @@
 
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
-APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config
+APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run test build deps bench torch check-hf rl clean
+.PHONY: run base test build deps bench torch check-hf rl clean
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -23,20 +23,25 @@ $(BIN): $(SOURCES) | deps
 
 build: deps $(BIN)
 
-# Pretrain the default base policy (if there is none yet), evaluate it, and sample from it.
-run: build
+CONFIG     ?= configs/default.yaml
+
+# The main job: pretrain the base policy (if there is none yet), then RL on a local
+# cluster (learner + 2 actors + 2 verifiers), ending with a before/after table.
+run: build base
+	$(BIN) launch $(CONFIG)
+
+# The default base checkpoint (the cold start the RL runs begin from).
+base: build
 	@if [ ! -f $(RUN_DIR)/checkpoint/model.safetensors ]; then $(BIN) pretrain --out $(RUN_DIR); \
 	else echo "base checkpoint exists: $(RUN_DIR)/checkpoint (delete it to pretrain again)"; fi
-	$(BIN) eval --checkpoint $(RUN_DIR) --samples 8 --k 1,8
-	$(BIN) sample --checkpoint $(RUN_DIR) --prompt "47+85=" -n 4
 
 # The RL experiment: GRPO and Kimi mirror descent from the base, before/after tables and plots.
-rl: build
-	@if [ ! -f $(RUN_DIR)/checkpoint/model.safetensors ]; then $(BIN) pretrain --out $(RUN_DIR); fi
+rl: build base
 	$(BIN) train --algo grpo --init-from $(RUN_DIR) --out runs/grpo
 	$(BIN) train --algo kimi --init-from $(RUN_DIR) --out runs/kimi
 
-test: deps
+# The cluster tests run the release binary as real processes, so it is built first.
+test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -23,6 +23,7 @@ struct LearnerCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Continue from the run's last checkpoint.") var resume = false
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Flag(help: .hidden) var noSummary = false
 
     func run() throws {
         let config = try options.load()
@@ -41,7 +42,7 @@ struct LearnerCommand: ParsableCommand {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(summary).write(to: URL(fileURLWithPath: (config.out as NSString).appendingPathComponent("summary.json")))
-        if json { try printJSON(summary) } else { printLearnerSummary(summary, samples: config.rl.evalSamples) }
+        if json { try printJSON(summary) } else if !noSummary { printLearnerSummary(summary, samples: config.rl.evalSamples) }
         _ = sources
     }
 }
@@ -128,7 +129,8 @@ struct LaunchCommand: ParsableCommand {
             : (Bundle.main.executablePath ?? CommandLine.arguments[0])
         let configArgs = [options.config] + options.overrides.flatMap { ["--set", $0] }
         let cl = c.cluster
-        var specs = [ChildSpec(name: "learner", arguments: ["learner"] + configArgs + (resume ? ["--resume"] : []), restartable: false)]
+        var specs = [ChildSpec(name: "learner", arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []),
+                                    restartable: false)]
         let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
@@ -137,11 +139,18 @@ struct LaunchCommand: ParsableCommand {
         for i in stride(from: 1, through: cl.verifiers, by: 1) {
             specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common, restartable: true))
         }
+        try? FileManager.default.removeItem(atPath: (c.out as NSString).appendingPathComponent("summary.json"))  // not last run's
         let supervisor = Supervisor(executable: exe, specs: specs)
         supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? c.out : c.initFrom): learner + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(c.out)")
         let status = supervisor.run()
-        if json, let data = FileManager.default.contents(atPath: (c.out as NSString).appendingPathComponent("summary.json")) {
-            print(String(decoding: data, as: UTF8.self))
+        let summaryPath = (c.out as NSString).appendingPathComponent("summary.json")
+        if let data = FileManager.default.contents(atPath: summaryPath) {
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+            } else if let s = try? JSONDecoder().decode(LearnerSummary.self, from: data) {
+                print("")
+                printLearnerSummary(s, samples: c.rl.evalSamples)
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -91,3 +91,27 @@ struct LauncherTests {
         #expect(c.output.contains("unknown key 'cluster.actorz'"))
     }
 }
+
+/// Learner and workers on different network namespaces ("hosts") joined by a veth pair.
+@Suite("Multi-host (network namespaces)", .serialized)
+struct MultiHostTests {
+    @Test func workersOnAnotherHostTrainTheLearner() throws {
+        let bin = try #require(Harness.binary, "build the binary first: swift build -c release")
+        let base = try #require(Harness.tinyBase)
+        let out = Harness.tempDir("netns")
+        let c = Child("/bin/bash", ["scripts/netns_cluster_test.sh", bin, base, out, String(Harness.freshPort())])
+        let status = c.waitExit(timeout: 300)
+        if status == 77 {
+            // Not root, or namespaces are not allowed here: say why rather than pass silently.
+            print("multi-host test skipped: \(c.output.split(separator: "\n").first ?? "")")
+            withKnownIssue("network namespaces unavailable: \(c.output)") { throw SkipError() }
+            return
+        }
+        #expect(status == 0, "\(c.output)")
+        let s = try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        #expect(s.steps == 4 && s.ledger.lost == 0)
+        #expect(c.output.contains("actor-on-B joined from"))
+    }
+}
+
+struct SkipError: Error {}
