@@ -6,7 +6,8 @@ import Kernels
 /// layer to layer (only the residual gradient travels between them).
 final class Activations {
     let B: Int, T: Int
-    private let storage: FloatBuffer
+    /// One allocation for all of it; a later, smaller or equal batch shape reuses it.
+    let storage: FloatBuffer
 
     // forward, saved
     let encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2: UnsafeMutablePointer<Float>
@@ -16,7 +17,9 @@ final class Activations {
     let dresidual, dln, dqkv, datty, dfch, dfchGelu, dlnf, dlogits, dattScratch: UnsafeMutablePointer<Float>
     let tokens: UnsafeMutablePointer<Int32>
 
-    init(config c: GPTConfig, B: Int, T: Int) {
+    /// `reusing` a previous shape's storage when it is large enough: fresh pages cost a
+    /// page fault each, which showed up as 10 % of an RL step whose batch shape varies.
+    init(config c: GPTConfig, B: Int, T: Int, reusing old: FloatBuffer? = nil) {
         self.B = B
         self.T = T
         let N = B * T, C = c.width, L = c.layers, NH = c.heads, V = c.vocabSize
@@ -26,7 +29,13 @@ final class Activations {
             N * C, N, N, N * V,
             N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, B * NH * T * T,
         ]
-        storage = FloatBuffer(count: sizes.reduce(0, +))
+        let total = sizes.reduce(0, +)
+        if let old, old.count >= total {
+            storage = old
+            storage.pointer.update(repeating: 0, count: total)  // as a fresh buffer would be
+        } else {
+            storage = FloatBuffer(count: total)
+        }
         let ptrs = storage.slices(sizes)
         (encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2) =
             (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], ptrs[7], ptrs[8])

@@ -64,7 +64,7 @@ public final class GPT {
 
     private func activations(B: Int, T: Int) -> Activations {
         if let a = acts, a.B == B, a.T == T { return a }
-        let a = Activations(config: config, B: B, T: T)
+        let a = Activations(config: config, B: B, T: T, reusing: acts?.storage)
         acts = a
         return a
     }
