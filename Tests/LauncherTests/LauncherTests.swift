@@ -46,6 +46,29 @@ struct LauncherTests {
         #expect(after.contains("[actor-1] joined run"))
     }
 
+    @Test func aKilledOrFrozenVerifierDoesNotStallTheRun() throws {
+        let out = Harness.tempDir("verifier")
+        let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.verify_timeout=1"])
+        let pid = { (name: String) -> Int32? in
+            c.waitFor("started \(name) (pid", timeout: 60).flatMap { Int32($0.split(separator: " ").last!.dropLast()) }
+        }
+        let v1 = try #require(pid("verifier-1")), v2 = try #require(pid("verifier-2"))
+        try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
+        kill(v1, SIGSTOP)  // frozen: no heartbeats, no answers
+        kill(v2, SIGKILL)  // dead: restarted by the launcher
+        defer { kill(v1, SIGCONT) }
+        #expect(c.waitFor("verifier-2 was killed by signal 9; restarting", timeout: 30) != nil)
+        let silent = c.waitFor("verifier-1 silent for", timeout: 60)
+        #expect(silent != nil, "\(c.output)")
+        // Training goes on after the frozen verifier is written off.
+        #expect(c.waitFor("[learner] step", after: "verifier-1 silent for", timeout: 60) != nil, "\(c.output)")
+        kill(v1, SIGCONT)
+        c.signal(SIGTERM)
+        #expect(c.waitExit(timeout: 120) != nil)
+        let s = try summary(out)
+        #expect(s.stoppedEarly && s.ledger.lost == 0)
+    }
+
     @Test func sigtermStopsEverythingAndWritesACheckpoint() throws {
         let out = Harness.tempDir("sigterm")
         let c = try launch(out, port: Harness.freshPort(), steps: 1000)

@@ -94,6 +94,18 @@ final class Child: @unchecked Sendable {
         }
     }
 
+    /// The first line containing `text` that comes after the first line containing `marker`.
+    @discardableResult
+    func waitFor(_ text: String, after marker: String, timeout: Double) -> String? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            if let m = lines.firstIndex(where: { $0.contains(marker) }),
+               let l = lines[(m + 1)...].first(where: { $0.contains(text) }) { return l }
+            if exited || !condition.wait(until: deadline) { return nil }
+        }
+    }
+
     /// The exit status (128+signal when killed), or nil if still running after `timeout`.
     func waitExit(timeout: Double) -> Int32? {
         let deadline = Date(timeIntervalSinceNow: timeout)
