@@ -47,6 +47,8 @@ final class Broker: @unchecked Sendable {
     private var _ledger: WorkLedger
     var window = Window()
     private var stopping = false
+    /// Work is handed out only while the learner trains (not while it evaluates on every core).
+    private var serving = false
     private var thread: Thread?
     private let started = DispatchSemaphore(value: 0)
     private var startError: Error?
@@ -105,6 +107,9 @@ final class Broker: @unchecked Sendable {
     }
 
     var verifierTimeouts: Int { lock.lock(); defer { lock.unlock() }; return verifierTimeoutsTotal }
+
+    /// Starts or stops handing out prompts (requests wait, parked, meanwhile).
+    func setServing(_ on: Bool) { lock.lock(); serving = on; lock.unlock() }
 
     /// Binds the ports and starts the thread; throws if a port cannot be bound.
     func start() throws {
@@ -261,6 +266,8 @@ final class Broker: @unchecked Sendable {
 
     /// Answers waiting work requests while the in-flight bound allows.
     private func serveParkedRequests(_ socket: ZMQSocket) {
+        lock.lock(); let on = serving; lock.unlock()
+        guard on else { return }
         for (id, a) in actors where a.parkedCredits > 0 && a.version == policyVersion {
             let given = ledger { $0.assign(to: id, credits: a.parkedCredits) }
             if given.isEmpty { return }

@@ -106,6 +106,7 @@ public final class Learner {
         var stalenessSum = 0.0, stalenessCount = 0
         var tokensTotal = 0, trajectoriesTotal = 0, sampleWindow = 0.0
         _ = broker.takeWindow()
+        broker.setServing(true)
         let allThreads = Parallel.threads
         Parallel.threads = config.cluster.learnerThreads
         while step < rl.steps && !shouldStop {
@@ -190,7 +191,8 @@ public final class Learner {
                 + (m.evalPassAt1.map { String(format: "  eval pass@1 %.3f", $0) } ?? ""))
             if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 { try saveCheckpoint() }
         }
-        Parallel.threads = allThreads  // the actors are idle now: evaluate on every core
+        broker.setServing(false)
+        Parallel.threads = allThreads  // the actors run out of work now: evaluate on every core
         let stoppedEarly = step < rl.steps
         var after: Evaluator.Report?
         if !shouldStop && finalProblems > 0 {
