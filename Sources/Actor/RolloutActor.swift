@@ -172,6 +172,7 @@ public final class RolloutActor {
         guard current == .max || w.version > current else { return false }
         w.params.withUnsafeBufferPointer { model.params.pointer.update(from: $0.baseAddress!, count: w.params.count) }
         stateLock.lock(); version = w.version; stateLock.unlock()
+        if current == .max { log("loaded policy version \(w.version)") }
         return true
     }
 
