@@ -50,6 +50,8 @@ public final class RolloutActor {
         try work.connect(endpoints.work)
         let push = try ZMQSocket(context, .push)
         try push.setHighWaterMarks(send: 256, receive: 1)
+        try push.setSendTimeout(10)  // a vanished learner must not hang the actor; its groups are re-issued
+        try work.setSendTimeout(10)
         try push.connect(endpoints.trajectories)
         let weights = try ZMQSocket(context, .sub)
         try weights.setHighWaterMarks(send: 1, receive: 4)
@@ -189,7 +191,9 @@ public final class RolloutActor {
             let t = TrajectoryGroup(workerId: options.workerId, groupId: a.groupId, promptIndex: a.promptIndex, policyVersion: v,
                                     prompt: a.prompt, rollouts: g.map { Rollout(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) },
                                     sampleSeconds: perGroup)
-            try push.send(Message.trajectory(t).encoded())
+            if try !push.send(Message.trajectory(t).encoded()) {
+                log("could not deliver group \(a.groupId) within 10 s (learner gone or overloaded); it will be re-issued")
+            }
         }
     }
 }

@@ -49,6 +49,9 @@ public final class ZMQSocket {
         try set(ZMQ_RCVHWM, receive)
     }
 
+    /// A blocking send gives up after this long (the peer is gone or not keeping up).
+    public func setSendTimeout(_ seconds: Double) throws { try set(ZMQ_SNDTIMEO, Int32(seconds * 1000)) }
+
     public func subscribeAll() throws { try set(ZMQ_SUBSCRIBE, bytes: []) }
 
     public func setIdentity(_ id: String) throws { try set(ZMQ_ROUTING_ID, bytes: Array(id.utf8)) }

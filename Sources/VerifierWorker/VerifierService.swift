@@ -33,6 +33,7 @@ public final class VerifierService {
         let endpoints = Endpoints(host: options.learnerHost, basePort: options.basePort)
         let socket = try ZMQSocket(context, .dealer)
         try socket.setIdentity(options.workerId)
+        try socket.setSendTimeout(10)
         try socket.connect(endpoints.verify)
         let rejects = RejectCounter(log: log)
         Heartbeater(context: context, endpoint: endpoints.trajectories, interval: 0.5, watchParent: options.watchParent) { [self] in
