@@ -27,6 +27,9 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// Threads the learner's update uses while actors sample beside it. Lock-step parallel
     /// kernels stall when another process takes a core, so on a small machine 1 is faster.
     public var learnerThreads = 1
+    /// Scheduling niceness of actor processes `launch` starts: above 0 lets the learner's
+    /// update take a core when it has work, with the actors filling the rest.
+    public var actorNice = 5
     /// Largest message any bound port accepts.
     public var maxMessageBytes = 64 << 20
 

@@ -95,6 +95,7 @@ public enum ConfigKeys {
         int("cluster.actor_batch", \.cluster.actorBatch),
         int("cluster.actor_threads", \.cluster.actorThreads),
         int("cluster.learner_threads", \.cluster.learnerThreads),
+        int("cluster.actor_nice", \.cluster.actorNice),
         int("cluster.max_staleness", \.cluster.maxStaleness),
         int("cluster.broadcast_every", \.cluster.broadcastEvery),
         int("cluster.max_in_flight", \.cluster.maxInFlight),

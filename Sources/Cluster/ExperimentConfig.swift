@@ -92,6 +92,7 @@ public struct ExperimentConfig: Sendable {
         if !(c.heartbeatInterval > 0) { throw bad("cluster.heartbeat_interval", "must be > 0") }
         if !(c.verifyTimeout > 0) { throw bad("cluster.verify_timeout", "must be > 0") }
         if c.actorThreads < 1 { throw bad("cluster.actor_threads", "must be ≥ 1") }
+        if !(0...19).contains(c.actorNice) { throw bad("cluster.actor_nice", "must be in 0…19, got \(c.actorNice)") }
         if c.learnerThreads < 1 { throw bad("cluster.learner_threads", "must be ≥ 1") }
         if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
         if finalEvalProblems < 0 { throw bad("eval.final_problems", "must be ≥ 0 (0 skips the before/after evaluation)") }

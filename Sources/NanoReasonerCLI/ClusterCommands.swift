@@ -79,11 +79,14 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Prompts per sampling batch.") var batch = 8
     @Option(help: "Threads for sampling.") var threads = 1
     @Option(help: "Exit after this many seconds without a word from the learner.") var silenceLimit = 300.0
+    @Option(help: "Lower this process's scheduling priority by N (0…19).") var nice = 0
     @Flag(help: "Exit when the launching process dies (set by `launch`).") var watchParent = false
 
     func run() throws {
         guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
         guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
+        guard (0...19).contains(nice) else { throw ValidationError("--nice must be in 0…19, got \(nice)") }
+        if nice > 0 { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(nice)) }
         var o = ActorOptions()
         o.learnerHost = learner; o.basePort = port; o.workerId = id; o.batch = batch; o.threads = threads
         o.watchParent = watchParent; o.silenceLimit = silenceLimit
@@ -134,7 +137,7 @@ struct LaunchCommand: ParsableCommand {
         let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
-                                                                   "--threads", String(cl.actorThreads)] + common, restartable: true))
+                                                                   "--threads", String(cl.actorThreads), "--nice", String(cl.actorNice)] + common, restartable: true))
         }
         for i in stride(from: 1, through: cl.verifiers, by: 1) {
             specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common, restartable: true))
