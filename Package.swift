@@ -51,7 +51,8 @@ let package = Package(
         .target(name: "Actor", dependencies: ["Cluster", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "VerifierWorker", dependencies: ["Cluster", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
-        .target(name: "Benchmarks", dependencies: ["TinyGPT", "Sampler", "Kernels"], swiftSettings: release),
+        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster", "Learner"],
+                swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
@@ -73,6 +74,7 @@ let package = Package(
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Wire", "TinyGPT"]),
     ],
     // Kernels share raw buffers across Dispatch workers; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

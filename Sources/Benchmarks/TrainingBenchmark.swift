@@ -10,12 +10,18 @@ public enum TrainingBenchmark {
         public var steps: Int
         public var threads: Int
         /// Tokens per second of each repetition.
-        public var tokensPerSecond: [Double]
-        public var median: Double { tokensPerSecond.sorted()[tokensPerSecond.count / 2] }
+        public var tokensPerSecond: Stats
+        /// Achieved GFLOP/s by `FLOPCount.trainingStep`.
+        public var gflops: Stats
     }
 
+    /// Times `repeats` × `steps` steps on `batch` sequences of `seq` tokens after `warmup` steps.
     public static func run(config: GPTConfig, batch B: Int, seq T: Int, steps: Int, warmup: Int = 2,
                            repeats: Int = 3) throws -> Result {
+        guard B >= 1, steps >= 1, repeats >= 1 else { throw BenchError.invalid("training batch, steps and repeats must be ≥ 1") }
+        guard T >= 1, T <= config.contextLength else {
+            throw BenchError.invalid("training sequence length must be in 1…\(config.contextLength), got \(T)")
+        }
         let model = try GPT(config: config)
         model.initialize(seed: 1)
         let opt = AdamW(layout: model.layout)
@@ -35,6 +41,8 @@ public enum TrainingBenchmark {
             let secs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             rates.append(Double(B * T * steps) / secs)
         }
-        return Result(batch: B, seq: T, steps: steps, threads: Parallel.threads, tokensPerSecond: rates)
+        let flopsPerToken = FLOPCount.trainingStep(config, batch: B, seq: T) / Double(B * T)
+        return Result(batch: B, seq: T, steps: steps, threads: Parallel.threads, tokensPerSecond: Stats(rates),
+                      gflops: Stats(rates).scaled(flopsPerToken / 1e9))
     }
 }

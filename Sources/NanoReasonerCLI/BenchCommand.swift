@@ -1,115 +1,68 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
-import Kernels
-import Tasks
-import TinyGPT
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the policy's training and sampling throughput, side by side with PyTorch when installed.")
+        abstract: "Measure the policy, the wire and the cluster end to end, side by side with PyTorch when installed.",
+        discussion: """
+            Policy: training and sampling tokens/s at several batch sizes with GFLOP/s against a measured sgemm peak. \
+            Wire: codec MB/s and compression on real trajectories and weights, ZeroMQ PUSH→PULL throughput, weight \
+            broadcast latency to 1/2/4 subscriber threads. End to end: `launch` with 1/2/4 actors against the \
+            synchronous loop. Writes bench.json and bench.svg to --out. --quick finishes in under a minute.
+            """)
 
-    @Option(help: "Training batch (sequences).") var batch = 64
-    @Option(help: "Training sequence length.") var seq = 64
-    @Option(help: "Timed steps per repetition.") var steps = 10
-    @Option(help: "Repetitions (the median is reported).") var repeats = 3
-    @Option(help: "Python interpreter for the PyTorch side.") var python = "python3"
-    @Flag(help: "Fewer steps, for a quick look.") var quick = false
+    @Flag(help: "Fewer repeats, smaller cluster runs, fewer batch sizes; no 10× broadcast or 4-actor run.") var quick = false
+    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @Option(help: "Directory for bench.json and bench.svg.") var out = "runs/bench"
     @Flag(help: "Skip the PyTorch comparison.") var noTorch = false
-    @Flag(help: "Print results as JSON on stdout.") var json = false
-
-    struct Row: Codable {
-        var metric: String
-        var ours: Double
-        var ours_runs: [Double]
-        var pytorch: Double?
-        var ratio: Double?
-        var target: Double
-    }
-
-    struct Report: Codable {
-        var threads: Int
-        var openblas_coretype: String?
-        var model: GPTConfig
-        var parameters: Int
-        var rows: [Row]
-        var pytorch_note: String?
-    }
+    @Flag(help: "Skip the cluster and synchronous-loop runs.") var noCluster = false
+    @Option(help: "Python interpreter for the PyTorch side.") var python = "python3"
+    @Option(help: "Policy batch sizes in rows, comma-separated (default 16,64,256; --quick 16,64).") var batches: String?
+    @Option(help: "Batch size compared with PyTorch.") var torchBatch = 64
+    @Option(help: "Training sequence length.") var seq = 64
+    @Option(help: "Timed training steps per repetition.") var steps: Int?
+    @Option(help: "Repetitions (the median is reported).") var repeats: Int?
+    @Option(help: "Actor counts for the cluster runs, comma-separated (default 1,2,4; --quick 1,2).") var actors: String?
+    @Option(help: "RL steps per cluster run and for the synchronous loop.") var clusterSteps: Int?
+    @Option(help: "Prompts per RL step (default: the config's; --quick 8).") var promptsPerStep: Int?
+    @Option(help: "Base checkpoint (pretrained into a temp directory when missing).") var base = "runs/base"
+    @Option(help: "Config file for the cluster runs.") var config = "configs/default.yaml"
 
     func run() throws {
-        let config = GPTConfig(vocabSize: Tokenizer.standard.vocabSize)
-        let steps = quick ? 4 : steps, repeats = quick ? 2 : repeats
-        let threads = Parallel.threads
-        log("bench: training \(batch)×\(seq) tokens/step, \(steps) steps × \(repeats) repeats, \(threads) threads")
-        let train = try TrainingBenchmark.run(config: config, batch: batch, seq: seq, steps: steps, repeats: repeats)
-        log("bench: sampling batch \(batch), 16 prompt + 64 new tokens")
-        let sample = try SamplingBenchmark.run(config: config, batch: batch, promptLength: 16, newTokens: 64, repeats: repeats)
-        var note: String?
-        var torchTrain: Double?, torchGen: Double?
-        if !noTorch {
-            let common = ["--layers", "\(config.layers)", "--heads", "\(config.heads)", "--width", "\(config.width)",
-                          "--context", "\(config.contextLength)", "--vocab", "\(config.vocabSize)", "--batch", "\(batch)",
-                          "--threads", "\(threads)", "--repeats", "\(repeats)", "--json"]
-            log("bench: PyTorch training (scripts/torch_train_bench.py)")
-            switch runPython(["scripts/torch_train_bench.py", "--seq", "\(seq)", "--steps", "\(steps)"] + common) {
-            case .success(let obj): torchTrain = obj["tokens_per_s_median"] as? Double
-            case .failure(let why): note = why
-            }
-            if torchTrain != nil {
-                log("bench: Hugging Face generate")
-                if case .success(let obj) = runPython(["scripts/torch_train_bench.py", "--mode", "generate", "--prompt-len", "16",
-                                                       "--new-tokens", "64"] + common) {
-                    torchGen = obj["new_tokens_per_s_median"] as? Double
-                }
-            }
-        } else {
-            note = "skipped (--no-torch)"
-        }
-        let rows = [
-            Row(metric: "train tokens/s", ours: train.median, ours_runs: train.tokensPerSecond, pytorch: torchTrain,
-                ratio: torchTrain.map { train.median / $0 }, target: 1.5),
-            Row(metric: "sample new tokens/s", ours: sample.median, ours_runs: sample.newTokensPerSecond, pytorch: torchGen,
-                ratio: torchGen.map { sample.median / $0 }, target: 5),
-        ]
-        let report = Report(threads: threads, openblas_coretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-                            model: config, parameters: try GPT(config: config).parameterCount, rows: rows, pytorch_note: note)
-        if json { try printJSON(report) } else { printTable(report) }
+        var o = quick ? BenchOptions.quickPreset : BenchOptions()
+        if let b = batches { o.batchSizes = try Self.list(b, "--batches") }
+        if let a = actors { o.clusterActors = try Self.list(a, "--actors") }
+        if noCluster { o.clusterActors = [] }
+        if let v = steps { o.steps = v }
+        if let v = repeats { o.repeats = v }
+        if let v = clusterSteps { o.clusterSteps = v }
+        if let v = promptsPerStep { o.promptsPerStep = v }
+        o.torchBatch = torchBatch; o.seq = seq; o.python = python; o.torch = !noTorch; o.base = base; o.configFile = config
+        o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        let suite: BenchSuite
+        do { suite = try BenchSuite(options: o, log: log) } catch { throw ValidationError("\(error)") }
+        var report = try suite.run()
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let jsonPath = (out as NSString).appendingPathComponent("bench.json")
+        let svgPath = (out as NSString).appendingPathComponent("bench.svg")
+        report.files = [jsonPath, svgPath]
+        try BenchChart.render(report).write(toFile: svgPath, atomically: true, encoding: .utf8)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try enc.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+        if json { try printJSON(report) } else { print(BenchTable.render(report)) }
     }
 
-    private enum PythonResult { case success([String: Any]), failure(String) }
-
-    private func runPython(_ args: [String]) -> PythonResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return .failure("could not run \(python): \(error)") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus == 3 {
-            return .failure("PyTorch not installed: pip install torch transformers safetensors (or `make torch`)")
+    /// "16,64,256" → [16, 64, 256], with a usage error naming the option otherwise.
+    static func list(_ text: String, _ option: String) throws -> [Int] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("\(option) expects positive integers separated by commas, got '\(text)'")
         }
-        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return .failure("\(args[0]) failed with status \(p.terminationStatus)")
-        }
-        return .success(obj)
-    }
-
-    private func printTable(_ r: Report) {
-        print("model: \(r.parameters) parameters (\(r.model.layers) layers, \(r.model.heads) heads, width \(r.model.width)); \(r.threads) threads; OpenBLAS kernels: \(r.openblas_coretype ?? "auto")")
-        print("metric                     ours (min–max)              PyTorch      ours/PyTorch  target")
-        for row in r.rows {
-            let range = String(format: "%.0f (%.0f–%.0f)", row.ours, row.ours_runs.min()!, row.ours_runs.max()!)
-            let torch = row.pytorch.map { String(format: "%.0f", $0) } ?? "—"
-            let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "—"
-            print(row.metric.padding(toLength: 27, withPad: " ", startingAt: 0)
-                  + range.padding(toLength: 28, withPad: " ", startingAt: 0)
-                  + torch.padding(toLength: 13, withPad: " ", startingAt: 0)
-                  + ratio.padding(toLength: 14, withPad: " ", startingAt: 0) + "≥ \(row.target)×")
-        }
-        if let n = r.pytorch_note { print("PyTorch: \(n)") }
+        return values
     }
 }

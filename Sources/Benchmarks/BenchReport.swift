@@ -1,0 +1,99 @@
+import TinyGPT
+
+/// Everything `nanoreasoner bench` measured, as written to bench.json and printed by `--json`.
+public struct BenchReport: Codable, Sendable {
+    /// The policy at one batch size: training and sampling with achieved GFLOP/s.
+    public struct PolicyRow: Codable, Sendable {
+        public var rows: Int
+        public var training: TrainingBenchmark.Result
+        public var sampling: SamplingBenchmark.Result
+        /// Median GFLOP/s over the median measured sgemm peak.
+        public var trainingPeakFraction: Double
+        public var samplingPeakFraction: Double
+        public init(rows: Int, training: TrainingBenchmark.Result, sampling: SamplingBenchmark.Result, peak: Double) {
+            self.rows = rows; self.training = training; self.sampling = sampling
+            trainingPeakFraction = peak > 0 ? training.gflops.median / peak : 0
+            samplingPeakFraction = peak > 0 ? sampling.gflops.median / peak : 0
+        }
+    }
+
+    /// The PyTorch side, at one batch size.
+    public struct Torch: Codable, Sendable {
+        public var rows = 0
+        public var trainingTokensPerSecond: Stats?
+        public var generateNewTokensPerSecond: Stats?
+        public var trainingRatio: Double?
+        public var samplingRatio: Double?
+        public var note: String?
+        public init() {}
+    }
+
+    /// Codec, transport and broadcast.
+    public struct WireSection: Codable, Sendable {
+        public var trajectorySource = ""
+        public var trajectories: WireBenchmark.Result?
+        public var weights: WireBenchmark.Result?
+        public var zmq: ZMQThroughput.Result?
+        public var samplingSecondsPerGroup = Stats([])
+        /// (codec + transport) seconds per group over sampling seconds per group.
+        public var wireShareOfRollout: Double?
+        public var broadcast: [BroadcastBenchmark.Result] = []
+        public var note = ""
+        public init() {}
+    }
+
+    /// The cluster against the synchronous loop.
+    public struct ClusterSection: Codable, Sendable {
+        public var settings: [String] = []
+        public var runs: [ClusterBenchmark.Result] = []
+        public var sync: SyncLoopBenchmark.Result?
+        /// Cluster over synchronous trajectories/s, per actor count (same order as `runs`).
+        public var speedups: [Double] = []
+        public var note = ""
+        public init() {}
+    }
+
+    /// One stage of an RL step, as one core would spend it.
+    public struct Stage: Codable, Sendable {
+        public var stage: String
+        public var milliseconds: Stats
+        public var source: String
+        public init(stage: String, milliseconds: Stats, source: String) {
+            self.stage = stage; self.milliseconds = milliseconds; self.source = source
+        }
+    }
+
+    /// A figure beside its goal.
+    public struct Target: Codable, Sendable {
+        public var name: String
+        public var value: Double?
+        public var goal: String
+        /// nil when not measured or not judged on this machine.
+        public var met: Bool?
+        public var note: String?
+        public init(name: String, value: Double?, goal: String, met: Bool?, note: String? = nil) {
+            self.name = name; self.value = value; self.goal = goal; self.met = met; self.note = note
+        }
+    }
+
+    public var quick = false
+    public var cores = 0
+    public var threads = 0
+    public var openblasCoretype: String?
+    public var model: GPTConfig?
+    public var parameters = 0
+    public var matmulParameters = 0
+    public var flopConvention = FLOPCount.convention
+    public var peak = PeakGEMM.Result(size: 0, threads: 0, gemm: Stats([]), openblasThreaded: Stats([]))
+    public var policy: [PolicyRow] = []
+    public var torch = Torch()
+    public var wire = WireSection()
+    public var cluster = ClusterSection()
+    public var breakdown: [Stage] = []
+    public var breakdownNote = ""
+    public var targets: [Target] = []
+    public var skipped: [String] = []
+    public var files: [String] = []
+
+    public init() {}
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Transport
+import Wire
+
+/// Weight broadcast latency: the learner's PUB socket to K subscribers over tcp loopback.
+/// Subscribers are threads of this process, each with its own SUB socket (and its own
+/// TCP connection), which decode the message as an actor does.
+public enum BroadcastBenchmark {
+    public struct Result: Codable, Sendable {
+        public var model: String
+        public var parameters: Int
+        public var subscribers: Int
+        public var messageBytes: Int
+        /// Milliseconds from encoding on the publisher until every subscriber has received and decoded, per round.
+        public var milliseconds: Stats
+        /// Of which encoding on the publisher (payload, CRC-32, header), per round.
+        public var encodeMilliseconds: Stats
+    }
+
+    /// Publishes `rounds` weight messages of `params` to `subscribers` subscriber threads.
+    public static func run(model: String, params: [Float], modelConfigJSON: String, subscribers: Int, rounds: Int) throws -> Result {
+        guard subscribers >= 1, rounds >= 1, !params.isEmpty else { throw BenchError.invalid("broadcast needs parameters, subscribers and rounds ≥ 1") }
+        let context = ZMQContext()
+        return try withExtendedLifetime(context) {
+            try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds)
+        }
+    }
+
+    private static func measure(_ context: ZMQContext, model: String, params: [Float], json: String,
+                                subscribers k: Int, rounds: Int) throws -> Result {
+        let pub = try ZMQSocket(context, .pub)
+        try pub.setHighWaterMarks(send: 4, receive: 1)
+        try pub.bind("tcp://127.0.0.1:0")
+        let board = BroadcastBoard(subscribers: k)
+        for i in 0..<k {
+            let sub = try ZMQSocket(context, .sub)
+            try sub.setHighWaterMarks(send: 1, receive: 4)
+            try sub.subscribeAll()
+            try sub.connect(pub.endpoint)
+            board.startSubscriber(i, sub)
+        }
+        defer { board.stop(); board.waitForSubscribers() }
+        // PUB drops messages until a subscription has arrived: ping until everyone has heard one.
+        let ping = Message.weights(Weights(version: 0, modelConfigJSON: "{}", params: [0])).encoded()
+        let joinBy = Date().addingTimeInterval(10)
+        while !board.allJoined {
+            guard Date() < joinBy else { throw BenchError.failed("subscribers did not connect to \(pub.endpoint) within 10 s") }
+            try pub.send(ping, wait: false)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        var latencies: [Double] = [], encodes: [Double] = [], size = 0
+        for r in 1...rounds {
+            board.expect(version: UInt64(r))
+            let start = DispatchTime.now().uptimeNanoseconds
+            let bytes = Message.weights(Weights(version: UInt64(r), modelConfigJSON: json, params: params)).encoded()
+            size = bytes.count
+            encodes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            try pub.send(bytes)
+            guard let done = board.waitAll(timeout: 30) else { throw BenchError.failed("a subscriber missed weights v\(r)") }
+            latencies.append(Double(done - start) / 1e6)
+        }
+        return Result(model: model, parameters: params.count, subscribers: k, messageBytes: size, milliseconds: Stats(latencies),
+                      encodeMilliseconds: Stats(encodes))
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Runs a child process with its output in a log file, killing it after a timeout.
+enum Subprocess {
+    /// The exit status; throws when it cannot start or overruns `timeout` seconds (it is then terminated).
+    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double) throws -> Int32 {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let logFile = FileHandle(forWritingAtPath: logPath) else { throw BenchError.failed("cannot write \(logPath)") }
+        defer { logFile.closeFile() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.standardOutput = logFile
+        p.standardError = logFile
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { throw BenchError.failed("cannot start \(executable): \(error)") }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning {
+            if Date() > deadline {
+                p.terminate()
+                let grace = Date().addingTimeInterval(10)
+                while p.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+                throw BenchError.failed("\(executable) \(arguments.first ?? "") did not finish within \(Int(timeout)) s; see \(logPath)")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return p.terminationStatus
+    }
+
+    /// The last lines of a log, for an error message.
+    static func tail(_ path: String, lines: Int = 15) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}
