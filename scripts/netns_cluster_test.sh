@@ -31,7 +31,7 @@ echo "learner host $A at $LEARNER_IP, worker host $B at $WORKER_IP"
 ip netns exec $A "$BIN" learner configs/default.yaml \
   --set run.init_from="$BASE" --set run.out="$OUT" --set cluster.bind_host=$LEARNER_IP --set cluster.base_port=$PORT \
   --set cluster.verifiers=1 --set algorithm.steps=4 --set algorithm.prompts_per_step=4 --set algorithm.group_size=4 \
-  --set algorithm.max_new_tokens=24 --set algorithm.dynamic_sampling=false --set eval.final_problems=16 --set eval.samples=4 \
+  --set algorithm.max_new_tokens=24 --set algorithm.dynamic_sampling=false --set eval.final_problems=16 --set eval.samples=4 --set eval.final_samples=4 \
   --set cluster.max_in_flight=8 2>&1 | sed 's/^/[learner@A] /' &
 LEARNER=$!
 ip netns exec $B "$BIN" actor --learner $LEARNER_IP --port $PORT --id actor-on-B --batch 2 --silence-limit 60 2>&1 | sed 's/^/[actor@B] /' &

@@ -13,7 +13,7 @@ public struct Evaluator {
         public var temperature: Float
         /// pass@k for each k asked, keyed "1", "8", …
         public var passAtK: [String: Double]
-        /// maj@k over the first k samples of each problem.
+        /// maj@k: the majority answer of k samples is right, averaged over the ⌊n/k⌋ disjoint blocks of k samples.
         public var majAtK: [String: Double]
         public var meanReward: Double
         public var formatRate: Double
@@ -50,8 +50,9 @@ public struct Evaluator {
                 let c = scores.filter(\.correct).count
                 for (i, k) in ks.enumerated() {
                     pass[i] += passAtK(n: n, c: c, k: k)
-                    let first = scores.prefix(k)
-                    maj[i] += majorityCorrect(answers: first.map(\.extracted), correct: first.map(\.correct)) ? 1 : 0
+                    let blocks = stride(from: 0, through: n - k, by: k).map { scores[$0..<($0 + k)] }
+                    let right = blocks.filter { majorityCorrect(answers: $0.map(\.extracted), correct: $0.map(\.correct)) }.count
+                    maj[i] += Double(right) / Double(blocks.count)
                 }
                 reward += scores.reduce(0) { $0 + Double($1.reward) }
                 formed += Double(scores.filter(\.wellFormed).count)

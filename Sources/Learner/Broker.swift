@@ -269,7 +269,7 @@ final class Broker: @unchecked Sendable {
         lock.lock(); let on = serving; lock.unlock()
         guard on else { return }
         for (id, a) in actors where a.parkedCredits > 0 && a.version == policyVersion {
-            let given = ledger { $0.assign(to: id, credits: a.parkedCredits) }
+            let given = ledger { $0.assign(to: id, credits: a.parkedCredits, prompt: { self.problem($0).prompt }) }
             if given.isEmpty { return }
             let batch = WorkBatch(assignments: given.map { g in
                 Assignment(groupId: g.groupId, promptIndex: UInt64(g.promptIndex), prompt: promptTokens(g.promptIndex))

@@ -24,6 +24,7 @@ public final class Learner {
     var step = 0
     var version = 0
     var elapsed = 0.0
+    var lastStepSeconds = 0.0
     var before: Evaluator.Report?
     private let baseState: Data?
     private var stopRequested = false
@@ -58,7 +59,10 @@ public final class Learner {
             elapsed = s.elapsedSeconds
             before = s.before
             ledger = WorkLedger(cursor: s.cursor, pending: s.pending, counts: s.ledger, maxInFlight: config.cluster.maxInFlight)
+            ledger.curriculum = s.curriculum
             log("resuming at step \(s.step), cursor \(s.cursor), \(s.pending.count) pending prompts handed out first")
+        } else {
+            ledger.curriculum = config.rl.makeCurriculum()
         }
         var sampling = config.rl.samplingParams
         sampling.maxNewTokens = config.rl.maxNewTokens
@@ -95,9 +99,9 @@ public final class Learner {
         let rl = config.rl
         let finalProblems = min(config.finalEvalProblems, task.heldOut.count)
         if before == nil && finalProblems > 0 {
-            log("evaluating the starting policy on \(finalProblems) held-out problems × \(rl.evalSamples) samples")
+            log("evaluating the starting policy on \(finalProblems) held-out problems × \(rl.finalSamples) samples")
             before = try evaluateHeldOut(policy: updater.policy, tokenizer: tokenizer, task: task, config: rl,
-                                         problems: finalProblems, samples: rl.evalSamples)
+                                         problems: finalProblems, samples: rl.finalSamples)
             log(String(format: "before: pass@1 %.3f, pass@%d %.3f", before!.passAtK["1"] ?? 0, rl.evalSamples, before!.passAtK[String(rl.evalSamples)] ?? 0))
         }
         let enc = JSONEncoder()
@@ -110,7 +114,7 @@ public final class Learner {
         let allThreads = Parallel.threads
         Parallel.threads = config.cluster.learnerThreads
         while step < rl.steps && !shouldStop {
-            if rl.timeLimitMinutes > 0 && elapsed > rl.timeLimitMinutes * 60 {
+            if rl.timeLimitMinutes > 0 && elapsed + lastStepSeconds > rl.timeLimitMinutes * 60 {
                 log("time limit of \(rl.timeLimitMinutes) min reached at step \(step)")
                 break
             }
@@ -118,7 +122,10 @@ public final class Learner {
             var m = LearnerStepMetrics(step: step + 1, policyVersion: version)
             var batch: [ArrivedGroup] = []
             var staleness: [Int] = [], arrived = 0
-            while batch.count < rl.promptsPerStep && !shouldStop {
+            // As in the single-process loop, dynamic sampling looks at no more than
+            // (1 + max_resample_rounds) batches' worth of groups, then trains on what it has.
+            let arrivalCap = rl.promptsPerStep * (rl.dynamicSampling ? 1 + rl.maxResampleRounds : 1)
+            while batch.count < rl.promptsPerStep && arrived < arrivalCap && !shouldStop {
                 guard let a = broker.arrivals.take(timeout: 0.25) else { continue }
                 let age = version - a.group.policyVersion
                 if age > config.cluster.maxStaleness {
@@ -137,11 +144,12 @@ public final class Learner {
                 batch.append(a)
                 staleness.append(age)
             }
-            if batch.count < rl.promptsPerStep {
+            if shouldStop {
                 // Stopping mid-batch: the groups go back in the queue for a resumed run.
                 for a in batch { broker.ledger { $0.reissue(a.groupId) } }
                 break
             }
+            if batch.isEmpty { continue }  // every group was flat: keep sampling
             m.learnerWaitSeconds = Date().timeIntervalSince(start)
             let updateStart = Date()
             let u = try updater.update(batch.map(\.group), pad: Tokenizer.pad)
@@ -163,6 +171,7 @@ public final class Learner {
             stalenessSum += Double(staleness.reduce(0, +)); stalenessCount += staleness.count
             m.stepSeconds = Date().timeIntervalSince(start)
             elapsed += m.stepSeconds
+            lastStepSeconds = m.stepSeconds
             m.elapsedSeconds = elapsed
             let w = broker.takeWindow()
             m.sampledTokensPerSecond = Double(w.sampledTokens) / max(m.stepSeconds, 1e-9)
@@ -196,9 +205,9 @@ public final class Learner {
         let stoppedEarly = step < rl.steps
         var after: Evaluator.Report?
         if !shouldStop && finalProblems > 0 {
-            log("evaluating the trained policy on \(finalProblems) held-out problems × \(rl.evalSamples) samples")
+            log("evaluating the trained policy on \(finalProblems) held-out problems × \(rl.finalSamples) samples")
             after = try evaluateHeldOut(policy: updater.policy, tokenizer: tokenizer, task: task, config: rl,
-                                        problems: finalProblems, samples: rl.evalSamples)
+                                        problems: finalProblems, samples: rl.finalSamples)
         }
         broker.stop(reason: stoppedEarly ? "learner stopped" : "run finished")
         // Groups still out are settled as re-issued: a resumed run hands their prompts out first.
@@ -224,9 +233,9 @@ public final class Learner {
 
     /// Weights, optimiser and the data stream's position, written atomically.
     func saveCheckpoint() throws {
-        let (cursor, pending, counts) = broker.ledger { ($0.cursor, $0.pendingPrompts, $0.counts) }
+        let (cursor, pending, counts, curriculum) = broker.ledger { ($0.cursor, $0.pendingPrompts, $0.counts, $0.curriculum) }
         let state = LearnerState(step: step, policyVersion: version, cursor: cursor, pending: pending, ledger: counts,
-                                 elapsedSeconds: elapsed, seed: config.rl.seed, before: before)
+                                 elapsedSeconds: elapsed, seed: config.rl.seed, before: before, curriculum: curriculum)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
         var extra: [String: Data] = [Tokenizer.checkpointFile: tokenizer.descriptionJSON(),

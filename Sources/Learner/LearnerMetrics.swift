@@ -1,5 +1,6 @@
 import Eval
 import Foundation
+import Trainer
 
 /// One line of the learner's `metrics.jsonl`.
 public struct LearnerStepMetrics: Codable, Sendable {
@@ -78,6 +79,8 @@ public struct LearnerState: Codable, Sendable {
     public var elapsedSeconds: Double
     public var seed: UInt64
     public var before: Evaluator.Report?
+    /// The curriculum's statistics, so a resumed run accepts the same prompts.
+    public var curriculum: PromptCurriculum?
 
     public static let file = "learner_state.json"
 }

@@ -1,3 +1,5 @@
+import Trainer
+
 /// Counts of what happened to every group handed out; `lost` must stay 0.
 public struct LedgerCounts: Codable, Sendable, Equatable {
     public var handedOut = 0
@@ -13,13 +15,16 @@ public struct LedgerCounts: Codable, Sendable, Equatable {
     public var inFlight = 0
     /// Groups handed out that are in no state at all: a bookkeeping bug if ever non-zero.
     public var lost = 0
+    /// New prompts the curriculum passed over before handing any out (not groups; never lost).
+    public var skippedByCurriculum = 0
     public init() {}
 }
 
 /// The learner's record of prompts and groups: which prompt each group is for, who
-/// holds it, and what became of it. Prompts are never skipped or repeated: a group
-/// that cannot be trained on (its actor died, it went stale, nobody could score it)
-/// gives its prompt back to the front of the queue.
+/// holds it, and what became of it. A prompt handed out is never dropped or repeated: a
+/// group that cannot be trained on (its actor died, it went stale, nobody could score
+/// it) gives its prompt back to the front of the queue. Only the curriculum passes over
+/// prompts, and only before they are handed out.
 public struct WorkLedger: Sendable {
     public enum State: Sendable, Equatable { case assigned(String), received, scored }
 
@@ -29,6 +34,8 @@ public struct WorkLedger: Sendable {
     public private(set) var requeued: [Int] = []
     public private(set) var groups: [UInt64: (prompt: Int, state: State)] = [:]
     public private(set) var counts = LedgerCounts()
+    /// Chooses which new prompts to hand out (nil: all of them, in order).
+    public var curriculum: PromptCurriculum?
     private var nextGroupId: UInt64 = 1
     public let maxInFlight: Int
 
@@ -42,14 +49,25 @@ public struct WorkLedger: Sendable {
         self.maxInFlight = maxInFlight
     }
 
-    /// Up to `credits` new groups for `worker`, within the in-flight bound.
-    public mutating func assign(to worker: String, credits: Int) -> [(groupId: UInt64, promptIndex: Int)] {
+    /// Up to `credits` new groups for `worker`, within the in-flight bound. `prompt` gives
+    /// a problem index's prompt text, for the curriculum.
+    public mutating func assign(to worker: String, credits: Int,
+                                prompt text: (Int) -> String = { _ in "" }) -> [(groupId: UInt64, promptIndex: Int)] {
         let n = min(credits, maxInFlight - groups.count)
         guard n > 0 else { return [] }
         var out: [(UInt64, Int)] = []
         for _ in 0..<n {
             let prompt: Int
-            if requeued.isEmpty { prompt = cursor; cursor += 1 } else { prompt = requeued.removeFirst() }
+            if requeued.isEmpty {
+                while let c = curriculum, !c.accepts(prompt: text(cursor), index: cursor) {
+                    cursor += 1
+                    counts.skippedByCurriculum += 1
+                }
+                prompt = cursor
+                cursor += 1
+            } else {
+                prompt = requeued.removeFirst()
+            }
             let id = nextGroupId
             nextGroupId += 1
             groups[id] = (prompt, .assigned(worker))

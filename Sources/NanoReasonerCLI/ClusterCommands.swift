@@ -63,7 +63,8 @@ func printLearnerSummary(_ s: LearnerSummary, samples k: Int) {
     let l = s.ledger
     print("ledger: handed out \(l.handedOut), received \(l.received), scored \(l.scored), trained \(l.trained), "
           + "dropped stale \(l.droppedStale), dropped zero-variance \(l.droppedZeroVariance), re-issued \(l.reissued), "
-          + "duplicates \(l.duplicates), in flight at end \(l.inFlight), lost \(l.lost)")
+          + "duplicates \(l.duplicates), in flight at end \(l.inFlight), lost \(l.lost); "
+          + "prompts passed over by the curriculum \(l.skippedByCurriculum)")
     print(String(format: "throughput: %.0f sampled tokens/s, %.1f groups/s; mean staleness %.2f; verifier timeouts %d; rejected messages %d",
                  s.sampledTokensPerSecond, s.trajectoriesPerSecond, s.stalenessMean, s.verifierTimeouts, s.rejectedMessages.values.reduce(0, +)))
     print("checkpoint: \(s.checkpoint)\nlog:        \(s.log)\nplot:       \(s.plot)")

@@ -20,18 +20,21 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Prompts (groups) per step.") var promptsPerStep: Int?
     @Option(help: "Samples per prompt (G).") var groupSize: Int?
     @Option(help: "Learning rate.") var lr: Float?
+    @Option(help: "Sampling temperature of the rollouts (the learner scores tokens at the same temperature).") var temperature: Float?
     @Option(help: "Optimisation passes over each sampled batch.") var epochs: Int?
     @Option(help: "KL weight β to the reference policy.") var beta: Float?
     @Option(help: "Kimi τ.") var tau: Float?
+    @Option(help: "Entropy bonus weight (0 = none).") var entropyCoef: Float?
     @Option(help: "Lower clip ε.") var clipLow: Float?
     @Option(help: "Upper clip ε (clip-higher).") var clipHigh: Float?
     @Option(help: "Evaluate every N steps.") var evalEvery: Int?
     @Option(help: "Held-out problems in periodic evaluations.") var evalProblems: Int?
     @Option(help: "Stop after this many minutes.") var minutes: Double?
     @Option(help: "Random seed.") var seed: UInt64?
-    @Flag(help: "GRPO advantages without the std (Dr. GRPO).") var noStd = false
-    @Flag(help: "Average the loss over all tokens instead of per sequence.") var perToken = false
+    @Flag(help: "GRPO advantages divided by the group's std (the default leaves it out, as Dr. GRPO does).") var std = false
+    @Flag(help: "Average the loss per sequence, then over sequences (the default averages over all tokens).") var perSequence = false
     @Flag(help: "Keep zero-variance groups instead of resampling.") var noDynamicSampling = false
+    @Flag(help: "Take training prompts in order instead of preferring shapes the policy solves sometimes.") var noCurriculum = false
     @Flag(help: "Print the before/after report as JSON on stdout.") var json = false
 
     struct Summary: Codable {
@@ -53,18 +56,21 @@ struct TrainCommand: ParsableCommand {
         if let v = promptsPerStep { c.promptsPerStep = v }
         if let v = groupSize { c.groupSize = v }
         if let v = lr { c.learningRate = v }
+        if let v = temperature { c.temperature = v }
         if let v = beta { c.loss.beta = v }
         if let v = epochs { c.epochs = v }
         if let v = tau { c.loss.tau = v }
+        if let v = entropyCoef { c.entropyCoef = v }
         if let v = clipLow { c.loss.clipLow = v }
         if let v = clipHigh { c.loss.clipHigh = v }
         if let v = evalEvery { c.evalEvery = v }
         if let v = evalProblems { c.evalProblems = v }
         if let v = minutes { c.timeLimitMinutes = v }
         if let v = seed { c.seed = v }
-        c.noStd = noStd
-        c.loss.perToken = perToken
+        c.noStd = !std
+        c.loss.perToken = !perSequence
         c.dynamicSampling = !noDynamicSampling
+        c.curriculum = !noCurriculum
         do { try c.validate() } catch { throw ValidationError("\(error)") }
 
         let (model, tokenizer) = try loadPolicy(initFrom)
@@ -79,8 +85,8 @@ struct TrainCommand: ParsableCommand {
         enc.outputFormatting = [.sortedKeys]
 
         log("train: \(algo.rawValue), \(c.steps) steps × \(c.promptsPerStep) prompts × \(c.groupSize) samples, lr \(c.learningRate), β \(c.loss.beta)")
-        log("train: evaluating the base on \(task.heldOut.count) held-out problems × 8 samples")
-        let before = try trainer.evaluate(problems: task.heldOut.count, samples: 8)
+        log("train: evaluating the base on \(task.heldOut.count) held-out problems × \(c.finalSamples) samples")
+        let before = try trainer.evaluate(problems: task.heldOut.count, samples: c.finalSamples)
         var history: [StepMetrics] = []
         var evals: [(step: Int, p1: Double, pk: Double)] = [(0, before.passAtK["1"] ?? 0, before.passAtK["8"] ?? 0)]
         let bar = ProgressBar(total: c.steps, label: "train")
@@ -95,13 +101,17 @@ struct TrainCommand: ParsableCommand {
             history.append(m)
             logFile.write(try enc.encode(m) + Data("\n".utf8))
             bar.update(m.step, String(format: "reward %.3f acc %.3f kl %.4f H %.2f zero-var %.2f", m.reward, m.accuracy, m.kl, m.entropy, m.zeroVarianceFraction))
-            if c.timeLimitMinutes > 0 && m.elapsedSeconds > c.timeLimitMinutes * 60 {
+            // Stop before a step of the same length would cross the limit.
+            if c.timeLimitMinutes > 0 && m.elapsedSeconds + m.stepSeconds > c.timeLimitMinutes * 60 && trainer.step < c.steps {
                 log("\ntrain: time limit of \(c.timeLimitMinutes) min reached at step \(m.step)")
                 break
             }
         }
-        log("train: evaluating the trained policy on \(task.heldOut.count) held-out problems × 8 samples")
-        let after = try trainer.evaluate(problems: task.heldOut.count, samples: 8)
+        if trainer.skippedPrompts > 0 {
+            log("train: the curriculum passed over \(trainer.skippedPrompts) of \(trainer.cursor - RLTrainer.firstTrainProblem) training prompts")
+        }
+        log("train: evaluating the trained policy on \(task.heldOut.count) held-out problems × \(c.finalSamples) samples")
+        let after = try trainer.evaluate(problems: task.heldOut.count, samples: c.finalSamples)
         evals.append((trainer.step, after.passAtK["1"] ?? 0, after.passAtK["8"] ?? 0))
         let ckpt = (runDir as NSString).appendingPathComponent("checkpoint")
         try Checkpoint.save(model: trainer.policy, optimizer: trainer.optimizer,
@@ -130,7 +140,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func printSummary(_ s: Summary) {
-        print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds)); held-out \(s.before.problems) problems × 8 samples, temperature 1")
+        print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds)); held-out \(s.before.problems) problems × \(s.before.samplesPerProblem) samples, temperature 1")
         print("metric     before   after")
         for (name, b, a) in [("pass@1", s.before.passAtK["1"], s.after.passAtK["1"]), ("pass@8", s.before.passAtK["8"], s.after.passAtK["8"]),
                              ("maj@8", s.before.majAtK["8"], s.after.majAtK["8"])] {

@@ -4,16 +4,21 @@ import Kernels
 /// The bridge between token-level objectives and the model: every RL loss here is a
 /// function of the chosen tokens' log-probs, so d(loss)/d(logits) is
 /// d(loss)/d(logp) · (onehot − softmax) per position.
+///
+/// `temperature` t scores tokens under softmax(logits / t), the distribution a sampler
+/// at temperature t drew them from, so the importance ratio compares like with like;
+/// the chain rule then adds a factor 1/t to the gradient.
 public enum LogitsGradient {
-    /// logp[p] = log softmax(logits[p])[targets[p]] and entropy[p], for positions with a target.
-    public static func logprobsAndEntropy(_ logits: UnsafePointer<Float>, targets: [Int32], V: Int)
+    /// logp[p] = log softmax(logits[p] / t)[targets[p]] and that distribution's entropy, for positions with a target.
+    public static func logprobsAndEntropy(_ logits: UnsafePointer<Float>, targets: [Int32], V: Int, temperature t: Float = 1)
         -> (logp: [Float], entropy: [Float]) {
         let N = targets.count
         var logp = [Float](repeating: 0, count: N), ent = [Float](repeating: 0, count: N)
+        let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
         let probs = UnsafeMutablePointer<Float>.allocate(capacity: V)
-        defer { probs.deallocate() }
+        defer { scaled.deallocate(); probs.deallocate() }
         for p in 0..<N where targets[p] >= 0 {
-            let row = logits + p * V
+            let row = tempered(logits + p * V, V, t, into: scaled)
             let mx = rowMax(row, V)
             let sum = expShifted(probs, row, V, shift: mx)
             let lse = mx + log(sum)
@@ -28,21 +33,46 @@ public enum LogitsGradient {
         return (logp, ent)
     }
 
-    /// dlogits[p] = dLossDLogp[p] · (onehot(target) − softmax(logits[p])); zero rows without a target.
+    /// dlogits[p] = dLossDLogp[p] / t · (onehot(target) − q), q = softmax(logits[p] / t); zero rows
+    /// without a target. With `entropyBonus`, the loss also has −Σ_p bonus[p]·H(q_p), whose
+    /// gradient is bonus[p] / t · q_j·(log q_j + H).
     public static func write(_ dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: [Int32],
-                             dLossDLogp: [Float], V: Int) {
+                             dLossDLogp: [Float], V: Int, temperature t: Float = 1, entropyBonus: [Float]? = nil) {
+        let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
+        defer { scaled.deallocate() }
         for p in 0..<targets.count {
             let drow = dlogits + p * V
-            let g = dLossDLogp[p]
-            guard targets[p] >= 0, g != 0 else {
+            let g = dLossDLogp[p] / t
+            let e = (entropyBonus?[p] ?? 0) / t
+            guard targets[p] >= 0, g != 0 || e != 0 else {
                 drow.update(repeating: 0, count: V)
                 continue
             }
-            let row = logits + p * V
+            let row = tempered(logits + p * V, V, t, into: scaled)
             let mx = rowMax(row, V)
-            let sum = sumExpShifted(row, V, shift: mx)
-            expShifted(drow, row, V, shift: mx, scale: -g / sum)  // −g·softmax_j
+            if e == 0 {
+                let sum = sumExpShifted(row, V, shift: mx)
+                expShifted(drow, row, V, shift: mx, scale: -g / sum)  // −g·softmax_j
+            } else {
+                let sum = expShifted(drow, row, V, shift: mx)
+                let lse = mx + log(sum)
+                var h: Float = 0
+                for j in 0..<V { h -= drow[j] / sum * (row[j] - lse) }
+                for j in 0..<V {
+                    let q = drow[j] / sum
+                    drow[j] = q * (-g + e * ((row[j] - lse) + h))
+                }
+            }
             drow[Int(targets[p])] += g
         }
+    }
+
+    /// `row / t` in `buffer`, or `row` itself at t = 1.
+    private static func tempered(_ row: UnsafePointer<Float>, _ V: Int, _ t: Float,
+                                 into buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if t == 1 { return row }
+        let inv = 1 / t
+        for j in 0..<V { buffer[j] = row[j] * inv }
+        return UnsafePointer(buffer)
     }
 }

@@ -8,9 +8,9 @@ public struct LossConfig: Codable, Sendable, Equatable {
     /// Weight of the k3 KL to the reference policy.
     public var beta: Float = 0.0
     /// Average per sequence then over sequences (GRPO) or over all tokens (DAPO-style).
-    public var perToken = false
+    public var perToken = true
     /// Kimi mirror-descent temperature τ.
-    public var tau: Float = 0.5
+    public var tau: Float = 1
     public init() {}
 }
 
@@ -73,6 +73,8 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
 ///     L = mean_i (r_i − τ·log Z − τ·Σ_t (logp_it − old_it))²,
 ///
 /// averaged over groups. dL/dlogp_it = −2τ·(r_i − τ·log Z − τ·s_i)/G / groups.
+/// The KL to π_old only bounds each step; with β > 0 the loss also carries
+/// β·mean_i Σ_t k3_it, the sequences' k3 KL to the frozen reference, as GRPO's does.
 public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Float], groupSize G: Int,
                                   config c: LossConfig) -> (stats: LossStats, dLogp: [Float]) {
     let rows = batch.rows
@@ -101,10 +103,12 @@ public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Fl
     }
     var grad = [Float](repeating: 0, count: logp.count)
     var tokens = 0
+    for r in 0..<rows { s.loss += c.beta * kl[r] / Float(G) / groups }
     for p in 0..<logp.count {
         let r = Int(batch.sequence[p])
         guard r >= 0 else { continue }
-        grad[p] = -2 * c.tau * residual[r] / Float(G) / groups
+        let dk3 = 1 - Foundation.exp(batch.refLogprobs[p] - logp[p])  // d k3 / d logp
+        grad[p] = (-2 * c.tau * residual[r] + c.beta * dk3) / Float(G) / groups
         s.meanRatio += Foundation.exp(logp[p] - batch.oldLogprobs[p])
         tokens += 1
     }

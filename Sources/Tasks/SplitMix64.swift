@@ -3,15 +3,15 @@
 /// The task generator must produce the same problems for the same seed on every
 /// platform and Swift version, so it avoids `SystemRandomNumberGenerator` and the
 /// standard library's `random(in:using:)` (whose algorithm is not a stable contract).
-struct SplitMix64: Sendable {
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
     /// Mixes one 64-bit value into a well-scrambled one; used to derive independent streams.
-    static func mix(_ value: UInt64) -> UInt64 {
+    public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

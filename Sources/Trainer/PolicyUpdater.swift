@@ -59,16 +59,17 @@ public final class PolicyUpdater {
         let T = min(policy.config.contextLength, (longest + 7) / 8 * 8)  // round up: fewer buffer re-allocations
         var batch = TokenBatch(prompts: prompts, completions: completions, behaviourLogprobs: behaviour, length: T, pad: pad)
         let V = policy.config.vocabSize
+        let t = config.temperature  // score tokens under the distribution they were sampled from
         if config.loss.beta > 0 {
             try batch.tokens.withUnsafeBufferPointer { try reference.forward($0.baseAddress!, B: batch.rows, T: T) }
-            batch.refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: batch.targets, V: V).logp
+            batch.refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: batch.targets, V: V, temperature: t).logp
         }
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
         var entropy: [Float] = []
         let advantages = config.algorithm == .kimi ? [] : config.estimator.advantages(rewards: rewards, groupSize: G)
         for epoch in 0..<config.epochs {
             try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: T) }
-            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V)
+            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
             if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
             let result: (stats: LossStats, dLogp: [Float])
             if config.algorithm == .kimi {
@@ -76,15 +77,17 @@ public final class PolicyUpdater {
             } else {
                 result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: advantages, config: config.loss)
             }
+            let bonus = entropyWeights(batch)
             policy.zeroGrad()
-            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V)
+            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
+                                 temperature: t, entropyBonus: bonus)
             policy.backward()
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
             if epoch == 0 {
                 // Report the first pass: the policy that sampled the batch.
                 entropy = out.entropy
                 s.gradNorm = norm
-                s.loss = result.stats.loss
+                s.loss = result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
                 s.kl = result.stats.kl
             }
             s.clipFraction = result.stats.clipFraction
@@ -95,5 +98,17 @@ public final class PolicyUpdater {
         s.entropy = counted.reduce(0) { $0 + entropy[$1] } / Float(max(counted.count, 1))
         s.completionLength = Float(batch.lengths.reduce(0, +)) / Float(max(batch.rows, 1))
         return s
+    }
+
+    /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token
+    /// weight (1/all tokens, or 1/(length · rows) per sequence); nil when there is no bonus.
+    private func entropyWeights(_ batch: TokenBatch) -> [Float]? {
+        guard config.entropyCoef > 0 else { return nil }
+        let total = Float(max(1, batch.lengths.reduce(0, +))), rows = Float(max(batch.rows, 1))
+        let perSequence = !config.loss.perToken && config.algorithm != .kimi
+        return batch.sequence.map { r in
+            guard r >= 0 else { return 0 }
+            return config.entropyCoef * (perSequence ? 1 / (Float(max(batch.lengths[Int(r)], 1)) * rows) : 1 / total)
+        }
     }
 }

@@ -11,9 +11,10 @@ public enum Algorithm: String, Codable, Sendable, CaseIterable {
 /// Settings of `nanoreasoner train`; the defaults are the documented experiment.
 public struct RLConfig: Codable, Sendable {
     public var algorithm: Algorithm = .grpo
-    /// GRPO without the std in the advantage (Dr. GRPO).
-    public var noStd = false
-    public var steps = 150
+    /// GRPO without the std in the advantage (Dr. GRPO): dividing by a small std
+    /// over-weights nearly-flat groups. With the per-token average, this is the default.
+    public var noStd = true
+    public var steps = 300
     public var promptsPerStep = 32
     public var groupSize = 8
     public var learningRate: Float = 2e-4
@@ -21,20 +22,34 @@ public struct RLConfig: Codable, Sendable {
     public var epochs = 1
     public var warmupSteps = 5
     public var temperature: Float = 1
+    /// Weight of an entropy bonus (−coef·H per token, weighted as the loss weights tokens):
+    /// it resists the collapse onto one answer that costs pass@k.
+    public var entropyCoef: Float = 0
     public var maxNewTokens = 96
     /// Drop groups whose rewards are all equal and sample more (up to this many extra rounds).
     public var dynamicSampling = true
     public var maxResampleRounds = 2
+    /// Prefer prompts whose shape the policy solves sometimes but not always (`PromptCurriculum`).
+    public var curriculum = true
+    /// The curriculum still accepts at least this fraction of every shape's prompts.
+    public var curriculumFloor = 0.1
     public var loss = LossConfig()
     public var reward = RewardConfig()
     public var evalEvery = 25
     public var evalProblems = 500
+    /// The k of pass@k and maj@k, and the samples per problem of the periodic evaluations.
     public var evalSamples = 8
+    /// Samples per problem in the before/after evaluation: pass@1 and pass@k estimated from
+    /// 32 samples vary far less between seeds than from 8.
+    public var finalSamples = 32
     public var seed: UInt64 = 7
-    /// Stop after this many minutes of training (0 = no limit).
-    public var timeLimitMinutes: Double = 0
+    /// Stop after this many minutes of training (0 = no limit): the budget.
+    public var timeLimitMinutes: Double = 10
 
-    public init() {}
+    public init() {
+        // A light KL to the reference keeps pass@8 from falling as pass@1 sharpens.
+        loss.beta = 0.02
+    }
 
     public var estimator: AdvantageEstimator {
         switch algorithm {
@@ -45,8 +60,10 @@ public struct RLConfig: Codable, Sendable {
         }
     }
 
-    /// Dynamic sampling drops flat groups; Kimi's loss still learns from them (its target is log Z).
-    public var dropsZeroVarianceGroups: Bool { dynamicSampling && algorithm != .kimi }
+    /// Dynamic sampling drops flat groups. They carry no gradient for the advantage-based
+    /// losses, nor for Kimi's on the policy that sampled them (r_i = τ·log Z and the log-ratio
+    /// is 0), so keeping them would only dilute the batch average.
+    public var dropsZeroVarianceGroups: Bool { dynamicSampling }
 
     /// How rollouts are sampled: temperature, length, stop at EOS or `</answer>`.
     public var samplingParams: SamplingParams {
@@ -54,11 +71,19 @@ public struct RLConfig: Codable, Sendable {
                        stopTokens: [Tokenizer.eos, Tokenizer.answerClose])
     }
 
+    /// The prompt curriculum this config asks for, or nil.
+    public func makeCurriculum() -> PromptCurriculum? {
+        curriculum ? PromptCurriculum(floor: curriculumFloor, groupSize: groupSize, seed: seed) : nil
+    }
+
     public func validate() throws {
         func bad(_ f: String, _ why: String) -> TrainerError { .invalidConfig("\(f) \(why)") }
         if steps < 1 { throw bad("steps", "must be ≥ 1, got \(steps)") }
         if promptsPerStep < 1 { throw bad("prompts_per_step", "must be ≥ 1, got \(promptsPerStep)") }
         if groupSize < 2 { throw bad("group_size", "must be ≥ 2 (advantages compare samples), got \(groupSize)") }
+        if maxResampleRounds < 0 { throw bad("max_resample_rounds", "must be ≥ 0, got \(maxResampleRounds)") }
+        if !(curriculumFloor > 0 && curriculumFloor <= 1) { throw bad("curriculum_floor", "must be in (0, 1], got \(curriculumFloor)") }
+        if entropyCoef < 0 { throw bad("entropy_coef", "must be ≥ 0, got \(entropyCoef)") }
         if epochs < 1 { throw bad("epochs", "must be ≥ 1, got \(epochs)") }
         if !(learningRate > 0 && learningRate < 1) { throw bad("lr", "must be in (0, 1), got \(learningRate)") }
         if !(loss.clipLow > 0 && loss.clipLow < 1) { throw bad("clip_low", "must be in (0, 1), got \(loss.clipLow)") }
@@ -66,6 +91,7 @@ public struct RLConfig: Codable, Sendable {
         if loss.beta < 0 { throw bad("beta", "must be ≥ 0, got \(loss.beta)") }
         if !(loss.tau > 0) { throw bad("tau", "must be > 0, got \(loss.tau)") }
         if evalSamples < 1 || evalProblems < 1 { throw bad("eval", "needs at least 1 problem and 1 sample") }
+        if finalSamples < evalSamples { throw bad("eval.final_samples", "must be ≥ eval.samples (\(evalSamples)), got \(finalSamples)") }
         try SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens).validate()
     }
 }

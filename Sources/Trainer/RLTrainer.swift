@@ -24,6 +24,9 @@ public final class RLTrainer {
     /// One sampler for the whole run, so its decode buffers are reused step to step.
     private let sampler: Sampler
     private var elapsed: Double = 0
+    public private(set) var curriculum: PromptCurriculum?
+    /// Training prompts the curriculum passed over.
+    public private(set) var skippedPrompts = 0
 
     /// RL draws problems past those pretraining used, so it sees fresh ones.
     public static let firstTrainProblem = 10_000_000
@@ -39,6 +42,17 @@ public final class RLTrainer {
         verifier = ArithmeticVerifier(config: config.reward)
         sampler = Sampler(model: policy)
         cursor = startCursor
+        curriculum = config.makeCurriculum()
+    }
+
+    /// The next training problem the curriculum accepts.
+    private func nextProblem() -> Problem {
+        while true {
+            let p = task.trainProblem(at: cursor)
+            cursor += 1
+            if curriculum?.accepts(prompt: p.prompt, index: p.id) ?? true { return p }
+            skippedPrompts += 1
+        }
     }
 
     var samplingParams: SamplingParams { config.samplingParams }
@@ -53,7 +67,7 @@ public final class RLTrainer {
             let need = config.promptsPerStep - kept.count
             if need <= 0 { break }
             let want = round == 0 ? need : min(need * 2, config.promptsPerStep)
-            let batch = (0..<want).map { _ -> Problem in defer { cursor += 1 }; return task.trainProblem(at: cursor) }
+            let batch = (0..<want).map { _ in nextProblem() }
             let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
             let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: G, params: samplingParams, rng: &rng)
             for ((p, ids), g) in zip(zip(batch, prompts), groups) {
@@ -61,6 +75,7 @@ public final class RLTrainer {
                 tokens += g.reduce(0) { $0 + $1.tokens.count }
                 let s = g.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer) }
                 let group = ScoredGroup(prompt: ids, completions: g, scores: s)
+                curriculum?.record(prompt: p.prompt, correct: s.filter(\.correct).count, total: s.count)
                 if group.isZeroVariance { zero += 1 }
                 if group.isZeroVariance && config.dropsZeroVarianceGroups { continue }
                 if kept.count < config.promptsPerStep { kept.append(group) }
@@ -85,14 +100,9 @@ public final class RLTrainer {
         return m
     }
 
-    /// pass@1 and pass@k on the first `config.evalProblems` held-out problems.
-    public func evaluate(problems: Int? = nil, samples: Int? = nil, seed: UInt64 = 99) throws -> Evaluator.Report {
-        let n = samples ?? config.evalSamples
-        let list = Array(task.heldOut.prefix(problems ?? config.evalProblems))
-        var ev = Evaluator(model: policy, tokenizer: tokenizer)
-        ev.verifier = verifier
-        var params = samplingParams
-        params.temperature = 1
-        return try ev.run(problems: list, samples: n, ks: [1, n], params: params, seed: seed)
+    /// pass@1 and pass@k (k = `config.evalSamples`) on the first `problems` held-out problems.
+    public func evaluate(problems: Int? = nil, samples: Int? = nil) throws -> Evaluator.Report {
+        try evaluateHeldOut(policy: policy, tokenizer: tokenizer, task: task, config: config,
+                            problems: problems ?? config.evalProblems, samples: samples ?? config.evalSamples)
     }
 }

@@ -32,7 +32,7 @@ enum Harness {
     static func smallRun(out: String, port: Int, steps: Int) -> [String] {
         ["run.init_from=\(tinyBase!)", "run.out=\(out)", "cluster.base_port=\(port)", "algorithm.steps=\(steps)",
          "algorithm.prompts_per_step=4", "algorithm.group_size=4", "algorithm.max_new_tokens=24",
-         "algorithm.dynamic_sampling=false", "eval.final_problems=16", "eval.samples=4", "cluster.actor_batch=2",
+         "algorithm.dynamic_sampling=false", "eval.final_problems=16", "eval.samples=4", "eval.final_samples=4", "cluster.actor_batch=2",
          "cluster.max_in_flight=8", "cluster.worker_timeout=2", "cluster.heartbeat_interval=0.25", "run.checkpoint_every=2"]
             .flatMap { ["--set", $0] }
     }

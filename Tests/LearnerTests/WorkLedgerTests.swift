@@ -1,5 +1,6 @@
 import Testing
 @testable import Learner
+import Trainer
 
 @Suite("WorkLedger")
 struct WorkLedgerTests {
@@ -58,5 +59,18 @@ struct WorkLedgerTests {
         let resumed = r.assign(to: "a", credits: 4).map(\.promptIndex)
         #expect(resumed == [2, 3, 1, 4], "nothing skipped, nothing repeated")
         #expect(r.counts.lost == 0)
+    }
+
+    @Test func theCurriculumPassesOverFlatShapesBeforeHandingOut() {
+        var l = WorkLedger(cursor: 0, maxInFlight: 100)
+        var c = PromptCurriculum(floor: 0.1, groupSize: 8, seed: 1)
+        for _ in 0..<30 { c.record(prompt: "1+1=", correct: 0, total: 8) }  // even indices: never solved
+        l.curriculum = c
+        let text: (Int) -> String = { $0 % 2 == 0 ? "\($0 % 10)+1=" : "\($0 % 10)*1=" }
+        let given = l.assign(to: "a", credits: 50, prompt: text).map(\.promptIndex)
+        let flat = given.filter { $0 % 2 == 0 }.count
+        #expect(given.count == 50 && flat < 15, "flat shapes at about the floor rate, got \(flat) of 50")
+        #expect(Set(given).count == 50 && given == given.sorted(), "in order, none twice")
+        #expect(l.counts.skippedByCurriculum == l.cursor - 50 && l.counts.lost == 0)
     }
 }

@@ -20,16 +20,18 @@ private func fixture() -> (batch: TokenBatch, V: Int) {
     return (b, V)
 }
 
-private func checkGradient(_ name: String, loss: ([Float]) -> (Float, [Float]), batch: TokenBatch, V: Int) {
+private func checkGradient(_ name: String, loss: ([Float]) -> (Float, [Float]), batch: TokenBatch, V: Int,
+                           temperature t: Float = 1, entropyBonus: [Float]? = nil) {
     var logits = rand(batch.rows * batch.T * V, 11, scale: 2)
     func value(_ l: [Float]) -> Double {
-        let (lp, _) = l.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V) }
-        return Double(loss(lp).0)
+        let (lp, h) = l.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V, temperature: t) }
+        return Double(loss(lp).0) - zip(entropyBonus ?? [], h).reduce(0) { $0 + Double($1.0 * $1.1) }
     }
-    let (lp, _) = logits.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V) }
+    let (lp, _) = logits.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V, temperature: t) }
     var dlogits = [Float](repeating: 0, count: logits.count)
     logits.withUnsafeBufferPointer { lg in
-        LogitsGradient.write(&dlogits, logits: lg.baseAddress!, targets: batch.targets, dLossDLogp: loss(lp).1, V: V)
+        LogitsGradient.write(&dlogits, logits: lg.baseAddress!, targets: batch.targets, dLossDLogp: loss(lp).1, V: V, temperature: t,
+                             entropyBonus: entropyBonus)
     }
     var worst = 0.0
     for i in 0..<logits.count {
@@ -61,8 +63,8 @@ struct RLTests {
         #expect(isZeroVariance([1, 1, 1][...]) && !isZeroVariance([1, 0][...]))
     }
 
-    @Test(arguments: [false, true])
-    func clippedLossGradientMatchesFiniteDifferences(perToken: Bool) {
+    @Test(arguments: [(false, Float(1)), (true, Float(1)), (false, Float(1.3))])
+    func clippedLossGradientMatchesFiniteDifferences(perToken: Bool, temperature: Float) {
         let (batch, V) = fixture()
         var c = LossConfig()
         c.beta = 0.3
@@ -71,7 +73,16 @@ struct RLTests {
         c.clipHigh = 0.6
         let adv: [Float] = [1.2, -0.7, 0.3, -1.1, 0.9, 0.2]
         checkGradient("grpo", loss: { lp in let (s, g) = clippedPolicyLoss(logp: lp, batch: batch, advantages: adv, config: c); return (s.loss, g) },
-                      batch: batch, V: V)
+                      batch: batch, V: V, temperature: temperature)
+    }
+
+    @Test(arguments: [Float(1), Float(0.8)])
+    func entropyBonusGradientMatchesFiniteDifferences(temperature: Float) {
+        let (batch, V) = fixture()
+        let bonus = batch.sequence.map { $0 >= 0 ? Float(0.3) : 0 }
+        let adv: [Float] = [1.2, -0.7, 0.3, -1.1, 0.9, 0.2]
+        checkGradient("entropy", loss: { lp in let (s, g) = clippedPolicyLoss(logp: lp, batch: batch, advantages: adv, config: LossConfig()); return (s.loss, g) },
+                      batch: batch, V: V, temperature: temperature, entropyBonus: bonus)
     }
 
     @Test func clippingStopsTheGradient() {
@@ -88,6 +99,7 @@ struct RLTests {
         let (batch, V) = fixture()
         var c = LossConfig()
         c.tau = 0.7
+        c.beta = 0.3
         let rewards: [Float] = [1, 0, 0.1, 1.1, 0, 1]
         checkGradient("kimi", loss: { lp in
             let (s, g) = kimiMirrorDescentLoss(logp: lp, batch: batch, rewards: rewards, groupSize: 3, config: c)
