@@ -48,9 +48,9 @@ struct LearnerCommand: ParsableCommand {
 }
 
 func printLearnerSummary(_ s: LearnerSummary, samples k: Int) {
-    print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds))" + (s.stoppedEarly ? " (stopped early)" : ""))
+    print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds))" + (s.stoppedEarly ? " (stopped before the last step: time limit or a stop request)" : ""))
     if let b = s.before {
-        print("held-out \(b.problems) problems × \(k) samples, temperature 1")
+        print("held-out \(b.problems) problems × \(b.samplesPerProblem) samples, temperature 1 (pass@\(k) and maj@\(k) estimated from them)")
         print("metric     before   after")
         for (name, key) in [("pass@1", "1"), ("pass@\(k)", "\(k)")] {
             print(name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.3f    %@", b.passAtK[key] ?? 0,
