@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT", "Sampler", "Verifier"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),

@@ -35,8 +35,8 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
     var grad = [Float](repeating: 0, count: logp.count)
     var s = LossStats()
     var tokens = 0
-    let totalTokens = max(1, batch.lengths.reduce(0, +))
-    let rows = Float(max(batch.rows, 1))
+    let totalTokens = max(1, batch.updateTokens)
+    let rows = Float(max(batch.updateRows, 1))
     for p in 0..<logp.count {
         let r = Int(batch.sequence[p])
         guard r >= 0 else { continue }
@@ -77,6 +77,27 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
 /// β·mean_i Σ_t k3_it, the sequences' k3 KL to the frozen reference, as GRPO's does.
 public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Float], groupSize G: Int,
                                   config c: LossConfig) -> (stats: LossStats, dLogp: [Float]) {
+    kimiMirrorDescentLoss(logp: logp, batch: batch, targets: kimiTargets(rewards: rewards, groupSize: G, tau: c.tau), config: c)
+}
+
+/// Each row's regression target r_i − τ·log Z of its group (groups are consecutive runs of G).
+public func kimiTargets(rewards: [Float], groupSize G: Int, tau: Float) -> [Float] {
+    var targets = [Float](repeating: 0, count: rewards.count)
+    for start in stride(from: 0, to: rewards.count, by: G) {
+        let rs = rewards[start..<min(start + G, rewards.count)]
+        let mx = rs.max()!
+        // log-mean-exp, shifted for stability
+        let tauLogZ = tau * (mx / tau + Foundation.log(rs.reduce(0) { $0 + Foundation.exp(($1 - mx) / tau) } / Float(rs.count)))
+        for i in rs.indices { targets[i] = rewards[i] - tauLogZ }
+    }
+    return targets
+}
+
+/// The mirror-descent loss given each row's target r_i − τ·log Z (`kimiTargets`), so a
+/// micro-batch of whole rows needs no other row of its group. The mean over groups of the
+/// mean over G is a mean over the update's rows.
+public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, targets: [Float],
+                                  config c: LossConfig) -> (stats: LossStats, dLogp: [Float]) {
     let rows = batch.rows
     var logRatio = [Float](repeating: 0, count: rows)
     var kl = [Float](repeating: 0, count: rows)
@@ -87,28 +108,20 @@ public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Fl
         let d = batch.refLogprobs[p] - logp[p]
         kl[r] += Foundation.exp(d) - d - 1
     }
-    let groups = Float(max(rows / G, 1))
+    let w = 1 / Float(max(batch.updateRows, 1))
     var residual = [Float](repeating: 0, count: rows)
     var s = LossStats()
-    for start in stride(from: 0, to: rows, by: G) {
-        let rs = rewards[start..<(start + G)]
-        let mx = rs.max()!
-        // log-mean-exp, shifted for stability
-        let lme = mx / c.tau + Foundation.log(rs.reduce(0) { $0 + Foundation.exp(($1 - mx) / c.tau) } / Float(G))
-        let tauLogZ = c.tau * lme
-        for i in start..<(start + G) {
-            residual[i] = rewards[i] - tauLogZ - c.tau * logRatio[i]
-            s.loss += residual[i] * residual[i] / Float(G) / groups
-        }
+    for i in 0..<rows {
+        residual[i] = targets[i] - c.tau * logRatio[i]
+        s.loss += w * (residual[i] * residual[i] + c.beta * kl[i])
     }
     var grad = [Float](repeating: 0, count: logp.count)
     var tokens = 0
-    for r in 0..<rows { s.loss += c.beta * kl[r] / Float(G) / groups }
     for p in 0..<logp.count {
         let r = Int(batch.sequence[p])
         guard r >= 0 else { continue }
         let dk3 = 1 - Foundation.exp(batch.refLogprobs[p] - logp[p])  // d k3 / d logp
-        grad[p] = (-2 * c.tau * residual[r] + c.beta * dk3) / Float(G) / groups
+        grad[p] = w * (-2 * c.tau * residual[r] + c.beta * dk3)
         s.meanRatio += Foundation.exp(logp[p] - batch.oldLogprobs[p])
         tokens += 1
     }

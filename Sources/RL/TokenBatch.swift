@@ -16,6 +16,10 @@ public struct TokenBatch: Sendable {
     public var refLogprobs: [Float]
     /// Completion length of each row.
     public var lengths: [Int]
+    /// Rows and completion tokens of the whole update, which the losses divide by: this
+    /// batch's own unless it is one micro-batch of a larger update.
+    public var updateRows: Int
+    public var updateTokens: Int
 
     public init(prompts: [[Int32]], completions: [[Int32]], behaviourLogprobs: [[Float]], length T: Int, pad: Int32) {
         rows = completions.count
@@ -40,5 +44,7 @@ public struct TokenBatch: Sendable {
             }
             lengths.append(completions[r].count)
         }
+        updateRows = rows
+        updateTokens = lengths.reduce(0, +)
     }
 }

@@ -24,6 +24,9 @@ public final class PolicyUpdater {
     public let policy: GPT
     public let reference: GPT
     public let optimizer: AdamW
+    /// Positions (rows × length) per micro-batch: large enough for BLAS to run near its
+    /// peak, small enough that rows of similar length share one.
+    public var microBatchPositions = 4096
     /// Updates applied so far (the policy's version).
     public private(set) var updates = 0
 
@@ -41,6 +44,9 @@ public final class PolicyUpdater {
     public func restore(updates: Int) { self.updates = updates }
 
     /// One optimiser update on `groups` (each of `config.groupSize` completions).
+    ///
+    /// Rows are sorted by length and run as micro-batches whose gradients add up before
+    /// the optimiser step: one batch padded to its longest row was half padding.
     public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
         var s = UpdateStats()
         guard !groups.isEmpty else { return s }
@@ -55,56 +61,98 @@ public final class PolicyUpdater {
                 rewards.append(sc.reward)
             }
         }
-        let longest = zip(prompts, completions).map { $0.count + $1.count - 1 }.max()!
-        let T = min(policy.config.contextLength, (longest + 7) / 8 * 8)  // round up: fewer buffer re-allocations
-        var batch = TokenBatch(prompts: prompts, completions: completions, behaviourLogprobs: behaviour, length: T, pad: pad)
+        // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
+        let perRow = config.algorithm == .kimi
+            ? kimiTargets(rewards: rewards, groupSize: G, tau: config.loss.tau)
+            : config.estimator.advantages(rewards: rewards, groupSize: G)
+        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
         let V = policy.config.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
+        var chunks = batches.map { $0.batch }
         if config.loss.beta > 0 {
-            try batch.tokens.withUnsafeBufferPointer { try reference.forward($0.baseAddress!, B: batch.rows, T: T) }
-            batch.refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: batch.targets, V: V, temperature: t).logp
+            for i in chunks.indices {
+                try forward(reference, chunks[i])
+                chunks[i].refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: chunks[i].targets, V: V, temperature: t).logp
+            }
         }
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
-        var entropy: [Float] = []
-        let advantages = config.algorithm == .kimi ? [] : config.estimator.advantages(rewards: rewards, groupSize: G)
+        var entropySum: Float = 0, counted = 0
         for epoch in 0..<config.epochs {
-            try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: T) }
-            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
-            if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
-            let result: (stats: LossStats, dLogp: [Float])
-            if config.algorithm == .kimi {
-                result = kimiMirrorDescentLoss(logp: out.logp, batch: batch, rewards: rewards, groupSize: G, config: config.loss)
-            } else {
-                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: advantages, config: config.loss)
-            }
-            let bonus = entropyWeights(batch)
             policy.zeroGrad()
-            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
-                                 temperature: t, entropyBonus: bonus)
-            policy.backward()
+            var loss: Float = 0, kl: Float = 0, clipped: Float = 0, lossTokens = 0
+            for (i, chunk) in chunks.enumerated() {
+                var batch = chunk
+                let rows = batches[i].rows
+                try forward(policy, batch)
+                let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
+                if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
+                let values = rows.map { perRow[$0] }
+                let result = config.algorithm == .kimi
+                    ? kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: values, config: config.loss)
+                    : clippedPolicyLoss(logp: out.logp, batch: batch, advantages: values, config: config.loss)
+                let bonus = entropyWeights(batch)
+                LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
+                                     temperature: t, entropyBonus: bonus)
+                policy.backward()
+                let n = batch.lengths.reduce(0, +)
+                loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
+                kl += result.stats.kl * Float(n)
+                clipped += result.stats.clipFraction * Float(n)
+                lossTokens += n
+                if epoch == 0 {
+                    // Report the first pass: the policy that sampled the batch.
+                    for p in batch.sequence.indices where batch.sequence[p] >= 0 { entropySum += out.entropy[p]; counted += 1 }
+                }
+            }
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
             if epoch == 0 {
-                // Report the first pass: the policy that sampled the batch.
-                entropy = out.entropy
                 s.gradNorm = norm
-                s.loss = result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
-                s.kl = result.stats.kl
+                s.loss = loss
+                s.kl = kl / Float(max(lossTokens, 1))
             }
-            s.clipFraction = result.stats.clipFraction
+            s.clipFraction = clipped / Float(max(lossTokens, 1))
         }
         updates += 1
         s.lr = lr
-        let counted = batch.sequence.indices.filter { batch.sequence[$0] >= 0 }
-        s.entropy = counted.reduce(0) { $0 + entropy[$1] } / Float(max(counted.count, 1))
-        s.completionLength = Float(batch.lengths.reduce(0, +)) / Float(max(batch.rows, 1))
+        s.entropy = entropySum / Float(max(counted, 1))
+        s.completionLength = Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count)
         return s
+    }
+
+    /// The update's rows sorted by length and cut into micro-batches, each padded only to
+    /// its own longest row; `rows` maps a micro-batch's rows back to the update's.
+    private func microBatches(prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], pad: Int32)
+        -> [(batch: TokenBatch, rows: [Int])] {
+        let context = policy.config.contextLength
+        let length = { (i: Int) in min(context, prompts[i].count + completions[i].count - 1) }
+        let order = prompts.indices.sorted { length($0) < length($1) }
+        let totalTokens = completions.reduce(0) { $0 + $1.count }
+        var result: [(batch: TokenBatch, rows: [Int])] = []
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            // Sorted ascending, so the last row taken sets the micro-batch's length.
+            while end < order.count && (end - start + 1) * length(order[end]) <= microBatchPositions { end += 1 }
+            let rows = Array(order[start..<end])
+            var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
+                                   behaviourLogprobs: rows.map { behaviour[$0] }, length: length(order[end - 1]), pad: pad)
+            batch.updateRows = prompts.count
+            batch.updateTokens = totalTokens
+            result.append((batch, rows))
+            start = end
+        }
+        return result
+    }
+
+    private func forward(_ model: GPT, _ batch: TokenBatch) throws {
+        try batch.tokens.withUnsafeBufferPointer { try model.forward($0.baseAddress!, B: batch.rows, T: batch.T) }
     }
 
     /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token
     /// weight (1/all tokens, or 1/(length · rows) per sequence); nil when there is no bonus.
     private func entropyWeights(_ batch: TokenBatch) -> [Float]? {
         guard config.entropyCoef > 0 else { return nil }
-        let total = Float(max(1, batch.lengths.reduce(0, +))), rows = Float(max(batch.rows, 1))
+        let total = Float(max(1, batch.updateTokens)), rows = Float(max(batch.updateRows, 1))
         let perSequence = !config.loss.perToken && config.algorithm != .kimi
         return batch.sequence.map { r in
             guard r >= 0 else { return 0 }

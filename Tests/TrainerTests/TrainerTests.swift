@@ -3,6 +3,8 @@ import Testing
 @testable import Tasks
 @testable import TinyGPT
 @testable import Trainer
+@testable import Sampler
+@testable import Verifier
 
 private func trainer(_ algo: Algorithm, curriculum: Bool = false) throws -> RLTrainer {
     let model = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize, contextLength: 96, layers: 1, heads: 2, width: 16))
@@ -34,6 +36,44 @@ struct TrainerTests {
         #expect((0...1).contains(m.zeroVarianceFraction))
         // An untrained policy rarely earns reward; GRPO then has no signal and must not move.
         if m.reward > 0 || algo == .kimi { #expect(t.policy.params.array != before) }
+    }
+
+    /// Sorting rows by length into micro-batches must not change the update: the losses
+    /// divide by the whole update's rows and tokens, and gradients add up across micro-batches.
+    @Test(arguments: [Algorithm.grpo, .kimi])
+    func microBatchesGiveTheSameUpdateAsOneBatch(algo: Algorithm) throws {
+        var c = RLConfig()
+        c.algorithm = algo
+        c.groupSize = 3
+        c.loss.beta = 0.05
+        c.entropyCoef = 0.01
+        c.epochs = 2
+        var rng = SplitMix64(seed: 3)
+        let groups = (0..<3).map { g in
+            ScoredGroup(prompt: (0..<(2 + g)).map { _ in Int32(rng.next() % 20) + 5 },
+                        completions: (0..<3).map { i in
+                            let n = 1 + Int(rng.next() % 9)
+                            return Completion(tokens: (0..<n).map { _ in Int32(rng.next() % 20) + 5 },
+                                              logprobs: (0..<n).map { _ in -3 + Float(rng.next() % 100) / 100 }, stopped: true)
+                        },
+                        scores: (0..<3).map { i in Score(reward: Float((g + i) % 2), correct: (g + i) % 2 == 1, wellFormed: true, extracted: nil) })
+        }
+        var params: [[Float]] = [], grads: [[Float]] = [], stats: [UpdateStats] = []
+        for positions in [1 << 20, 12] {
+            let model = try GPT(config: GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8))
+            model.initialize(seed: 2)
+            let updater = try PolicyUpdater(config: c, policy: model)
+            updater.microBatchPositions = positions
+            stats.append(try updater.update(groups, pad: 0))
+            params.append(model.params.array)
+            grads.append(model.grads.array)  // the last epoch's: AdamW's step hides a gradient's scale
+        }
+        let scale = grads[0].map(abs).max()!
+        #expect(scale > 0 && zip(grads[0], grads[1]).allSatisfy { abs($0 - $1) < 1e-4 * scale })
+        let worst = zip(params[0], params[1]).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "largest parameter difference \(worst)")
+        #expect(abs(stats[0].loss - stats[1].loss) < 1e-4 && abs(stats[0].kl - stats[1].kl) < 1e-5)
+        #expect(abs(stats[0].entropy - stats[1].entropy) < 1e-4)
     }
 
     @Test func evaluationReportsPassAtK() throws {
