@@ -15,6 +15,11 @@ Train JSON: framework, mode, torch_version, transformers_version, threads,
 attn_implementation, tokens_per_s_median, tokens_per_s (one per repeat),
 final_loss, shape.  Generate JSON: same header plus new_tokens_per_s_median,
 new_tokens_per_s.  Exits 3 if torch/transformers are not installed.
+
+--serve (for `nanoreasoner bench`, which alternates its own repetitions with ours so
+a drift of the machine's speed hits both sides of each pair): after the warm-up, print
+{"ready": true}, then for every line "once" on stdin time one repetition and print
+{"rate": ...}; exit at end of input.
 """
 import argparse
 import json
@@ -25,6 +30,16 @@ import time
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
+
+
+def serve(once):
+    """One timed repetition per "once" line on stdin, one JSON line back for each."""
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "once":
+            log(f"unknown request {line.strip()!r}; expected 'once'")
+            continue
+        print(json.dumps({"rate": once()}), flush=True)
 
 
 def parse_args():
@@ -45,6 +60,7 @@ def parse_args():
     p.add_argument("--new-tokens", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--serve", action="store_true", help="time one repetition per 'once' line on stdin")
     return p.parse_args()
 
 
@@ -101,6 +117,16 @@ def main():
 
         for i in range(args.warmup):
             step(i)
+
+        def once():
+            t0 = time.perf_counter()
+            for i in range(args.steps):
+                step(i)
+            return args.batch * args.seq * args.steps / (time.perf_counter() - t0)
+
+        if args.serve:
+            serve(once)
+            return
         rates, loss = [], float("nan")
         for r in range(args.repeats):
             t0 = time.perf_counter()
@@ -132,6 +158,15 @@ def main():
 
         for _ in range(args.warmup):
             run()
+
+        def once():
+            t0 = time.perf_counter()
+            run()
+            return args.batch * args.new_tokens / (time.perf_counter() - t0)
+
+        if args.serve:
+            serve(once)
+            return
         rates = []
         for r in range(args.repeats):
             t0 = time.perf_counter()

@@ -17,11 +17,19 @@ public struct BenchReport: Codable, Sendable {
         }
     }
 
-    /// The PyTorch side, at one batch size.
+    /// The PyTorch side, at one batch size, measured in pairs: one repetition of ours,
+    /// then one of theirs, `pairs` times. Ratios are the median of the pairs' ratios.
     public struct Torch: Codable, Sendable {
         public var rows = 0
+        public var pairs = 0
         public var trainingTokensPerSecond: Stats?
         public var generateNewTokensPerSecond: Stats?
+        /// Our side of the same pairs.
+        public var oursTrainingTokensPerSecond: Stats?
+        public var oursNewTokensPerSecond: Stats?
+        public var trainingRatios: Stats?
+        public var samplingRatios: Stats?
+        /// The medians of `trainingRatios` and `samplingRatios`.
         public var trainingRatio: Double?
         public var samplingRatio: Double?
         public var note: String?

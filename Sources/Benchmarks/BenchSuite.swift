@@ -68,27 +68,53 @@ public final class BenchSuite {
 
     private func torch(_ config: GPTConfig) {
         let rows = options.batchSizes.contains(options.torchBatch) ? options.torchBatch : options.batchSizes[0]
+        let seq = min(options.seq, config.contextLength)
         report.torch.rows = rows
+        report.torch.pairs = options.repeats
         let ref = TorchReference(python: options.python)
         let common = ["--layers", "\(config.layers)", "--heads", "\(config.heads)", "--width", "\(config.width)",
                       "--context", "\(config.contextLength)", "--vocab", "\(config.vocabSize)", "--batch", "\(rows)",
-                      "--threads", "\(Parallel.threads)", "--repeats", "\(options.repeats)"]
-        log("bench: PyTorch training step (\(ref.script))")
-        switch ref.run(["--seq", "\(options.seq)", "--steps", "\(options.steps)"] + common) {
-        case .success(let obj): report.torch.trainingTokensPerSecond = TorchReference.stats(obj, "tokens_per_s")
-        case .failure(let why): report.torch.note = why.description; return
+                      "--threads", "\(Parallel.threads)"]
+        do {
+            log("bench: training, ours and PyTorch (\(ref.script)) alternating, \(options.repeats) pairs")
+            let steps = options.steps
+            let trainer = try TorchServer(reference: ref, arguments: ["--seq", "\(seq)", "--steps", "\(steps)"] + common)
+            let train = try pairs(trainer, ours: {
+                try TrainingBenchmark.run(config: config, batch: rows, seq: seq, steps: steps, repeats: 1).tokensPerSecond.median
+            })
+            report.torch.oursTrainingTokensPerSecond = train.ours
+            report.torch.trainingTokensPerSecond = train.theirs
+            report.torch.trainingRatios = train.ratios
+            report.torch.trainingRatio = train.ratios.median
+            log("bench: sampling, ours and Hugging Face generate alternating, \(options.repeats) pairs")
+            let generate = ["--mode", "generate", "--prompt-len", "16", "--new-tokens", "64"] + common
+            let generator = try TorchServer(reference: ref, arguments: generate)
+            let sample = try pairs(generator, ours: {
+                try SamplingBenchmark.run(config: config, batch: rows, promptLength: 16, newTokens: 64, repeats: 1).newTokensPerSecond.median
+            })
+            report.torch.oursNewTokensPerSecond = sample.ours
+            report.torch.generateNewTokensPerSecond = sample.theirs
+            report.torch.samplingRatios = sample.ratios
+            report.torch.samplingRatio = sample.ratios.median
+        } catch {
+            report.torch.note = "\(error)"
         }
-        log("bench: Hugging Face generate")
-        switch ref.run(["--mode", "generate", "--prompt-len", "16", "--new-tokens", "64"] + common) {
-        case .success(let obj): report.torch.generateNewTokensPerSecond = TorchReference.stats(obj, "new_tokens_per_s")
-        case .failure(let why): report.torch.note = why.description
+    }
+
+    /// `options.repeats` pairs of (ours, theirs), back to back: ours, theirs and ours/theirs per pair.
+    private func pairs(_ server: TorchServer, ours: () throws -> Double) throws -> (ours: Stats, theirs: Stats, ratios: Stats) {
+        var mine: [Double] = [], theirs: [Double] = []
+        do {
+            for _ in 0..<options.repeats {
+                mine.append(try ours())
+                theirs.append(try server.measure())
+            }
+        } catch {
+            server.stop()
+            throw error
         }
-        let ours = report.policy.first { $0.rows == rows }
-        if let o = ours, let t = report.torch.trainingTokensPerSecond, t.median > 0 {
-            report.torch.trainingRatio = o.training.tokensPerSecond.median / t.median
-        }
-        if let o = ours, let g = report.torch.generateNewTokensPerSecond, g.median > 0 {
-            report.torch.samplingRatio = o.sampling.newTokensPerSecond.median / g.median
-        }
+        server.stop()
+        let ratios = zip(mine, theirs).map { $0 / $1 }
+        return (Stats(mine), Stats(theirs), Stats(ratios))
     }
 }

@@ -21,8 +21,13 @@ public enum BenchTable {
                             f(p.sampling.gflops.median, "%.2f"), f(p.samplingPeakFraction * 100, "%.1f")], [12, 24, 9, 8, 24, 9, 7]))
         }
         let t = r.torch
-        out.append("PyTorch (\(t.rows) rows): train " + (t.trainingTokensPerSecond.map { range($0) } ?? "—")
-                   + " tokens/s, HF generate " + (t.generateNewTokensPerSecond.map { range($0) } ?? "—") + " new tokens/s"
+        out.append("VS PYTORCH (\(t.rows) rows; \(t.pairs) pairs, each one repetition of ours then one of theirs; ratio = median of the pairs' ratios)")
+        out.append("  train tokens/s: ours " + (t.oursTrainingTokensPerSecond.map { range($0) } ?? "—")
+                   + ", PyTorch " + (t.trainingTokensPerSecond.map { range($0) } ?? "—")
+                   + ", ratio " + (t.trainingRatios.map { range($0, "%.2f") } ?? "—"))
+        out.append("  new tokens/s:   ours " + (t.oursNewTokensPerSecond.map { range($0) } ?? "—")
+                   + ", HF generate " + (t.generateNewTokensPerSecond.map { range($0) } ?? "—")
+                   + ", ratio " + (t.samplingRatios.map { range($0, "%.2f") } ?? "—")
                    + (t.note.map { "  [\($0)]" } ?? ""))
         out.append("")
         out.append(contentsOf: wire(r.wire))
