@@ -118,23 +118,22 @@ def main():
         for i in range(args.warmup):
             step(i)
 
+        loss = float("nan")
+
         def once():
+            nonlocal loss
             t0 = time.perf_counter()
             for i in range(args.steps):
-                step(i)
+                loss = step(i)
             return args.batch * args.seq * args.steps / (time.perf_counter() - t0)
 
         if args.serve:
             serve(once)
             return
-        rates, loss = [], float("nan")
+        rates = []
         for r in range(args.repeats):
-            t0 = time.perf_counter()
-            for i in range(args.steps):
-                loss = step(i)
-            dt = time.perf_counter() - t0
-            rates.append(args.batch * args.seq * args.steps / dt)
-            log(f"repeat {r}: {rates[-1]:.0f} tokens/s ({dt:.2f}s, loss {loss:.4f})")
+            rates.append(once())
+            log(f"repeat {r}: {rates[-1]:.0f} tokens/s (loss {loss:.4f})")
         result.update(tokens_per_s_median=statistics.median(rates),
                       tokens_per_s=rates, final_loss=loss)
         log(f"median: {result['tokens_per_s_median']:.0f} tokens/s")
@@ -169,11 +168,8 @@ def main():
             return
         rates = []
         for r in range(args.repeats):
-            t0 = time.perf_counter()
-            run()
-            dt = time.perf_counter() - t0
-            rates.append(args.batch * args.new_tokens / dt)
-            log(f"repeat {r}: {rates[-1]:.0f} new tokens/s ({dt:.2f}s)")
+            rates.append(once())
+            log(f"repeat {r}: {rates[-1]:.0f} new tokens/s")
         result.update(new_tokens_per_s_median=statistics.median(rates), new_tokens_per_s=rates)
         log(f"median: {result['new_tokens_per_s_median']:.0f} new tokens/s")
 

@@ -103,17 +103,12 @@ public final class BenchSuite {
 
     /// `options.repeats` pairs of (ours, theirs), back to back: ours, theirs and ours/theirs per pair.
     private func pairs(_ server: TorchServer, ours: () throws -> Double) throws -> (ours: Stats, theirs: Stats, ratios: Stats) {
+        defer { server.stop() }
         var mine: [Double] = [], theirs: [Double] = []
-        do {
-            for _ in 0..<options.repeats {
-                mine.append(try ours())
-                theirs.append(try server.measure())
-            }
-        } catch {
-            server.stop()
-            throw error
+        for _ in 0..<options.repeats {
+            mine.append(try ours())
+            theirs.append(try server.measure())
         }
-        server.stop()
         let ratios = zip(mine, theirs).map { $0 / $1 }
         return (Stats(mine), Stats(theirs), Stats(ratios))
     }
