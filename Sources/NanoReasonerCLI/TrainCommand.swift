@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Entropy bonus weight (0 = none).") var entropyCoef: Float?
     @Option(help: "Lower clip ε.") var clipLow: Float?
     @Option(help: "Upper clip ε (clip-higher).") var clipHigh: Float?
-    @Option(help: "Evaluate every N steps.") var evalEvery: Int?
+    @Option(help: "Evaluate every N steps (0: only before and after training).") var evalEvery: Int?
     @Option(help: "Held-out problems in periodic evaluations.") var evalProblems: Int?
     @Option(help: "Stop after this many minutes.") var minutes: Double?
     @Option(help: "Random seed.") var seed: UInt64?
@@ -92,7 +92,7 @@ struct TrainCommand: ParsableCommand {
         let bar = ProgressBar(total: c.steps, label: "train")
         while trainer.step < c.steps {
             var m = try trainer.trainStep()
-            if m.step % c.evalEvery == 0 && m.step < c.steps {
+            if c.evalEvery > 0 && m.step % c.evalEvery == 0 && m.step < c.steps {
                 let r = try trainer.evaluate()
                 m.evalPassAt1 = r.passAtK["1"]
                 m.evalPassAtK = r.passAtK[String(c.evalSamples)]

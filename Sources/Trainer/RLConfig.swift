@@ -35,6 +35,7 @@ public struct RLConfig: Codable, Sendable {
     public var curriculumFloor = 0.1
     public var loss = LossConfig()
     public var reward = RewardConfig()
+    /// Held-out evaluation every N steps (0: only before and after training).
     public var evalEvery = 25
     public var evalProblems = 500
     /// The k of pass@k and maj@k, and the samples per problem of the periodic evaluations.
@@ -90,6 +91,7 @@ public struct RLConfig: Codable, Sendable {
         if !(loss.clipHigh > 0) { throw bad("clip_high", "must be > 0, got \(loss.clipHigh)") }
         if loss.beta < 0 { throw bad("beta", "must be ≥ 0, got \(loss.beta)") }
         if !(loss.tau > 0) { throw bad("tau", "must be > 0, got \(loss.tau)") }
+        if evalEvery < 0 { throw bad("eval_every", "must be ≥ 0 (0: evaluate only before and after), got \(evalEvery)") }
         if evalSamples < 1 || evalProblems < 1 { throw bad("eval", "needs at least 1 problem and 1 sample") }
         if finalSamples < evalSamples { throw bad("eval.final_samples", "must be ≥ eval.samples (\(evalSamples)), got \(finalSamples)") }
         try SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens).validate()

@@ -87,6 +87,11 @@ struct TrainerTests {
         var c = RLConfig()
         c.groupSize = 1
         do { try c.validate(); Issue.record("expected an error") } catch { #expect("\(error)".contains("group_size")) }
+        c = RLConfig()
+        c.evalEvery = -1
+        do { try c.validate(); Issue.record("expected an error") } catch { #expect("\(error)".contains("eval_every")) }
+        c.evalEvery = 0  // 0 = only before and after training
+        #expect(throws: Never.self) { try c.validate() }
     }
 }
 
