@@ -18,8 +18,10 @@ public struct RLConfig: Codable, Sendable {
     public var promptsPerStep = 32
     public var groupSize = 8
     public var learningRate: Float = 2e-4
-    /// Optimisation passes over each sampled batch (PPO-style; the ratio clip matters from the second on).
-    public var epochs = 1
+    /// Optimisation passes over each sampled batch (PPO-style; the ratio clip matters from the
+    /// second on). Two: sampling is half of a step, and a second pass over the same groups
+    /// bought more pass@1 in 10 minutes than a new batch (2.01× vs 1.79×, seed 7).
+    public var epochs = 2
     public var warmupSteps = 5
     public var temperature: Float = 1
     /// Weight of an entropy bonus (−coef·H per token, weighted as the loss weights tokens):

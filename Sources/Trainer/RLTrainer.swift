@@ -92,7 +92,10 @@ public final class RLTrainer {
                             sampledTokensPerSecond: Double(got.tokens) / max(got.seconds, 1e-9),
                             groupsTrained: got.groups.count, groupsSampled: got.sampled)
         m.record(scores: got.groups.flatMap(\.scores))
+        m.samplingSeconds = got.seconds
+        let updateStart = Date()
         if !got.groups.isEmpty { m.record(try updater.update(got.groups, pad: Tokenizer.pad)) }
+        m.updateSeconds = Date().timeIntervalSince(updateStart)
         step += 1
         m.stepSeconds = Date().timeIntervalSince(start)
         elapsed += m.stepSeconds

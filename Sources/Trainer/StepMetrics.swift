@@ -19,6 +19,9 @@ public struct StepMetrics: Codable, Sendable {
     public var gradNorm: Float = 0
     public var lr: Float = 0
     public var stepSeconds: Double = 0
+    /// The step's two halves: sampling and scoring groups, then the policy update.
+    public var samplingSeconds: Double = 0
+    public var updateSeconds: Double = 0
     public var elapsedSeconds: Double = 0
     /// Set on evaluation steps.
     public var evalPassAt1: Double?
