@@ -18,7 +18,12 @@ public struct ExperimentConfig: Sendable {
     /// Held-out problems in the before/after evaluation (the split has 500).
     public var finalEvalProblems = 500
 
-    public init() {}
+    public init() {
+        // One pass per batch: the cluster's learner is its bottleneck (actors sample while it
+        // updates), so a second pass costs steps without saving sampling. Measured with a
+        // kill -9: 156 steps, 1.87× with two passes against 235 steps, 1.95× with one.
+        rl.epochs = 1
+    }
 
     /// Reads a config file, then applies `overrides` ("section.key=value").
     public static func load(path: String?, overrides: [String] = []) throws -> ExperimentConfig {
