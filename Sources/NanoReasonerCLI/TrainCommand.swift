@@ -88,7 +88,8 @@ struct TrainCommand: ParsableCommand {
         log("train: evaluating the base on \(task.heldOut.count) held-out problems × \(c.finalSamples) samples")
         let before = try trainer.evaluate(problems: task.heldOut.count, samples: c.finalSamples)
         var history: [StepMetrics] = []
-        var evals: [(step: Int, p1: Double, pk: Double)] = [(0, before.passAtK["1"] ?? 0, before.passAtK["8"] ?? 0)]
+        let k = String(c.evalSamples)  // the k of pass@k and maj@k
+        var evals: [(step: Int, p1: Double, pk: Double)] = [(0, before.passAtK["1"] ?? 0, before.passAtK[k] ?? 0)]
         let bar = ProgressBar(total: c.steps, label: "train")
         while trainer.step < c.steps {
             var m = try trainer.trainStep()
@@ -112,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         }
         log("train: evaluating the trained policy on \(task.heldOut.count) held-out problems × \(c.finalSamples) samples")
         let after = try trainer.evaluate(problems: task.heldOut.count, samples: c.finalSamples)
-        evals.append((trainer.step, after.passAtK["1"] ?? 0, after.passAtK["8"] ?? 0))
+        evals.append((trainer.step, after.passAtK["1"] ?? 0, after.passAtK[k] ?? 0))
         let ckpt = (runDir as NSString).appendingPathComponent("checkpoint")
         try Checkpoint.save(model: trainer.policy, optimizer: trainer.optimizer,
                             extraFiles: [Tokenizer.checkpointFile: tokenizer.descriptionJSON(),
@@ -128,7 +129,7 @@ struct TrainCommand: ParsableCommand {
             ]),
             .init(title: "held-out pass@k (temperature 1)", series: [
                 .init(name: "pass@1", color: "#2ca02c", points: evals.map { (Double($0.step), $0.p1) }),
-                .init(name: "pass@8", color: "#d62728", points: evals.map { (Double($0.step), $0.pk) }),
+                .init(name: "pass@\(k)", color: "#d62728", points: evals.map { (Double($0.step), $0.pk) }),
             ]),
         ])
         try plot.render().write(toFile: plotPath, atomically: true, encoding: .utf8)
@@ -136,14 +137,14 @@ struct TrainCommand: ParsableCommand {
         let summary = Summary(algorithm: algo.rawValue, steps: trainer.step, seconds: history.last?.elapsedSeconds ?? 0,
                               before: before, after: after, passAt1Gain: b1 > 0 ? a1 / b1 : 0,
                               checkpoint: ckpt, log: logPath, plot: plotPath)
-        if json { try printJSON(summary) } else { printSummary(summary) }
+        if json { try printJSON(summary) } else { printSummary(summary, k: k) }
     }
 
-    private func printSummary(_ s: Summary) {
+    private func printSummary(_ s: Summary, k: String) {
         print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds)); held-out \(s.before.problems) problems × \(s.before.samplesPerProblem) samples, temperature 1")
         print("metric     before   after")
-        for (name, b, a) in [("pass@1", s.before.passAtK["1"], s.after.passAtK["1"]), ("pass@8", s.before.passAtK["8"], s.after.passAtK["8"]),
-                             ("maj@8", s.before.majAtK["8"], s.after.majAtK["8"])] {
+        for (name, b, a) in [("pass@1", s.before.passAtK["1"], s.after.passAtK["1"]), ("pass@\(k)", s.before.passAtK[k], s.after.passAtK[k]),
+                             ("maj@\(k)", s.before.majAtK[k], s.after.majAtK[k])] {
             print(name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.3f    %.3f", b ?? 0, a ?? 0))
         }
         print(String(format: "pass@1 gain: %.2f×", s.passAt1Gain))
