@@ -42,6 +42,19 @@ def serve(once):
         print(json.dumps({"rate": once()}), flush=True)
 
 
+def repeat(once, args, describe):
+    """`--repeats` rates of once(), each logged with describe(rate); None when --serve
+    answered the requests instead."""
+    if args.serve:
+        serve(once)
+        return None
+    rates = []
+    for r in range(args.repeats):
+        rates.append(once())
+        log(f"repeat {r}: {describe(rates[-1])}")
+    return rates
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mode", choices=["train", "generate"], default="train")
@@ -127,13 +140,9 @@ def main():
                 loss = step(i)
             return args.batch * args.seq * args.steps / (time.perf_counter() - t0)
 
-        if args.serve:
-            serve(once)
+        rates = repeat(once, args, lambda rate: f"{rate:.0f} tokens/s (loss {loss:.4f})")
+        if rates is None:
             return
-        rates = []
-        for r in range(args.repeats):
-            rates.append(once())
-            log(f"repeat {r}: {rates[-1]:.0f} tokens/s (loss {loss:.4f})")
         result.update(tokens_per_s_median=statistics.median(rates),
                       tokens_per_s=rates, final_loss=loss)
         log(f"median: {result['tokens_per_s_median']:.0f} tokens/s")
@@ -163,13 +172,9 @@ def main():
             run()
             return args.batch * args.new_tokens / (time.perf_counter() - t0)
 
-        if args.serve:
-            serve(once)
+        rates = repeat(once, args, lambda rate: f"{rate:.0f} new tokens/s")
+        if rates is None:
             return
-        rates = []
-        for r in range(args.repeats):
-            rates.append(once())
-            log(f"repeat {r}: {rates[-1]:.0f} new tokens/s")
         result.update(new_tokens_per_s_median=statistics.median(rates), new_tokens_per_s=rates)
         log(f"median: {result['new_tokens_per_s_median']:.0f} new tokens/s")
 
