@@ -96,7 +96,7 @@ struct TrainCommand: ParsableCommand {
             if c.evalEvery > 0 && m.step % c.evalEvery == 0 && m.step < c.steps {
                 let r = try trainer.evaluate()
                 m.evalPassAt1 = r.passAtK["1"]
-                m.evalPassAtK = r.passAtK[String(c.evalSamples)]
+                m.evalPassAtK = r.passAtK[k]
                 evals.append((m.step, m.evalPassAt1 ?? 0, m.evalPassAtK ?? 0))
             }
             history.append(m)
