@@ -71,6 +71,8 @@ public enum ConfigKeys {
         int("algorithm.epochs", \.rl.epochs),
         float("algorithm.beta", \.rl.loss.beta),
         float("algorithm.tau", \.rl.loss.tau),
+        bool("algorithm.kimi_mean_baseline", \.rl.loss.kimiMeanBaseline),
+        float("algorithm.grad_clip", \.rl.gradClip),
         float("algorithm.clip_low", \.rl.loss.clipLow),
         float("algorithm.clip_high", \.rl.loss.clipHigh),
         bool("algorithm.no_std", \.rl.noStd),

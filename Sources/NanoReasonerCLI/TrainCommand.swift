@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimisation passes over each sampled batch.") var epochs: Int?
     @Option(help: "KL weight β to the reference policy.") var beta: Float?
     @Option(help: "Kimi τ.") var tau: Float?
+    @Flag(help: "Kimi: the group's mean reward as baseline instead of τ·log Z.") var kimiMeanBaseline = false
+    @Option(help: "Global gradient-norm clip (0: none).") var gradClip: Float?
     @Option(help: "Entropy bonus weight (0 = none).") var entropyCoef: Float?
     @Option(help: "Lower clip ε.") var clipLow: Float?
     @Option(help: "Upper clip ε (clip-higher).") var clipHigh: Float?
@@ -60,6 +62,8 @@ struct TrainCommand: ParsableCommand {
         if let v = beta { c.loss.beta = v }
         if let v = epochs { c.epochs = v }
         if let v = tau { c.loss.tau = v }
+        if let v = gradClip { c.gradClip = v }
+        c.loss.kimiMeanBaseline = kimiMeanBaseline
         if let v = entropyCoef { c.entropyCoef = v }
         if let v = clipLow { c.loss.clipLow = v }
         if let v = clipHigh { c.loss.clipHigh = v }

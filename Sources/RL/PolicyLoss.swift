@@ -11,6 +11,9 @@ public struct LossConfig: Codable, Sendable, Equatable {
     public var perToken = true
     /// Kimi mirror-descent temperature τ.
     public var tau: Float = 1
+    /// Kimi's baseline: τ·log Z of the group (false) or the group's mean reward, the limit
+    /// of τ·log Z as τ → ∞, which the Kimi k1.5 report found works as well in practice (true).
+    public var kimiMeanBaseline = false
     public init() {}
 }
 
@@ -77,18 +80,22 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
 /// β·mean_i Σ_t k3_it, the sequences' k3 KL to the frozen reference, as GRPO's does.
 public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Float], groupSize G: Int,
                                   config c: LossConfig) -> (stats: LossStats, dLogp: [Float]) {
-    kimiMirrorDescentLoss(logp: logp, batch: batch, targets: kimiTargets(rewards: rewards, groupSize: G, tau: c.tau), config: c)
+    kimiMirrorDescentLoss(logp: logp, batch: batch, targets: kimiTargets(rewards: rewards, groupSize: G, config: c), config: c)
 }
 
-/// Each row's regression target r_i − τ·log Z of its group (groups are consecutive runs of G).
-public func kimiTargets(rewards: [Float], groupSize G: Int, tau: Float) -> [Float] {
+/// Each row's regression target r_i − τ·log Z of its group (groups are consecutive runs of G),
+/// or r_i − mean_j r_j with `kimiMeanBaseline`.
+public func kimiTargets(rewards: [Float], groupSize G: Int, config c: LossConfig) -> [Float] {
+    let tau = c.tau
     var targets = [Float](repeating: 0, count: rewards.count)
     for start in stride(from: 0, to: rewards.count, by: G) {
         let rs = rewards[start..<min(start + G, rewards.count)]
         let mx = rs.max()!
         // log-mean-exp, shifted for stability
-        let tauLogZ = tau * (mx / tau + Foundation.log(rs.reduce(0) { $0 + Foundation.exp(($1 - mx) / tau) } / Float(rs.count)))
-        for i in rs.indices { targets[i] = rewards[i] - tauLogZ }
+        let baseline = c.kimiMeanBaseline
+            ? rs.reduce(0, +) / Float(rs.count)
+            : tau * (mx / tau + Foundation.log(rs.reduce(0) { $0 + Foundation.exp(($1 - mx) / tau) } / Float(rs.count)))
+        for i in rs.indices { targets[i] = rewards[i] - baseline }
     }
     return targets
 }

@@ -58,7 +58,8 @@ public final class GPT {
 
     /// Logits of the last forward pass, [B, T, V].
     public var logits: UnsafeMutablePointer<Float> { acts!.logits }
-    /// Gradient of the loss w.r.t. the logits; a loss fills it before `backward()`.
+    /// Gradient of the loss w.r.t. the logits; a loss fills every row (zeros where it has
+    /// no target) before `backward()`: the buffer is reused between batches, not cleared.
     public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
     public var lastBatchShape: (B: Int, T: Int)? { acts.map { ($0.B, $0.T) } }
 

@@ -37,6 +37,7 @@ public final class PolicyUpdater {
         reference.params.copy(from: policy.params)
         var opt = AdamWConfig()
         opt.weightDecay = 0
+        opt.gradClip = config.gradClip
         optimizer = AdamW(layout: policy.layout, config: opt)
     }
 
@@ -63,7 +64,7 @@ public final class PolicyUpdater {
         }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
         let perRow = config.algorithm == .kimi
-            ? kimiTargets(rewards: rewards, groupSize: G, tau: config.loss.tau)
+            ? kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
             : config.estimator.advantages(rewards: rewards, groupSize: G)
         let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
         let V = policy.config.vocabSize

@@ -23,6 +23,8 @@ public struct RLConfig: Codable, Sendable {
     /// bought more pass@1 in 10 minutes than a new batch (2.01× vs 1.79×, seed 7).
     public var epochs = 2
     public var warmupSteps = 5
+    /// Global gradient-norm clip of the update (0: none).
+    public var gradClip: Float = 1
     public var temperature: Float = 1
     /// Weight of an entropy bonus (−coef·H per token, weighted as the loss weights tokens):
     /// it resists the collapse onto one answer that costs pass@k.
@@ -87,6 +89,7 @@ public struct RLConfig: Codable, Sendable {
         if maxResampleRounds < 0 { throw bad("max_resample_rounds", "must be ≥ 0, got \(maxResampleRounds)") }
         if !(curriculumFloor > 0 && curriculumFloor <= 1) { throw bad("curriculum_floor", "must be in (0, 1], got \(curriculumFloor)") }
         if entropyCoef < 0 { throw bad("entropy_coef", "must be ≥ 0, got \(entropyCoef)") }
+        if !(gradClip >= 0) { throw bad("grad_clip", "must be ≥ 0 (0: no clipping), got \(gradClip)") }
         if epochs < 1 { throw bad("epochs", "must be ≥ 1, got \(epochs)") }
         if !(learningRate > 0 && learningRate < 1) { throw bad("lr", "must be in (0, 1), got \(learningRate)") }
         if !(loss.clipLow > 0 && loss.clipLow < 1) { throw bad("clip_low", "must be in (0, 1), got \(loss.clipLow)") }

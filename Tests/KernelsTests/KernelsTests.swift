@@ -67,6 +67,15 @@ struct KernelsTests {
         expectGradientsMatch("dinp", x: inp, analytic: dinp) { weightedSum(run($0), dout) }
         // tanh-form reference value at a known point
         #expect(abs(run([Float](repeating: 1, count: N))[0] - 0.841192) < 1e-5)
+        // the σ(2u) form against the tanh form, including where e^{−2u} saturates
+        let xs = (0..<200).map { Float($0 - 100) * 0.25 } + [-300, -90, 90, 300]
+        var out = [Float](repeating: 0, count: xs.count)
+        gelu_forward(&out, xs, N: xs.count)
+        for (x, y) in zip(xs, out) {
+            let u = Double(x) * 0.7978845608028654 * (1 + 0.044715 * Double(x) * Double(x))
+            let want = 0.5 * Double(x) * (1 + tanh(u))
+            #expect(abs(Double(y) - want) <= 1e-6 + 1e-6 * abs(want), "gelu(\(x)) = \(y), want \(want)")
+        }
     }
 
     @Test func attentionGradientsAndCausality() {

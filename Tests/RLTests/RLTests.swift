@@ -116,4 +116,19 @@ struct RLTests {
         let (s, _) = kimiMirrorDescentLoss(logp: batch.oldLogprobs, batch: batch, rewards: rewards, groupSize: 3, config: c)
         #expect(abs(s.loss) < 1e-10)
     }
+
+    @Test func kimiTargetsUseLogZOrTheMean() {
+        var c = LossConfig()
+        c.tau = 1
+        let rewards: [Float] = [1, 0, 0, 0.5, 0.5, 2]
+        let logZ = kimiTargets(rewards: rewards, groupSize: 3, config: c)
+        // τ·log mean exp(r/τ) lies above the mean reward, so the log-Z targets sum below zero.
+        let first = log((exp(Float(1)) + 2) / 3)
+        #expect(abs(logZ[0] - (1 - first)) < 1e-6)
+        #expect(logZ[0..<3].reduce(0, +) < 0)
+        c.kimiMeanBaseline = true
+        let mean = kimiTargets(rewards: rewards, groupSize: 3, config: c)
+        #expect(abs(mean[0] - 2.0 / 3) < 1e-6 && abs(mean[5] - 1) < 1e-6)
+        #expect(abs(mean[0..<3].reduce(0, +)) < 1e-6 && abs(mean[3..<6].reduce(0, +)) < 1e-6)
+    }
 }

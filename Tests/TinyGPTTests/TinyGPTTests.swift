@@ -101,6 +101,19 @@ struct TinyGPTTests {
         #expect(try run() == run())
     }
 
+    @Test func reusedActivationsGiveTheSameGradientsAsFreshOnes() throws {
+        // A larger batch shape first leaves non-zero activations behind in the reused storage.
+        let (tokens, targets) = batch(B: 2, T: 5, V: tiny.vocabSize, seed: 21)
+        let (big, bigTargets) = batch(B: 3, T: 8, V: tiny.vocabSize, seed: 22)
+        let used = try tinyModel(seed: 4)
+        try used.trainStep(tokens: big, targets: bigTargets, B: 3, T: 8)
+        used.zeroGrad()
+        try used.trainStep(tokens: tokens, targets: targets, B: 2, T: 5)
+        let fresh = try tinyModel(seed: 4)
+        try fresh.trainStep(tokens: tokens, targets: targets, B: 2, T: 5)
+        #expect(used.grads.array == fresh.grads.array)
+    }
+
     @Test func outOfRangeInputIsAnErrorNotACrash() throws {
         let m = try tinyModel()
         #expect(throws: GPTError.self) { try m.forward([Int32(99)], B: 1, T: 1) }

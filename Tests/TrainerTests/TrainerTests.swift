@@ -92,6 +92,8 @@ struct TrainerTests {
         do { try c.validate(); Issue.record("expected an error") } catch { #expect("\(error)".contains("eval_every")) }
         c.evalEvery = 0  // 0 = only before and after training
         #expect(throws: Never.self) { try c.validate() }
+        c.gradClip = -1
+        do { try c.validate(); Issue.record("expected an error") } catch { #expect("\(error)".contains("grad_clip")) }
     }
 }
 
