@@ -18,7 +18,7 @@ public struct ChildSpec: Sendable {
 public final class Supervisor: @unchecked Sendable {
     public let executable: String
     public let specs: [ChildSpec]
-    private let output = FileHandle.standardOutput
+    private let output: FileHandle
     private let outputLock = NSLock()
     private var children: [String: Process] = [:]
     private var restarts: [String: Int] = [:]
@@ -29,9 +29,11 @@ public final class Supervisor: @unchecked Sendable {
     /// Extra restarts of one worker before the launcher gives up on it.
     public var maxRestarts = 20
 
-    public init(executable: String, specs: [ChildSpec]) {
+    /// `output` takes the prefixed log lines (standard error when stdout carries JSON).
+    public init(executable: String, specs: [ChildSpec], output: FileHandle = .standardOutput) {
         self.executable = executable
         self.specs = specs
+        self.output = output
     }
 
     public func say(_ line: String) { emit("launch", line) }

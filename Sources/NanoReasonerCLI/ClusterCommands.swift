@@ -120,7 +120,7 @@ struct LaunchCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Continue from the run's last checkpoint.") var resume = false
-    @Flag(help: "Print the learner's summary as JSON on stdout at the end.") var json = false
+    @Flag(help: "Print the learner's summary as JSON on stdout at the end (the live log goes to stderr).") var json = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
 
     func run() throws {
@@ -144,7 +144,8 @@ struct LaunchCommand: ParsableCommand {
             specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common, restartable: true))
         }
         try? FileManager.default.removeItem(atPath: (c.out as NSString).appendingPathComponent("summary.json"))  // not last run's
-        let supervisor = Supervisor(executable: exe, specs: specs)
+        // With --json, stdout carries only the summary; the live log goes to stderr.
+        let supervisor = Supervisor(executable: exe, specs: specs, output: json ? .standardError : .standardOutput)
         supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? c.out : c.initFrom): learner + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(c.out)")
         let status = supervisor.run()
         let summaryPath = (c.out as NSString).appendingPathComponent("summary.json")

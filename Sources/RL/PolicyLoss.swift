@@ -77,7 +77,9 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
 ///
 /// averaged over groups. dL/dlogp_it = −2τ·(r_i − τ·log Z − τ·s_i)/G / groups.
 /// The KL to π_old only bounds each step; with β > 0 the loss also carries
-/// β·mean_i Σ_t k3_it, the sequences' k3 KL to the frozen reference, as GRPO's does.
+/// 2τ·β·mean_i Σ_t k3_it, the sequences' k3 KL to the frozen reference. The 2τ makes β
+/// weigh that KL against the policy term as in GRPO's loss (whose per-token gradient is
+/// A, where here it is 2τ times the residual): with plain β, pass@8 fell below the base.
 public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, rewards: [Float], groupSize G: Int,
                                   config c: LossConfig) -> (stats: LossStats, dLogp: [Float]) {
     kimiMirrorDescentLoss(logp: logp, batch: batch, targets: kimiTargets(rewards: rewards, groupSize: G, config: c), config: c)
@@ -116,11 +118,12 @@ public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, targets: [Fl
         kl[r] += Foundation.exp(d) - d - 1
     }
     let w = 1 / Float(max(batch.updateRows, 1))
+    let klWeight = 2 * c.tau * c.beta
     var residual = [Float](repeating: 0, count: rows)
     var s = LossStats()
     for i in 0..<rows {
         residual[i] = targets[i] - c.tau * logRatio[i]
-        s.loss += w * (residual[i] * residual[i] + c.beta * kl[i])
+        s.loss += w * (residual[i] * residual[i] + klWeight * kl[i])
     }
     var grad = [Float](repeating: 0, count: logp.count)
     var tokens = 0
@@ -128,7 +131,7 @@ public func kimiMirrorDescentLoss(logp: [Float], batch: TokenBatch, targets: [Fl
         let r = Int(batch.sequence[p])
         guard r >= 0 else { continue }
         let dk3 = 1 - Foundation.exp(batch.refLogprobs[p] - logp[p])  // d k3 / d logp
-        grad[p] = w * (-2 * c.tau * residual[r] + c.beta * dk3)
+        grad[p] = w * (-2 * c.tau * residual[r] + klWeight * dk3)
         s.meanRatio += Foundation.exp(logp[p] - batch.oldLogprobs[p])
         tokens += 1
     }

@@ -9,17 +9,20 @@ struct LauncherTests {
         try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
     }
 
-    func launch(_ out: String, port: Int, steps: Int, extra: [String] = []) throws -> Child {
+    func launch(_ out: String, port: Int, steps: Int, extra: [String] = [], stdoutTo: String? = nil) throws -> Child {
         let bin = try #require(Harness.binary, "build the binary first: swift build -c release")
         _ = try #require(Harness.tinyBase, "the tiny base could not be pretrained")
-        return Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: port, steps: steps) + extra)
+        return Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: port, steps: steps) + extra,
+                     stdoutTo: stdoutTo)
     }
 
     @Test func clusterRunsToTheEndWithNothingLost() throws {
         let out = Harness.tempDir("cluster")
-        let c = try launch(out, port: Harness.freshPort(), steps: 6)
+        let json = out + ".stdout.json"
+        let c = try launch(out, port: Harness.freshPort(), steps: 6, extra: ["--json"], stdoutTo: json)
         #expect(c.waitExit(timeout: 300) == 0, "\(c.output)")
-        let s = try summary(out)
+        // --json: stdout is the summary alone, for programs; the live log went to stderr.
+        let s = try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(s.steps == 6)
         #expect(s.ledger.lost == 0)
         #expect(s.ledger.trained == 6 * 4)

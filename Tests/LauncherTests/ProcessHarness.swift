@@ -52,13 +52,19 @@ final class Child: @unchecked Sendable {
     private var partial = Data()
     private var exited = false
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) {
+    /// Collects stdout and stderr as lines, or only stderr when `stdoutTo` names a file for stdout.
+    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdoutTo: String? = nil) {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: Harness.root)
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let pipe = Pipe()
-        process.standardOutput = pipe
+        if let stdoutTo, FileManager.default.createFile(atPath: stdoutTo, contents: nil),
+           let file = FileHandle(forWritingAtPath: stdoutTo) {
+            process.standardOutput = file
+        } else {
+            process.standardOutput = pipe
+        }
         process.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { [self] h in
             let chunk = h.availableData

@@ -131,4 +131,21 @@ struct RLTests {
         #expect(abs(mean[0] - 2.0 / 3) < 1e-6 && abs(mean[5] - 1) < 1e-6)
         #expect(abs(mean[0..<3].reduce(0, +)) < 1e-6 && abs(mean[3..<6].reduce(0, +)) < 1e-6)
     }
+
+    @Test func kimiWeighsTheReferenceKLByTwoTau() {
+        let (batch, _) = fixture()
+        var c = LossConfig()
+        c.tau = 0.5
+        let rewards: [Float] = [1, 0, 0.1, 1.1, 0, 1]
+        let plain = kimiMirrorDescentLoss(logp: batch.oldLogprobs, batch: batch, rewards: rewards, groupSize: 3, config: c).stats.loss
+        c.beta = 0.3
+        let withKL = kimiMirrorDescentLoss(logp: batch.oldLogprobs, batch: batch, rewards: rewards, groupSize: 3, config: c).stats.loss
+        var k3 = [Float](repeating: 0, count: batch.rows)  // Σ_t k3 per sequence
+        for p in batch.sequence.indices where batch.sequence[p] >= 0 {
+            let d = batch.refLogprobs[p] - batch.oldLogprobs[p]
+            k3[Int(batch.sequence[p])] += exp(d) - d - 1
+        }
+        let expected = plain + 2 * c.tau * c.beta * k3.reduce(0, +) / Float(batch.rows)
+        #expect(abs(withKL - expected) < 1e-5)
+    }
 }
