@@ -6,7 +6,7 @@
 private let geluScale: Float = 0.7978845608028654  // √(2/π)
 private typealias V8 = SIMD8<Float>
 
-/// σ(2u) and u′ = du/dx for one lane group.
+/// σ(2u), and x² for the slope, for one lane group.
 @inline(__always)
 private func geluGate(_ x: V8) -> (s: V8, x2: V8) {
     let x2: V8 = x * x

@@ -11,8 +11,8 @@ public struct LossConfig: Codable, Sendable, Equatable {
     public var perToken = true
     /// Kimi mirror-descent temperature τ.
     public var tau: Float = 1
-    /// Kimi's baseline: τ·log Z of the group (false) or the group's mean reward, the limit
-    /// of τ·log Z as τ → ∞, which the Kimi k1.5 report found works as well in practice (true).
+    /// Kimi's baseline: τ·log Z of the group (false) or the group's mean reward (true), the
+    /// limit of τ·log Z as τ → ∞, which the Kimi k1.5 report uses in its practical gradient.
     public var kimiMeanBaseline = false
     public init() {}
 }
@@ -93,9 +93,9 @@ public func kimiTargets(rewards: [Float], groupSize G: Int, config c: LossConfig
     for start in stride(from: 0, to: rewards.count, by: G) {
         let rs = rewards[start..<min(start + G, rewards.count)]
         let mx = rs.max()!
-        // log-mean-exp, shifted for stability
         let baseline = c.kimiMeanBaseline
             ? rs.reduce(0, +) / Float(rs.count)
+            // τ·log-mean-exp(r/τ), shifted by the max for stability
             : tau * (mx / tau + Foundation.log(rs.reduce(0) { $0 + Foundation.exp(($1 - mx) / tau) } / Float(rs.count)))
         for i in rs.indices { targets[i] = rewards[i] - baseline }
     }
