@@ -33,6 +33,8 @@ let hostHasAVX2: Bool = {
 }()
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswell"] : []),
                                             .when(configuration: .release))]
+    // Swift never fuses a·b + c on its own; kernels ask for it through fma8 where the CPU has it.
+    + (hostHasAVX2 ? [.define("NANOREASONER_FMA", .when(configuration: .release))] : [])
 
 let package = Package(
     name: "NanoReasoner",

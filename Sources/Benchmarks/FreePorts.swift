@@ -4,7 +4,9 @@ import Transport
 /// Finds `count` consecutive free TCP ports on loopback for a cluster run.
 public enum FreePorts {
     /// A base port p with p…p+count-1 all bindable right now (tried by binding each one).
-    public static func find(count: Int = 4, range: ClosedRange<Int> = 20_000...60_000) throws -> Int {
+    /// The default range stays below Linux's ephemeral ports (32768…), which outgoing
+    /// connections take at any moment.
+    public static func find(count: Int = 4, range: ClosedRange<Int> = 20_000...32_000) throws -> Int {
         let context = ZMQContext()
         return try withExtendedLifetime(context) {
             for _ in 0..<50 {

@@ -5,7 +5,7 @@ import Foundation
 public enum DispatchPerform {
     @inline(__always)
     public static func run(_ count: Int, _ body: (Int) -> Void) {
-        let workers = min(Parallel.threads, count)
+        let workers = min(Parallel.available, count)
         if workers <= 1 {
             for i in 0..<count { body(i) }
             return

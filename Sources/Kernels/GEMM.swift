@@ -20,7 +20,7 @@ public enum GEMM {
     ) {
         prepare()
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-        let workers = (M * N * K >= 1 << 18 && M >= 16) ? min(Parallel.threads, M / 8) : 1
+        let workers = (M * N * K >= 1 << 18 && M >= 16) ? min(Parallel.available, M / 8) : 1
         DispatchPerform.run(workers) { w in
             let per = (M + workers - 1) / workers
             let lo = w * per, rows = min(M, lo + per) - lo

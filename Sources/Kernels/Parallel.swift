@@ -1,17 +1,22 @@
 import Foundation
 
-/// Splits `0..<count` into contiguous chunks and runs them on all cores.
+/// Splits work into contiguous chunks and runs them on all cores.
 ///
 /// Element-wise kernels are memory-bound and cheap per element, so the work is
 /// cut into at most `Parallel.threads` pieces; tiny ranges run inline to avoid
-/// the dispatch cost.
+/// the dispatch cost. Inside a `partition` piece every kernel runs inline on its
+/// thread: the pieces already keep the cores busy.
 public enum Parallel {
     /// Worker count for element-wise kernels (BLAS keeps its own threads).
     nonisolated(unsafe) public static var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Workers a kernel may use from here: 1 inside a `partition` piece.
+    @inline(__always)
+    public static var available: Int { pthread_getspecific(partitionKey) == nil ? threads : 1 }
+
     @inline(__always)
     public static func forChunks(_ count: Int, minChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
-        let pieces = min(threads, max(1, count / minChunk))
+        let pieces = min(available, max(1, count / minChunk))
         if pieces <= 1 {
             body(0..<count)
             return
@@ -23,4 +28,43 @@ public enum Parallel {
             if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Runs `body` once per range, each on its own core, with the kernels it calls kept
+    /// on that core. For work that splits into independent pieces end to end (the
+    /// sampler's rows through every layer), one hand-off per call instead of one per kernel.
+    public static func partition(_ ranges: [Range<Int>], _ body: (Range<Int>) -> Void) {
+        if ranges.count <= 1 {
+            ranges.first.map(body)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
+            let outer = pthread_getspecific(partitionKey)
+            pthread_setspecific(partitionKey, insidePartition)
+            defer { pthread_setspecific(partitionKey, outer) }
+            body(ranges[i])
+        }
+    }
+
+    /// Splits `0..<count` into at most `threads` near-equal ranges, cutting only where
+    /// `canCut(i)` allows a range to start at i.
+    public static func ranges(_ count: Int, canCut: (Int) -> Bool = { _ in true }) -> [Range<Int>] {
+        let pieces = min(available, count)
+        guard pieces > 1 else { return count > 0 ? [0..<count] : [] }
+        var out: [Range<Int>] = []
+        var lo = 0
+        for p in 1..<pieces {
+            var cut = max(lo, count * p / pieces)
+            while cut < count && !canCut(cut) { cut += 1 }
+            if cut > lo && cut < count { out.append(lo..<cut); lo = cut }
+        }
+        out.append(lo..<count)
+        return out
+    }
 }
+
+private let partitionKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+private let insidePartition = UnsafeRawPointer(bitPattern: 1)

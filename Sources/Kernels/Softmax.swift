@@ -69,7 +69,7 @@ public func crossentropy_forward_backward(
     var count = 0
     for n in 0..<N where targets[n] >= 0 { count += 1 }
     let w = count > 0 ? 1 / Float(count) : 0
-    let pieces = max(1, min(Parallel.threads, N / 64))
+    let pieces = max(1, min(Parallel.available, N / 64))
     var partial = [Double](repeating: 0, count: pieces)
     partial.withUnsafeMutableBufferPointer { part in
         DispatchPerform.run(pieces) { p in

@@ -13,3 +13,14 @@ public func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
 public func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
+
+/// a·b + c: one fused instruction when the build targets FMA hardware (NANOREASONER_FMA,
+/// set by Package.swift), else a multiply and an add (a fused call would be a slow libm call).
+@inlinable @inline(__always)
+public func fma8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+    #if NANOREASONER_FMA
+    return c.addingProduct(a, b)
+    #else
+    return c + a * b
+    #endif
+}

@@ -1,7 +1,10 @@
 /// Keys and values of every layer, for B shared prompts and R generated rows.
 ///
 /// A group's G rows share their prompt's cache (prefilled once); each row only
-/// stores the keys and values of its own generated tokens.
+/// stores the keys and values of its own generated tokens. A position's key (and
+/// value) is one run of `width` floats, all heads side by side: attention reads a
+/// slot front to back. (Keys stored transposed, to score 8 positions per vector, made
+/// decode slower: 128 strided streams per query defeat the prefetcher.)
 final class KVCache {
     let L: Int, C: Int
     let promptCapacity: Int, rowCapacity: Int
@@ -25,14 +28,27 @@ final class KVCache {
     }
 
     @inline(__always)
-    func promptSlot(layer l: Int, prompt b: Int) -> (k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+    func promptSlot(layer l: Int, prompt b: Int) -> CacheSlot {
         let o = ((l * prompts) + b) * promptCapacity * C
-        return (promptK + o, promptV + o)
+        return CacheSlot(k: promptK + o, v: promptV + o)
     }
 
     @inline(__always)
-    func rowSlot(layer l: Int, row r: Int) -> (k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+    func rowSlot(layer l: Int, row r: Int) -> CacheSlot {
         let o = ((l * rows) + r) * rowCapacity * C
-        return (rowK + o, rowV + o)
+        return CacheSlot(k: rowK + o, v: rowV + o)
+    }
+}
+
+/// One prompt's or row's cache in one layer: keys and values, [position][width] each.
+struct CacheSlot {
+    let k: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
+
+    /// Stores the key and value of `position` (`width` floats each).
+    @inline(__always)
+    func store(position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>, width: Int) {
+        (k + position * width).update(from: key, count: width)
+        (v + position * width).update(from: value, count: width)
     }
 }

@@ -46,7 +46,7 @@ public final class Sampler {
         var lastIndex: [Int] = []
         var acc = 0
         for n in promptLens { acc += n; lastIndex.append(acc - 1) }
-        try run(queries, logitsFor: lastIndex, cache: cache, scratch: s)
+        run(queries, logitsFor: lastIndex, cache: cache, scratch: s)
 
         var out = (0..<R).map { _ in Completion(tokens: [], logprobs: [], stopped: false) }
         let stops = Set(params.stopTokens)
@@ -68,7 +68,7 @@ public final class Sampler {
                 queries.append(Query(token: out[r].tokens[n], position: promptLens[b] + n, prompt: b, row: r,
                                      promptVisible: promptLens[b], rowVisible: n + 1))
             }
-            try run(queries, logitsFor: Array(0..<queries.count), cache: cache, scratch: s)
+            run(queries, logitsFor: Array(0..<queries.count), cache: cache, scratch: s)
             var next: [Int] = []
             for (i, r) in live.enumerated() {
                 let (tok, lp) = dist.sample(s.logits + i * V, V: V, params: params, rng: &rng)

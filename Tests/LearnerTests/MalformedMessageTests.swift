@@ -35,7 +35,8 @@ struct MalformedMessageTests {
         pre.standardError = FileHandle.nullDevice
         try pre.run()
         pre.waitUntilExit()
-        let port = 30_000 + Int(getpid() % 5_000) * 4
+        // 32000…32719: below the ephemeral ports (32768…) and above the launcher tests' ports.
+        let port = 32_000 + Int(getpid() % 180) * 4
         let out = NSTemporaryDirectory() + "nanoreasoner-malformed-\(getpid())"
         let learner = Process()
         learner.executableURL = URL(fileURLWithPath: bin)
