@@ -67,57 +67,66 @@ public final class PolicyUpdater {
             ? kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
             : config.estimator.advantages(rewards: rewards, groupSize: G)
         let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
-        let V = policy.config.vocabSize
-        let t = config.temperature  // score tokens under the distribution they were sampled from
         var chunks = batches.map { $0.batch }
-        if config.loss.beta > 0 {
-            for i in chunks.indices {
-                try forward(reference, chunks[i])
-                chunks[i].refLogprobs = LogitsGradient.logprobsAndEntropy(reference.logits, targets: chunks[i].targets, V: V, temperature: t).logp
-            }
-        }
+        if config.loss.beta > 0 { try scoreUnderReference(&chunks) }
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
-        var entropySum: Float = 0, counted = 0
         for epoch in 0..<config.epochs {
-            policy.zeroGrad()
-            var loss: Float = 0, kl: Float = 0, clipped: Float = 0, lossTokens = 0
-            for (i, chunk) in chunks.enumerated() {
-                var batch = chunk
-                let rows = batches[i].rows
-                try forward(policy, batch)
-                let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
-                if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
-                let values = rows.map { perRow[$0] }
-                let result = config.algorithm == .kimi
-                    ? kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: values, config: config.loss)
-                    : clippedPolicyLoss(logp: out.logp, batch: batch, advantages: values, config: config.loss)
-                let bonus = entropyWeights(batch)
-                LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
-                                     temperature: t, entropyBonus: bonus)
-                policy.backward()
-                let n = batch.lengths.reduce(0, +)
-                loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
-                kl += result.stats.kl * Float(n)
-                clipped += result.stats.clipFraction * Float(n)
-                lossTokens += n
-                if epoch == 0 {
-                    // Report the first pass: the policy that sampled the batch.
-                    for p in batch.sequence.indices where batch.sequence[p] >= 0 { entropySum += out.entropy[p]; counted += 1 }
-                }
-            }
+            let pass = try gradientPass(chunks, values: batches.map { $0.rows.map { perRow[$0] } })
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
             if epoch == 0 {
-                s.gradNorm = norm
-                s.loss = loss
-                s.kl = kl / Float(max(lossTokens, 1))
+                // Report the first pass: the policy that sampled the batch.
+                (s.gradNorm, s.loss, s.kl, s.entropy) = (norm, pass.loss, pass.kl, pass.entropy)
             }
-            s.clipFraction = clipped / Float(max(lossTokens, 1))
+            s.clipFraction = pass.clipFraction
         }
         updates += 1
         s.lr = lr
-        s.entropy = entropySum / Float(max(counted, 1))
         s.completionLength = Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count)
         return s
+    }
+
+    /// Fills each micro-batch's reference log-probs (for the KL term) from the frozen reference.
+    private func scoreUnderReference(_ chunks: inout [TokenBatch]) throws {
+        for i in chunks.indices {
+            try forward(reference, chunks[i])
+            chunks[i].refLogprobs = LogitsGradient.logprobsAndEntropy(
+                reference.logits, targets: chunks[i].targets, V: reference.config.vocabSize, temperature: config.temperature).logp
+        }
+    }
+
+    /// What one pass reports: loss summed over micro-batches; KL, clip fraction and entropy per token.
+    private struct PassStats { var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0 }
+
+    /// Forward and backward over every micro-batch, gradients summed into `policy.grads`
+    /// (zeroed first). `values[i]` holds the targets or advantages of chunk i's rows.
+    private func gradientPass(_ chunks: [TokenBatch], values: [[Float]]) throws -> PassStats {
+        let V = policy.config.vocabSize
+        let t = config.temperature  // score tokens under the distribution they were sampled from
+        policy.zeroGrad()
+        var p = PassStats(), lossTokens = 0, entropyTokens = 0
+        for (chunk, rowValues) in zip(chunks, values) {
+            var batch = chunk
+            try forward(policy, batch)
+            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
+            if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
+            let result = config.algorithm == .kimi
+                ? kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: rowValues, config: config.loss)
+                : clippedPolicyLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
+            let bonus = entropyWeights(batch)
+            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
+                                 temperature: t, entropyBonus: bonus)
+            policy.backward()
+            let n = batch.lengths.reduce(0, +)
+            p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
+            p.kl += result.stats.kl * Float(n)
+            p.clipFraction += result.stats.clipFraction * Float(n)
+            lossTokens += n
+            for q in batch.sequence.indices where batch.sequence[q] >= 0 { p.entropy += out.entropy[q]; entropyTokens += 1 }
+        }
+        p.kl /= Float(max(lossTokens, 1))
+        p.clipFraction /= Float(max(lossTokens, 1))
+        p.entropy /= Float(max(entropyTokens, 1))
+        return p
     }
 
     /// The update's rows sorted by length and cut into micro-batches, each padded only to
