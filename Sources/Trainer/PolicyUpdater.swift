@@ -68,10 +68,11 @@ public final class PolicyUpdater {
             : config.estimator.advantages(rewards: rewards, groupSize: G)
         let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
         var chunks = batches.map { $0.batch }
+        let values = batches.map { $0.rows.map { perRow[$0] } }
         if config.loss.beta > 0 { try scoreUnderReference(&chunks) }
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
         for epoch in 0..<config.epochs {
-            let pass = try gradientPass(chunks, values: batches.map { $0.rows.map { perRow[$0] } })
+            let pass = try gradientPass(chunks, values: values)
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
             if epoch == 0 {
                 // Report the first pass: the policy that sampled the batch.
