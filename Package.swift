@@ -35,6 +35,9 @@ let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + (hostHasAVX2 ? ["-
                                             .when(configuration: .release))]
     // Swift never fuses a·b + c on its own; kernels ask for it through fma8 where the CPU has it.
     + (hostHasAVX2 ? [.define("NANOREASONER_FMA", .when(configuration: .release))] : [])
+    // F16C converts half floats in one instruction: the sampler's key/value cache is stored in halves.
+    // (debug builds too, so the tests check the numbers release builds produce).
+    + (hostHasAVX2 ? [.define("NANOREASONER_F16C")] : [])
 
 let package = Package(
     name: "NanoReasoner",

@@ -24,3 +24,23 @@ public func fma8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIM
     return c + a * b
     #endif
 }
+
+#if NANOREASONER_F16C
+/// The scalar of the sampler's key/value cache: half precision where the CPU converts it in
+/// one instruction (F16C), halving the bytes decode attention waits on; else Float.
+public typealias CacheScalar = Float16
+
+/// Eight cached halves widened to Float.
+@inlinable @inline(__always)
+public func load8(_ p: UnsafeMutablePointer<Float16>) -> SIMD8<Float> {
+    SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
+}
+
+/// Eight Floats rounded to the nearest half and stored.
+@inlinable @inline(__always)
+public func store8(_ p: UnsafeMutablePointer<Float16>, _ v: SIMD8<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float16>(v), as: SIMD8<Float16>.self)
+}
+#else
+public typealias CacheScalar = Float
+#endif

@@ -59,7 +59,7 @@ struct DecodeAttention: ~Copyable {
                     t += 16
                 }
                 var d = (acc0 + acc1).sum()
-                while t < hs { d += qh[t] * kh[t]; t += 1 }
+                while t < hs { d += qh[t] * Float(kh[t]); t += 1 }
                 scores[h * keys + from + j] = d * scale
             }
         }
@@ -76,7 +76,7 @@ struct DecodeAttention: ~Copyable {
                 let vh = v + h * hs, oh = out + h * hs
                 var t = 0
                 while t < vec { store8(oh + t, fma8(SIMD8(repeating: w), load8(vh + t), load8(oh + t))); t += 8 }
-                while t < hs { oh[t] += w * vh[t]; t += 1 }
+                while t < hs { oh[t] += w * Float(vh[t]); t += 1 }
             }
         }
     }

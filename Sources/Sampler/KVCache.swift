@@ -1,15 +1,18 @@
+import Kernels
+
 /// Keys and values of every layer, for B shared prompts and R generated rows.
 ///
 /// A group's G rows share their prompt's cache (prefilled once); each row only
 /// stores the keys and values of its own generated tokens. A position's key (and
 /// value) is one run of `width` floats, all heads side by side: attention reads a
 /// slot front to back. (Keys stored transposed, to score 8 positions per vector, made
-/// decode slower: 128 strided streams per query defeat the prefetcher.)
+/// decode slower: 128 strided streams per query defeat the prefetcher.) The scalars are
+/// `CacheScalar`: halves on F16C machines, since decode attention is bound by these loads.
 final class KVCache {
     let L: Int, C: Int
     let promptCapacity: Int, rowCapacity: Int
     let prompts: Int, rows: Int
-    private let promptK, promptV, rowK, rowV: UnsafeMutablePointer<Float>
+    private let promptK, promptV, rowK, rowV: UnsafeMutablePointer<CacheScalar>
 
     init(layers: Int, width: Int, prompts: Int, promptCapacity: Int, rows: Int, rowCapacity: Int) {
         L = layers
@@ -42,13 +45,19 @@ final class KVCache {
 
 /// One prompt's or row's cache in one layer: keys and values, [position][width] each.
 struct CacheSlot {
-    let k: UnsafeMutablePointer<Float>
-    let v: UnsafeMutablePointer<Float>
+    let k: UnsafeMutablePointer<CacheScalar>
+    let v: UnsafeMutablePointer<CacheScalar>
 
     /// Stores the key and value of `position` (`width` floats each).
     @inline(__always)
-    func store(position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>, width: Int) {
-        (k + position * width).update(from: key, count: width)
-        (v + position * width).update(from: value, count: width)
+    func store(position: Int, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>, width: Int) {
+        let kp = k + position * width, vp = v + position * width
+        var t = 0
+        while t + 8 <= width {
+            store8(kp + t, load8(key + t))
+            store8(vp + t, load8(value + t))
+            t += 8
+        }
+        while t < width { kp[t] = CacheScalar(key[t]); vp[t] = CacheScalar(value[t]); t += 1 }
     }
 }

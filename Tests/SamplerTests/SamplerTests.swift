@@ -15,7 +15,8 @@ private func model(seed: UInt64 = 3) throws -> GPT {
 @Suite("Sampler")
 struct SamplerTests {
     /// The cached sampler's log-probs must equal a full, uncached forward pass over
-    /// prompt + completion (temperature 1, no truncation: behaviour = policy).
+    /// prompt + completion (temperature 1, no truncation: behaviour = policy), up to
+    /// the rounding of the cache's scalars.
     @Test func cachedMatchesUncachedForward() throws {
         let m = try model()
         let sampler = Sampler(model: m)
@@ -34,7 +35,9 @@ struct SamplerTests {
                 for (x, y) in zip(tail, c.logprobs) { worst = max(worst, abs(x - y)) }
             }
         }
-        #expect(worst < 1e-4, "max |cached − uncached| = \(worst)")
+        // Cached keys and values in halves (F16C builds) round each to 11 significant bits.
+        let tolerance: Float = CacheScalar.self == Float.self ? 1e-4 : 2e-3
+        #expect(worst < tolerance, "max |cached − uncached| = \(worst)")
     }
 
     @Test func sameSeedSameSamples() throws {
