@@ -16,12 +16,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Base checkpoint (or run) directory.") var initFrom: String = "runs/base"
     @Option(help: "Run directory for checkpoint, log and plot (default runs/<algo>).") var out: String?
     @Option(help: "grpo | kimi | rloo | reinforce") var algo: Algorithm = .grpo
-    @Option(help: "RL steps.") var steps: Int?
+    @Option(help: "RL steps at most (default 400; the --minutes limit usually ends the run first).") var steps: Int?
     @Option(help: "Prompts (groups) per step.") var promptsPerStep: Int?
     @Option(help: "Samples per prompt (G).") var groupSize: Int?
     @Option(help: "Learning rate.") var lr: Float?
     @Option(help: "Sampling temperature of the rollouts (the learner scores tokens at the same temperature).") var temperature: Float?
-    @Option(help: "Optimisation passes over each sampled batch.") var epochs: Int?
+    @Option(help: "Optimisation passes over each sampled batch (default 2; kimi 1).") var epochs: Int?
     @Option(help: "KL weight β to the reference policy.") var beta: Float?
     @Option(help: "Kimi τ.") var tau: Float?
     @Flag(help: "Kimi: the group's mean reward as baseline instead of τ·log Z.") var kimiMeanBaseline = false
@@ -52,8 +52,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var c = RLConfig()
-        c.algorithm = algo
+        var c = RLConfig(algorithm: algo)
         if let v = steps { c.steps = v }
         if let v = promptsPerStep { c.promptsPerStep = v }
         if let v = groupSize { c.groupSize = v }
