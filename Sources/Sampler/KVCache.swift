@@ -50,7 +50,7 @@ struct CacheSlot {
 
     /// Stores the key and value of `position` (`width` floats each).
     @inline(__always)
-    func store(position: Int, key: UnsafeMutablePointer<Float>, value: UnsafeMutablePointer<Float>, width: Int) {
+    func store(position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>, width: Int) {
         let kp = k + position * width, vp = v + position * width
         var t = 0
         while t + 8 <= width {
