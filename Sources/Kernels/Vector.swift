@@ -26,11 +26,10 @@ public func fma8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIM
 }
 
 #if NANOREASONER_F16C
-/// The scalar of the sampler's key/value cache: half precision where the CPU converts it in
-/// one instruction (F16C), halving the bytes decode attention waits on; else Float.
-public typealias CacheScalar = Float16
+// Half floats, for buffers that are bound by their loads (the sampler's key/value cache);
+// only where the CPU converts eight of them in one instruction (F16C).
 
-/// Eight cached halves widened to Float.
+/// Eight halves widened to Float.
 @inlinable @inline(__always)
 public func load8(_ p: UnsafeMutablePointer<Float16>) -> SIMD8<Float> {
     SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
@@ -41,6 +40,4 @@ public func load8(_ p: UnsafeMutablePointer<Float16>) -> SIMD8<Float> {
 public func store8(_ p: UnsafeMutablePointer<Float16>, _ v: SIMD8<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float16>(v), as: SIMD8<Float16>.self)
 }
-#else
-public typealias CacheScalar = Float
 #endif

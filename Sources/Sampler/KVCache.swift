@@ -1,5 +1,13 @@
 import Kernels
 
+#if NANOREASONER_F16C
+/// The scalar of the key/value cache: half precision where the CPU converts it in one
+/// instruction (F16C), halving the bytes decode attention waits on; else Float.
+typealias CacheScalar = Float16
+#else
+typealias CacheScalar = Float
+#endif
+
 /// Keys and values of every layer, for B shared prompts and R generated rows.
 ///
 /// A group's G rows share their prompt's cache (prefilled once); each row only
