@@ -1,19 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module map (imports point one way, down this list):
-//   CBLAS / CZMQ / CLZ4   system libraries (OpenBLAS, libzmq, LZ4)
-//   Kernels               llm.c-style layer kernels on raw buffers (BLAS for matmuls)
-//   TinyGPT               the GPT-2 policy: parameters, forward/backward, AdamW, checkpoints
-//   Sampler               batched KV-cache generation with behaviour log-probs
-//   Tasks                 tokenizer, the built-in arithmetic task, JSONL user tasks
-//   Verifier              rewards: accuracy + format, exact number comparison
-//   RL                    advantages (GRPO, Dr.GRPO, RLOO, REINFORCE) and policy losses (clipped+KL, Kimi)
-//   Eval                  pass@k / maj@k evaluation on the held-out split
-//   Trainer               the single-process RL loop (sample → verify → loss → update → eval)
-//   Pretrain              supervised "cold start" on reasoning traces
-//   Benchmarks            throughput measurements behind `nanoreasoner bench`
-//   NanoReasonerCLI       the `nanoreasoner` executable
+// The module map (what each module is for) is in the README; `make test` checks that it and
+// these dependency lists agree, and that each list equals the module's imports.
 import Foundation
 
 /// Haswell-class code (AVX2, FMA) when the building machine has it, like -march=native:
@@ -58,42 +47,44 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CLZ4"], swiftSettings: release),
         .target(name: "Transport", dependencies: ["CZMQ", "CProcessControl", "Wire"], swiftSettings: release),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: release),
-        .target(name: "TinyGPT", dependencies: ["Kernels"], swiftSettings: release),
-        .target(name: "Sampler", dependencies: ["TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "TinyGPT", dependencies: ["Kernels", "CBLAS"], swiftSettings: release),
+        .target(name: "Sampler", dependencies: ["TinyGPT", "Kernels", "CBLAS"], swiftSettings: release),
         .target(name: "Tasks", swiftSettings: release),
         .target(name: "Verifier", swiftSettings: release),
         .target(name: "RL", dependencies: ["Kernels"], swiftSettings: release),
         .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels"], swiftSettings: release),
-        .target(name: "Trainer", dependencies: ["RL", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels"],
+        .target(name: "Worker", dependencies: ["Transport", "Wire", "Sampler", "TinyGPT", "Verifier"], swiftSettings: release),
+        .target(name: "Trainer", dependencies: ["RL", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels", "Plots"],
                 swiftSettings: release),
-        .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks"], swiftSettings: release),
-        .target(name: "Cluster", dependencies: ["Trainer", "Pretrain", "Sampler", "Tasks", "TinyGPT", "Verifier", .product(name: "Yams", package: "Yams")],
+        .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks", "Kernels"], swiftSettings: release),
+        .target(name: "Cluster", dependencies: ["Trainer", "Pretrain", "Worker", "Tasks", "TinyGPT", "Verifier", .product(name: "Yams", package: "Yams")],
                 swiftSettings: release),
-        .target(name: "Learner", dependencies: ["Cluster", "Transport", "Wire", "CZMQ", "Plots", "Trainer", "Eval", "Tasks", "Sampler", "Verifier", "TinyGPT"],
+        .target(name: "Learner", dependencies: ["Cluster", "Trainer", "Worker", "Transport", "Wire", "CZMQ", "Tasks", "TinyGPT", "Sampler", "Verifier"],
                 swiftSettings: release),
-        .target(name: "Actor", dependencies: ["Cluster", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels"], swiftSettings: release),
-        .target(name: "VerifierWorker", dependencies: ["Cluster", "Transport", "Wire", "Verifier"], swiftSettings: release),
+        .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "VerifierWorker", dependencies: ["Worker", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
-        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster", "Learner"],
+        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster"],
                 swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Verifier", "Eval", "Pretrain", "Trainer", "RL", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Launcher", "Plots",
+                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "LearnerTests", dependencies: ["Learner", "Transport", "Wire"]),
-        .testTarget(name: "LauncherTests", dependencies: ["Learner"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Trainer"]),
+        .testTarget(name: "PackageTests"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT", "Sampler", "Verifier"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),

@@ -13,7 +13,7 @@ extension BenchSuite {
         var c = BenchReport.ClusterSection()
         c.settings = ["\(options.clusterSteps) steps (step 1 is warm-up and left out)", "prompts_per_step \(rl.promptsPerStep)",
                       "group_size \(rl.groupSize)", "\(cl.verifiers) verifiers", "actor_batch \(cl.actorBatch)",
-                      "actor_threads \(cl.actorThreads)", "learner_threads \(cl.learnerThreads)", "max_staleness \(cl.maxStaleness)",
+                      "actor_threads \(cl.actorThreads)", "learner_threads \(cl.learnerThreads)", "max_staleness \(rl.maxStaleness)",
                       "base \(base.pretrainedForBench ? "pretrained for the bench (no \(options.base))" : base.path)"]
         let configFile = options.configFile.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         for n in options.clusterActors {
@@ -23,8 +23,8 @@ extension BenchSuite {
                     steps: options.clusterSteps, overrides: clusterOverrides, scratch: scratch, timeout: options.clusterTimeout, log: log))
             }
         }
-        log("bench: synchronous loop (RLTrainer in this process, \(Parallel.threads) threads), \(options.clusterSteps) steps")
-        attempt("synchronous loop") { c.sync = try SyncLoopBenchmark.run(rl: rl, base: base.path) }
+        log("bench: synchronous loop (the same RLRun, sampled in this process, \(Parallel.threads) threads), \(options.clusterSteps) steps")
+        attempt("synchronous loop") { c.sync = try SyncLoopBenchmark.run(exp, base: base.path, scratch: scratch) }
         if let s = c.sync, s.overallTrajectoriesPerSecond > 0 {
             c.speedups = c.runs.map { $0.overallTrajectoriesPerSecond / s.overallTrajectoriesPerSecond }
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Learner
+import Trainer
 
 /// The local cluster as real processes: `nanoreasoner launch` with `--set` overrides (a fixed
 /// number of steps, a temporary run directory, no held-out evaluation, free ports), measured
@@ -48,15 +48,15 @@ public enum ClusterBenchmark {
             throw BenchError.failed("launch with \(actors) actors exited with status \(status); see \(logPath)\n" + Subprocess.tail(logPath))
         }
         let text = (try? String(contentsOfFile: (out as NSString).appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? ""
-        let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(LearnerStepMetrics.self, from: Data($0.utf8)) }
+        let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(StepMetrics.self, from: Data($0.utf8)) }
         let measured = Array(rows.dropFirst())
         guard !measured.isEmpty else { throw BenchError.failed("the \(actors)-actor run wrote no step metrics (\(out))") }
-        func s(_ f: (LearnerStepMetrics) -> Double) -> Stats { Stats(measured.map(f)) }
-        let groups = measured.reduce(0.0) { $0 + $1.trajectoriesPerSecond * $1.stepSeconds }
+        func s(_ f: (StepMetrics) -> Double) -> Stats { Stats(measured.map(f)) }
+        let groups = Double(measured.reduce(0) { $0 + $1.groupsSampled })
         return Result(actors: actors, verifiers: verifiers, steps: rows.count,
                       trajectoriesPerSecond: s(\.trajectoriesPerSecond), sampledTokensPerSecond: s(\.sampledTokensPerSecond),
-                      stepSeconds: s(\.stepSeconds), updateSeconds: s(\.learnerUpdateSeconds), waitSeconds: s(\.learnerWaitSeconds),
-                      learnerIdleFraction: s { $0.learnerWaitSeconds / max($0.learnerWaitSeconds + $0.learnerUpdateSeconds, 1e-9) },
+                      stepSeconds: s(\.stepSeconds), updateSeconds: s(\.updateSeconds), waitSeconds: s(\.waitSeconds),
+                      learnerIdleFraction: s { $0.waitSeconds / max($0.waitSeconds + $0.updateSeconds, 1e-9) },
                       actorIdleFraction: s(\.actorIdleFraction), staleness: s(\.stalenessMean),
                       broadcastSeconds: s(\.broadcastSeconds), compressionRatio: s(\.compressionRatio),
                       overallTrajectoriesPerSecond: groups / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),

@@ -1,11 +1,11 @@
 import Cluster
 import Foundation
 import Kernels
-import Tasks
 import Trainer
 
-/// The synchronous single-process loop (`RLTrainer`, what `nanoreasoner train` runs) at the
-/// cluster's settings, in this process on every core: sample → verify → update, one after another.
+/// The synchronous single-process loop (what `nanoreasoner train` runs: `RLRun` over a
+/// `LocalSource`) at the cluster's settings, in this process on every core: sample → verify
+/// → update, one after another.
 public enum SyncLoopBenchmark {
     public struct Result: Codable, Sendable {
         public var steps: Int
@@ -19,14 +19,20 @@ public enum SyncLoopBenchmark {
         public var overallTrajectoriesPerSecond: Double
     }
 
-    /// Runs `rl.steps` steps from `base`; step 1 (warm-up) is left out as in `ClusterBenchmark`.
-    public static func run(rl: RLConfig, base: String) throws -> Result {
-        guard rl.steps >= 2 else { throw BenchError.invalid("the synchronous loop needs ≥ 2 steps") }
-        let (model, tokenizer) = try PolicyFiles.load(base)
-        let task = try ArithmeticTask(config: PolicyFiles.taskConfig(of: base))
-        let trainer = try RLTrainer(config: rl, policy: model, tokenizer: tokenizer, task: task)
+    /// Runs `algorithm.steps` steps from `base`, no evaluation; step 1 (warm-up) is left out as in `ClusterBenchmark`.
+    public static func run(_ experiment: ExperimentConfig, base: String, scratch: String) throws -> Result {
+        var exp = experiment
+        guard exp.rl.steps >= 2 else { throw BenchError.invalid("the synchronous loop needs ≥ 2 steps") }
+        exp.initFrom = base
+        exp.rl.finalEvalProblems = 0
+        exp.rl.evalEvery = 0
+        exp.rl.checkpointEvery = 0
+        exp.rl.timeLimitMinutes = 0
+        let runDir = (scratch as NSString).appendingPathComponent("sync-loop")
+        let run = try RunStart(config: exp, runDir: runDir, resume: false).localRun(config: exp, runDir: runDir, log: { _ in })
         var steps: [StepMetrics] = []
-        while trainer.step < rl.steps { steps.append(try trainer.trainStep()) }
+        run.onStep = { steps.append($0) }
+        _ = try run.run()
         let measured = steps.dropFirst()
         let groups = measured.reduce(0) { $0 + $1.groupsSampled }
         return Result(steps: steps.count, threads: Parallel.threads,

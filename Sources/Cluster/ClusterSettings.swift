@@ -1,3 +1,5 @@
+import Worker
+
 /// How the processes of a run find each other and pace their work.
 public struct ClusterSettings: Codable, Sendable, Equatable {
     /// Address the learner binds (`0.0.0.0` to accept workers from other machines).
@@ -10,8 +12,6 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var verifiers = 2
     /// Prompts an actor samples in one batch (its credits per request).
     public var actorBatch = 8
-    /// Trajectories sampled more than this many versions ago are not trained on.
-    public var maxStaleness = 2
     /// Publish weights after every this many updates.
     public var broadcastEvery = 1
     /// Groups handed out and not yet trained on, at most (bounds every queue).
@@ -38,24 +38,4 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
 
     public var endpoints: Endpoints { Endpoints(host: learnerHost, basePort: basePort) }
     public var bindEndpoints: Endpoints { Endpoints(host: bindHost, basePort: basePort) }
-}
-
-/// The learner's four ports.
-public struct Endpoints: Sendable, Equatable {
-    public var work: String
-    public var trajectories: String
-    public var weights: String
-    public var verify: String
-
-    public init(host: String, basePort: Int) {
-        let h = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        work = "tcp://\(h):\(basePort)"
-        trajectories = "tcp://\(h):\(basePort + 1)"
-        weights = "tcp://\(h):\(basePort + 2)"
-        verify = "tcp://\(h):\(basePort + 3)"
-    }
-
-    public var all: [(name: String, endpoint: String)] {
-        [("work", work), ("trajectories", trajectories), ("weights", weights), ("verify", verify)]
-    }
 }

@@ -52,7 +52,7 @@ public enum ConfigKeys {
     public static let all: [Key] = [
         string("run.init_from", \.initFrom),
         string("run.out", \.out),
-        int("run.checkpoint_every", \.checkpointEvery),
+        int("run.checkpoint_every", \.rl.checkpointEvery),
         Key(name: "run.seed", apply: { c, v in
             guard let x = UInt64(v) else { throw ParseFailure.expected("a non-negative integer") }
             c.rl.seed = x
@@ -68,7 +68,10 @@ public enum ConfigKeys {
         int("algorithm.group_size", \.rl.groupSize),
         float("algorithm.lr", \.rl.learningRate),
         int("algorithm.warmup_steps", \.rl.warmupSteps),
-        int("algorithm.epochs", \.rl.epochs),
+        Key(name: "algorithm.epochs", apply: { c, v in
+            guard let x = Int(v) else { throw ParseFailure.expected("an integer (2 for grpo, rloo, reinforce and 1 for kimi when not set)") }
+            c.rl.epochs = x
+        }, current: { "\($0.rl.passes)" }),
         float("algorithm.beta", \.rl.loss.beta),
         float("algorithm.tau", \.rl.loss.tau),
         bool("algorithm.kimi_mean_baseline", \.rl.loss.kimiMeanBaseline),
@@ -92,7 +95,7 @@ public enum ConfigKeys {
         int("eval.every", \.rl.evalEvery),
         int("eval.problems", \.rl.evalProblems),
         int("eval.samples", \.rl.evalSamples),
-        int("eval.final_problems", \.finalEvalProblems),
+        int("eval.final_problems", \.rl.finalEvalProblems),
         int("eval.final_samples", \.rl.finalSamples),
         string("cluster.bind_host", \.cluster.bindHost),
         string("cluster.learner_host", \.cluster.learnerHost),
@@ -103,7 +106,7 @@ public enum ConfigKeys {
         int("cluster.actor_threads", \.cluster.actorThreads),
         int("cluster.learner_threads", \.cluster.learnerThreads),
         int("cluster.actor_nice", \.cluster.actorNice),
-        int("cluster.max_staleness", \.cluster.maxStaleness),
+        int("cluster.max_staleness", \.rl.maxStaleness),
         int("cluster.broadcast_every", \.cluster.broadcastEvery),
         int("cluster.max_in_flight", \.cluster.maxInFlight),
         double("cluster.worker_timeout", \.cluster.workerTimeout),

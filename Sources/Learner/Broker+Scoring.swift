@@ -103,13 +103,10 @@ extension Broker {
     }
 
     private func deliver(_ t: TrajectoryGroup, scores: [Score], tokens: Int) {
-        guard ledger({ $0.score(t.groupId) }) else { return }
-        if let index = ledger({ $0.prompt(of: t.groupId) }) {
-            let text = problem(index).prompt
-            ledger { $0.curriculum?.record(prompt: text, correct: scores.filter(\.correct).count, total: scores.count) }
-        }
+        let text = problem(Int(t.promptIndex)).prompt
+        guard ledger({ $0.score(t.groupId, correct: scores.filter(\.correct).count, total: scores.count, prompt: text) }) else { return }
         let completions = t.rollouts.map { Completion(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) }
         let group = ScoredGroup(prompt: t.prompt, completions: completions, scores: scores, policyVersion: Int(t.policyVersion))
-        arrivals.put(ArrivedGroup(groupId: t.groupId, group: group, sampledTokens: tokens))
+        arrivals.put(SourcedGroup(groupId: t.groupId, group: group))
     }
 }

@@ -7,13 +7,7 @@ import Trainer
 import Transport
 import Verifier
 import Wire
-
-/// A scored group as the trainer receives it, with where it came from.
-struct ArrivedGroup: Sendable {
-    var groupId: UInt64
-    var group: ScoredGroup
-    var sampledTokens: Int
-}
+import Worker
 
 /// The learner's message thread. It owns every socket (libzmq sockets belong to one
 /// thread): it hands out prompts against credits, takes in trajectories, sends them to
@@ -36,7 +30,7 @@ final class Broker: @unchecked Sendable {
     let runId: UInt64
     let context = ZMQContext()
     let controlEndpoint = "inproc://learner-control-\(UUID().uuidString)"
-    let arrivals = BlockingQueue<ArrivedGroup>()
+    let arrivals = BlockingQueue<SourcedGroup>()
     let rejects: RejectCounter
     let log: (String) -> Void
     let problem: (Int) -> Problem
@@ -197,7 +191,10 @@ final class Broker: @unchecked Sendable {
             do {
                 let m = try Message.decode(body, limit: settings.maxMessageBytes)
                 if port == "trajectories", case .trajectory = m {
-                    lock.lock(); window.wireBytes += body.count; lock.unlock()
+                    lock.lock()
+                    window.wireBytes += body.count
+                    window.payloadBytes += Frame.payloadLength(of: body) ?? 0
+                    lock.unlock()
                 }
                 handle(routed ? String(decoding: frames[0], as: UTF8.self) : "", m)
             } catch {
@@ -211,11 +208,13 @@ final class Broker: @unchecked Sendable {
         lock.lock(); window.rejected += 1; lock.unlock()
     }
 
+    /// New weights from the training thread: [version (8 bytes, little-endian), encoded message].
+    /// The version rides beside the message so the broker never decodes 3.4 MB to read it.
     private func drainControl(_ control: ZMQSocket, _ weights: ZMQSocket) {
-        while let frames = try? control.receive(timeout: 0), let bytes = frames.first {
-            guard case .weights(let w)? = try? Message.decode(bytes, limit: .max) else { continue }
-            latestWeights = (w.version, bytes)
-            publish(bytes, on: weights)
+        while let frames = try? control.receive(timeout: 0), frames.count == 2, frames[0].count == 8 {
+            let version = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            latestWeights = (version, frames[1])
+            publish(frames[1], on: weights)
         }
     }
 
@@ -314,7 +313,6 @@ final class Broker: @unchecked Sendable {
             lock.lock()
             window.trajectories += 1
             window.sampledTokens += tokens
-            window.payloadBytes += Message.trajectory(t).encodedPayloadCount
             lock.unlock()
             scoreQueue.append(PendingScore(trajectory: t, request: request, tokens: tokens))
         default:
@@ -357,9 +355,4 @@ final class Broker: @unchecked Sendable {
         lock.lock(); actors[id] = nil; lock.unlock()
         log("\(id) \(why): presumed dead; \(held.count) groups it held go back in the queue")
     }
-}
-
-extension Message {
-    /// Size of the payload before compression (for the compression ratio).
-    var encodedPayloadCount: Int { payload().count }
 }

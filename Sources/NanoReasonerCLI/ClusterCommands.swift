@@ -4,16 +4,39 @@ import Cluster
 import Foundation
 import Launcher
 import Learner
+import Trainer
 import VerifierWorker
+import Worker
 
 /// The experiment config: a file in configs/ plus `--set` overrides.
 struct ConfigOptions: ParsableArguments {
     @Argument(help: "Config file (configs/default.yaml) or its name (default).") var config: String = "configs/default.yaml"
     @Option(name: .customLong("set"), help: "Override a key: --set algorithm.lr=3e-4 (repeatable).") var overrides: [String] = []
 
-    func load() throws -> ExperimentConfig {
-        do { return try ExperimentConfig.load(path: config, overrides: overrides) } catch { throw ValidationError("\(error)") }
+    /// The file, then `aliases` (a command's flags), then `--set`, which has the last word.
+    func load(aliases: [String] = []) throws -> ExperimentConfig {
+        do { return try ExperimentConfig.load(path: config, overrides: aliases + overrides) } catch { throw ValidationError("\(error)") }
     }
+}
+
+/// Runs `body`; SIGINT and SIGTERM ask the run to stop after its step (it writes a checkpoint).
+func withStopSignals<T>(_ run: RLRun, _ body: () throws -> T) rethrows -> T {
+    var sources: [DispatchSourceSignal] = []
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        s.setEventHandler { log("signal \(sig): stopping after this step and writing a checkpoint"); run.requestStop() }
+        s.resume()
+        sources.append(s)
+    }
+    defer { sources.forEach { $0.cancel() } }
+    return try body()
+}
+
+func writeSummary(_ s: RunSummary, runDir: String) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try enc.encode(s).write(to: URL(fileURLWithPath: (runDir as NSString).appendingPathComponent("summary.json")))
 }
 
 struct LearnerCommand: ParsableCommand {
@@ -29,35 +52,27 @@ struct LearnerCommand: ParsableCommand {
         let config = try options.load()
         let learner: Learner
         do { learner = try Learner(config: config, resume: resume, log: log) } catch { throw ValidationError("\(error)") }
-        let stop = { (_: Int32) in learner.requestStop() }
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { log("signal \(sig): stopping after this step and writing a checkpoint"); stop(sig) }
-            s.resume()
-            sources.append(s)
-        }
-        let summary = try learner.run()
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(summary).write(to: URL(fileURLWithPath: (config.out as NSString).appendingPathComponent("summary.json")))
-        if json { try printJSON(summary) } else if !noSummary { printLearnerSummary(summary, samples: config.rl.evalSamples) }
-        _ = sources
+        let summary = try withStopSignals(learner.run) { try learner.run.run() }
+        try writeSummary(summary, runDir: learner.run.runDir)
+        if json { try printJSON(summary) } else if !noSummary { printRunSummary(summary, samples: config.rl.evalSamples) }
     }
 }
 
-func printLearnerSummary(_ s: LearnerSummary, samples k: Int) {
+/// The before/after table, the ledger and where the files are.
+func printRunSummary(_ s: RunSummary, samples k: Int) {
     print("\(s.algorithm): \(s.steps) steps in \(ProgressBar.clock(s.seconds))" + (s.stoppedEarly ? " (stopped before the last step: time limit or a stop request)" : ""))
     if let b = s.before {
         print("held-out \(b.problems) problems × \(b.samplesPerProblem) samples, temperature 1 (pass@\(k) and maj@\(k) estimated from them)")
         print("metric     before   after")
-        for (name, key) in [("pass@1", "1"), ("pass@\(k)", "\(k)")] {
-            print(name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.3f    %@", b.passAtK[key] ?? 0,
-                  s.after.map { String(format: "%.3f", $0.passAtK[key] ?? 0) } ?? "—"))
+        let rows: [(String, Double?, Double?)] = [
+            ("pass@1", b.passAtK["1"], s.after?.passAtK["1"]),
+            ("pass@\(k)", b.passAtK["\(k)"], s.after?.passAtK["\(k)"]),
+            ("maj@\(k)", b.majAtK["\(k)"], s.after?.majAtK["\(k)"]),
+        ]
+        for (name, before, after) in rows {
+            print(name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.3f    %@", before ?? 0,
+                  after.map { String(format: "%.3f", $0) } ?? "—"))
         }
-        print("maj@\(k)".padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.3f    %@", b.majAtK["\(k)"] ?? 0,
-              s.after.map { String(format: "%.3f", $0.majAtK["\(k)"] ?? 0) } ?? "—"))
         if let g = s.passAt1Gain { print(String(format: "pass@1 gain: %.2f×", g)) }
     }
     let l = s.ledger
@@ -70,28 +85,38 @@ func printLearnerSummary(_ s: LearnerSummary, samples k: Int) {
     print("checkpoint: \(s.checkpoint)\nlog:        \(s.log)\nplot:       \(s.plot)")
 }
 
+/// Where a worker finds the learner (the options `actor` and `verifier` share).
+struct WorkerFlags: ParsableArguments {
+    @Option(help: "The learner's host name or address.") var learner = "127.0.0.1"
+    @Option(help: "The learner's base port (work; +1 trajectories, +2 weights, +3 verify).") var port = 5555
+    @Option(help: "This worker's name (unique in the cluster; default ROLE-HOST-PID).") var id: String?
+    @Option(help: "Exit after this many seconds without a word from the learner.") var silenceLimit = 300.0
+    @Flag(help: "Exit when the launching process dies (set by `launch`).") var watchParent = false
+
+    func options(role: String) throws -> WorkerOptions {
+        guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
+        guard silenceLimit > 0 else { throw ValidationError("--silence-limit must be > 0, got \(silenceLimit)") }
+        var o = WorkerOptions(workerId: id ?? "\(role)-\(ProcessInfo.processInfo.hostName)-\(getpid())")
+        o.learnerHost = learner; o.basePort = port; o.watchParent = watchParent; o.silenceLimit = silenceLimit
+        return o
+    }
+}
+
 struct ActorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor", abstract: "A rollout worker: samples groups for the learner at --learner HOST.")
 
-    @Option(help: "The learner's host name or address.") var learner = "127.0.0.1"
-    @Option(help: "The learner's base port (work; +1 trajectories, +2 weights, +3 verify).") var port = 5555
-    @Option(help: "This worker's name (unique in the cluster).") var id = "actor-\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    @OptionGroup var worker: WorkerFlags
     @Option(help: "Prompts per sampling batch.") var batch = 8
     @Option(help: "Threads for sampling.") var threads = 1
-    @Option(help: "Exit after this many seconds without a word from the learner.") var silenceLimit = 300.0
     @Option(help: "Lower this process's scheduling priority by N (0…19).") var nice = 0
-    @Flag(help: "Exit when the launching process dies (set by `launch`).") var watchParent = false
 
     func run() throws {
-        guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
+        let o = try worker.options(role: "actor")
         guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
         guard (0...19).contains(nice) else { throw ValidationError("--nice must be in 0…19, got \(nice)") }
         if nice > 0 { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(nice)) }
-        var o = ActorOptions()
-        o.learnerHost = learner; o.basePort = port; o.workerId = id; o.batch = batch; o.threads = threads
-        o.watchParent = watchParent; o.silenceLimit = silenceLimit
-        do { try RolloutActor(options: o, log: log).run() } catch { throw ValidationError("\(error)") }
+        do { try RolloutActor(options: o, batch: batch, threads: threads, log: log).run() } catch { throw ValidationError("\(error)") }
     }
 }
 
@@ -99,16 +124,10 @@ struct VerifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifier", abstract: "A verifier-pool worker: scores completions for the learner at --learner HOST.")
 
-    @Option(help: "The learner's host name or address.") var learner = "127.0.0.1"
-    @Option(help: "The learner's base port.") var port = 5555
-    @Option(help: "This worker's name (unique in the cluster).") var id = "verifier-\(ProcessInfo.processInfo.hostName)-\(getpid())"
-    @Option(help: "Exit after this many seconds without a word from the learner.") var silenceLimit = 300.0
-    @Flag(help: "Exit when the launching process dies (set by `launch`).") var watchParent = false
+    @OptionGroup var worker: WorkerFlags
 
     func run() throws {
-        guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
-        var o = VerifierOptions()
-        o.learnerHost = learner; o.basePort = port; o.workerId = id; o.watchParent = watchParent; o.silenceLimit = silenceLimit
+        let o = try worker.options(role: "verifier")
         do { try VerifierService(options: o, log: log).run() } catch { throw ValidationError("\(error)") }
     }
 }
@@ -126,15 +145,16 @@ struct LaunchCommand: ParsableCommand {
     func run() throws {
         let c = try options.load()
         if printConfig { print(c.yaml, terminator: ""); return }
-        guard FileManager.default.fileExists(atPath: PolicyFiles.checkpointDir(resume ? c.out : c.initFrom) + "/model.safetensors") else {
-            throw ValidationError("no checkpoint at \(resume ? c.out : c.initFrom); make the base first: nanoreasoner pretrain --out \(c.initFrom)")
+        let runDir = c.runDirectory(cluster: true)
+        guard FileManager.default.fileExists(atPath: PolicyFiles.checkpointDir(resume ? runDir : c.initFrom) + "/model.safetensors") else {
+            throw ValidationError("no checkpoint at \(resume ? runDir : c.initFrom); make the base first: nanoreasoner pretrain --out \(c.initFrom)")
         }
         let exe = CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0]
             : (Bundle.main.executablePath ?? CommandLine.arguments[0])
         let configArgs = [options.config] + options.overrides.flatMap { ["--set", $0] }
         let cl = c.cluster
         var specs = [ChildSpec(name: "learner", arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []),
-                                    restartable: false)]
+                               restartable: false)]
         let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
@@ -143,18 +163,18 @@ struct LaunchCommand: ParsableCommand {
         for i in stride(from: 1, through: cl.verifiers, by: 1) {
             specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common, restartable: true))
         }
-        try? FileManager.default.removeItem(atPath: (c.out as NSString).appendingPathComponent("summary.json"))  // not last run's
+        let summaryPath = (runDir as NSString).appendingPathComponent("summary.json")
+        try? FileManager.default.removeItem(atPath: summaryPath)  // not last run's
         // With --json, stdout carries only the summary; the live log goes to stderr.
         let supervisor = Supervisor(executable: exe, specs: specs, output: json ? .standardError : .standardOutput)
-        supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? c.out : c.initFrom): learner + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(c.out)")
+        supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? runDir : c.initFrom): learner + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(runDir)")
         let status = supervisor.run()
-        let summaryPath = (c.out as NSString).appendingPathComponent("summary.json")
         if let data = FileManager.default.contents(atPath: summaryPath) {
             if json {
                 print(String(decoding: data, as: UTF8.self))
-            } else if let s = try? JSONDecoder().decode(LearnerSummary.self, from: data) {
+            } else if let s = try? JSONDecoder().decode(RunSummary.self, from: data) {
                 print("")
-                printLearnerSummary(s, samples: c.rl.evalSamples)
+                printRunSummary(s, samples: c.rl.evalSamples)
             }
         }
         if status != 0 { throw ExitCode(status) }

@@ -34,20 +34,20 @@ public struct SVGPlot {
             let all = panel.series.flatMap(\.points)
             guard !all.isEmpty else { continue }
             let xs = all.map(\.x), ys = all.map(\.y)
-            let x0 = xs.min()!, x1 = max(xs.max()!, x0 + 1)
-            var y0 = min(ys.min()!, 0), y1 = ys.max()!
-            if y1 - y0 < 1e-9 { y1 = y0 + 1 }
-            y1 += (y1 - y0) * 0.05
-            y0 = min(y0, 0)
+            let xTicks = Self.ticks(xs.min()!, max(xs.max()!, xs.min()! + 1))
+            let yTicks = Self.ticks(min(ys.min()!, 0), ys.max()!)
+            let x0 = xTicks.values.first!, x1 = xTicks.values.last!
+            let y0 = yTicks.values.first!, y1 = yTicks.values.last!
             func px(_ x: Double) -> Double { margin.left + (x - x0) / (x1 - x0) * w }
             func py(_ y: Double) -> Double { top + margin.top + h - (y - y0) / (y1 - y0) * h }
             svg += "<text x=\"\(margin.left)\" y=\"\(top + 18)\" font-weight=\"bold\">\(panel.title)</text>\n"
             svg += "<rect x=\"\(margin.left)\" y=\"\(top + margin.top)\" width=\"\(w)\" height=\"\(h)\" fill=\"none\" stroke=\"#999\"/>\n"
-            for k in 0...4 {
-                let yv = y0 + (y1 - y0) * Double(k) / 4, xv = x0 + (x1 - x0) * Double(k) / 4
+            for yv in yTicks.values {
                 svg += "<line x1=\"\(margin.left)\" x2=\"\(margin.left + w)\" y1=\"\(py(yv))\" y2=\"\(py(yv))\" stroke=\"#eee\"/>\n"
-                svg += "<text x=\"\(margin.left - 6)\" y=\"\(py(yv) + 4)\" text-anchor=\"end\">\(String(format: "%.2f", yv))</text>\n"
-                svg += "<text x=\"\(px(xv))\" y=\"\(top + margin.top + h + 16)\" text-anchor=\"middle\">\(Int(xv))</text>\n"
+                svg += "<text x=\"\(margin.left - 6)\" y=\"\(py(yv) + 4)\" text-anchor=\"end\">\(yTicks.label(yv))</text>\n"
+            }
+            for xv in xTicks.values {
+                svg += "<text x=\"\(px(xv))\" y=\"\(top + margin.top + h + 16)\" text-anchor=\"middle\">\(xTicks.label(xv))</text>\n"
             }
             svg += "<text x=\"\(margin.left + w / 2)\" y=\"\(top + panelHeight - 6)\" text-anchor=\"middle\">\(xLabel)</text>\n"
             for (j, s) in panel.series.enumerated() {
@@ -62,5 +62,26 @@ public struct SVGPlot {
             }
         }
         return svg + "</svg>\n"
+    }
+
+    /// Axis ticks at round values (1, 2 or 5 × 10ⁿ apart) covering `lo…hi`, about five of them.
+    public struct Ticks: Equatable {
+        public var values: [Double]
+        /// Decimals the spacing needs (0.25 → 2, 50 → 0).
+        public var decimals: Int
+        public func label(_ v: Double) -> String { String(format: "%.\(decimals)f", v) }
+    }
+
+    public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> Ticks {
+        let span = hi - lo > 1e-12 ? hi - lo : max(abs(lo), 1)
+        let raw = span / Double(max(count - 1, 1))
+        let mag = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw * 0.999 } ?? 10 * mag
+        let first = floor(lo / step + 1e-9) * step
+        var last = ceil(hi / step - 1e-9) * step
+        if last <= first { last = first + step }
+        let n = Int(((last - first) / step).rounded())
+        let values = (0...n).map { first + Double($0) * step }
+        return Ticks(values: values, decimals: max(0, -Int(floor(log10(step) + 1e-9))))
     }
 }

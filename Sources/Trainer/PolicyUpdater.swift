@@ -14,7 +14,7 @@ public struct UpdateStats: Sendable {
     public var completionLength: Float = 0
 }
 
-/// The learner's half of RL: scored groups in, one optimiser update (`epochs` passes) out.
+/// The learner's half of RL: scored groups in, one optimiser update (`config.passes` passes) out.
 ///
 /// It owns the policy being trained, the frozen reference and AdamW, and knows nothing
 /// of where the groups came from, so the single-process loop and the distributed
@@ -71,7 +71,7 @@ public final class PolicyUpdater {
         let values = batches.map { $0.rows.map { perRow[$0] } }
         if config.loss.beta > 0 { try scoreUnderReference(&chunks) }
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
-        for epoch in 0..<config.epochs {
+        for epoch in 0..<config.passes {
             let pass = try gradientPass(chunks, values: values)
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
             if epoch == 0 {

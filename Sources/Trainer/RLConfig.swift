@@ -6,6 +6,12 @@ import Verifier
 /// The policy-optimisation algorithm.
 public enum Algorithm: String, Codable, Sendable, CaseIterable {
     case grpo, kimi, rloo, reinforce
+
+    /// The one place per-algorithm defaults live. Two passes for the advantage-based losses
+    /// (a second pass over the same groups bought more than a new batch in a fixed time);
+    /// Kimi makes one: on a second pass its squared residual pulls the policy back toward the
+    /// one that sampled (docs/EXPERIMENTS.md).
+    public var defaultEpochs: Int { self == .kimi ? 1 : 2 }
 }
 
 /// Settings of `nanoreasoner train`; the defaults are the documented experiment.
@@ -21,10 +27,8 @@ public struct RLConfig: Codable, Sendable {
     public var groupSize = 8
     public var learningRate: Float = 2e-4
     /// Optimisation passes over each sampled batch (PPO-style; the ratio clip matters from the
-    /// second on). Two: sampling is half of a step, and a second pass over the same groups
-    /// bought more pass@1 in 10 minutes than a new batch (2.01× vs 1.79×, seed 7). Kimi: one
-    /// (`init(algorithm:)`).
-    public var epochs = 2
+    /// second on); nil: the algorithm's own (`Algorithm.defaultEpochs`). An explicit value wins.
+    public var epochs: Int?
     public var warmupSteps = 5
     /// Global gradient-norm clip of the update (0: none).
     public var gradClip: Float = 1
@@ -53,21 +57,25 @@ public struct RLConfig: Codable, Sendable {
     public var seed: UInt64 = 7
     /// Stop after this many minutes of training (0 = no limit): the budget.
     public var timeLimitMinutes: Double = 10
+    /// Held-out problems in the before/after evaluation (0 skips it; the split has 500).
+    public var finalEvalProblems = 500
+    /// Write a checkpoint every N steps (0: only at the end).
+    public var checkpointEvery = 50
+    /// Groups sampled more than this many policy versions ago are not trained on.
+    public var maxStaleness = 2
 
     public init() {
         // A light KL to the reference keeps pass@8 from falling as pass@1 sharpens.
         loss.beta = 0.02
     }
 
-    /// The defaults for `algorithm`. Kimi makes one pass per batch: on a second pass its
-    /// squared residual pulls the policy back toward the one that sampled, and what is left of
-    /// the gradient is clipped to full size anyway. Two passes learned no more per step
-    /// (training accuracy 0.50 vs 0.49 over steps 120–180) at twice the update's cost.
     public init(algorithm: Algorithm) {
         self.init()
         self.algorithm = algorithm
-        if algorithm == .kimi { epochs = 1 }
     }
+
+    /// The passes this run makes: `epochs` when set, else the algorithm's default.
+    public var passes: Int { epochs ?? algorithm.defaultEpochs }
 
     public var estimator: AdvantageEstimator {
         switch algorithm {
@@ -103,7 +111,7 @@ public struct RLConfig: Codable, Sendable {
         if !(curriculumFloor > 0 && curriculumFloor <= 1) { throw bad("curriculum_floor", "must be in (0, 1], got \(curriculumFloor)") }
         if entropyCoef < 0 { throw bad("entropy_coef", "must be ≥ 0, got \(entropyCoef)") }
         if !(gradClip >= 0) { throw bad("grad_clip", "must be ≥ 0 (0: no clipping), got \(gradClip)") }
-        if epochs < 1 { throw bad("epochs", "must be ≥ 1, got \(epochs)") }
+        if let e = epochs, e < 1 { throw bad("algorithm.epochs", "must be ≥ 1, got \(e)") }
         if !(learningRate > 0 && learningRate < 1) { throw bad("lr", "must be in (0, 1), got \(learningRate)") }
         if !(loss.clipLow > 0 && loss.clipLow < 1) { throw bad("clip_low", "must be in (0, 1), got \(loss.clipLow)") }
         if !(loss.clipHigh > 0) { throw bad("clip_high", "must be > 0, got \(loss.clipHigh)") }
@@ -111,6 +119,9 @@ public struct RLConfig: Codable, Sendable {
         if !(loss.tau > 0) { throw bad("tau", "must be > 0, got \(loss.tau)") }
         if evalEvery < 0 { throw bad("eval_every", "must be ≥ 0 (0: evaluate only before and after), got \(evalEvery)") }
         if evalSamples < 1 || evalProblems < 1 { throw bad("eval", "needs at least 1 problem and 1 sample") }
+        if finalEvalProblems < 0 { throw bad("eval.final_problems", "must be ≥ 0 (0 skips the before/after evaluation), got \(finalEvalProblems)") }
+        if maxStaleness < 0 { throw bad("cluster.max_staleness", "must be ≥ 0, got \(maxStaleness)") }
+        if checkpointEvery < 0 { throw bad("run.checkpoint_every", "must be ≥ 0 (0 = only at the end), got \(checkpointEvery)") }
         if finalSamples < evalSamples { throw bad("eval.final_samples", "must be ≥ eval.samples (\(evalSamples)), got \(finalSamples)") }
         try SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens).validate()
     }
@@ -118,7 +129,13 @@ public struct RLConfig: Codable, Sendable {
 
 public enum TrainerError: Error, CustomStringConvertible {
     case invalidConfig(String)
+    case cannotResume(String)
+    case cannotWrite(String)
     public var description: String {
-        switch self { case .invalidConfig(let m): return "invalid train config: \(m)" }
+        switch self {
+        case .invalidConfig(let m): return "invalid config: \(m)"
+        case .cannotResume(let m): return "cannot resume: \(m)"
+        case .cannotWrite(let p): return "cannot write \(p): is the directory writable and the disk not full?"
+        }
     }
 }

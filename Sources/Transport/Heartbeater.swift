@@ -8,7 +8,8 @@ import Wire
 /// launched it is gone, so a killed launcher leaves no orphans.
 public final class Heartbeater: @unchecked Sendable {
     private let endpoint: String
-    private let interval: Double
+    private let lock = NSLock()
+    private var _interval: Double
     private let beat: () -> Message
     private let context: ZMQContext
     private let parent: pid_t?
@@ -17,10 +18,16 @@ public final class Heartbeater: @unchecked Sendable {
     public init(context: ZMQContext, endpoint: String, interval: Double, watchParent: Bool, beat: @escaping () -> Message) {
         self.context = context
         self.endpoint = endpoint
-        self.interval = interval
+        _interval = interval
         self.beat = beat
         parent = watchParent ? getppid() : nil
         if watchParent { _ = nr_set_parent_death_signal(SIGTERM) }
+    }
+
+    /// Seconds between beats (the learner's setting, once the worker has it).
+    public var interval: Double {
+        get { lock.lock(); defer { lock.unlock() }; return _interval }
+        set { lock.lock(); _interval = newValue; lock.unlock() }
     }
 
     public func start() {

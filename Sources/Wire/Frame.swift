@@ -42,6 +42,18 @@ public enum Frame {
         return out
     }
 
+    /// The payload length a frame's header declares (its size before compression), without
+    /// decoding it; nil when there is no header.
+    public static func payloadLength(of message: [UInt8]) -> Int? {
+        guard message.count >= headerSize else { return nil }
+        return Int(message[8]) | Int(message[9]) << 8 | Int(message[10]) << 16 | Int(message[11]) << 24
+    }
+
+    /// True when the header says this is a shutdown message (read without decoding).
+    public static func isShutdown(_ message: [UInt8]) -> Bool {
+        message.count >= headerSize && message[6] == MessageType.shutdown.rawValue
+    }
+
     /// Validates the envelope and returns the message type and the (decompressed) payload.
     public static func decode(_ message: UnsafeRawBufferPointer, limit: Int = defaultLimit) throws -> (type: UInt8, payload: [UInt8]) {
         guard message.count >= headerSize else { throw WireError.tooShort(message.count) }

@@ -1,12 +1,12 @@
 import Foundation
-import Learner
+import Trainer
 import Testing
 
 /// The local cluster as a user runs it: `nanoreasoner launch` with real processes on loopback.
 @Suite("Launcher", .serialized)
 struct LauncherTests {
-    func summary(_ out: String) throws -> LearnerSummary {
-        try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+    func summary(_ out: String) throws -> RunSummary {
+        try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
     }
 
     func launch(_ out: String, port: Int, steps: Int, extra: [String] = [], stdoutTo: String? = nil) throws -> Child {
@@ -22,7 +22,7 @@ struct LauncherTests {
         let c = try launch(out, port: Harness.freshPort(), steps: 6, extra: ["--json"], stdoutTo: json)
         #expect(c.waitExit(timeout: 300) == 0, "\(c.output)")
         // --json: stdout is the summary alone, for programs; the live log went to stderr.
-        let s = try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(s.steps == 6)
         #expect(s.ledger.lost == 0)
         #expect(s.ledger.trained == 6 * 4)
@@ -85,7 +85,7 @@ struct LauncherTests {
         c.signal(SIGTERM)
         #expect(c.waitExit(timeout: 120) != nil)
         #expect(waitGone(pids, timeout: 10), "no child outlives the launcher")
-        #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/learner_state.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/run_state.json"))
     }
 
     @Test func killingTheLauncherLeavesNoOrphans() throws {
@@ -103,7 +103,7 @@ struct LauncherTests {
         let port = Harness.freshPort()
         let first = try launch(out, port: port, steps: 4)
         #expect(first.waitExit(timeout: 300) == 0, "\(first.output)")
-        let state1 = try JSONDecoder().decode(LearnerState.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/checkpoint/learner_state.json")))
+        let state1 = try JSONDecoder().decode(RunState.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/checkpoint/run_state.json")))
         #expect(state1.step == 4)
         let second = try launch(out, port: port, steps: 8, extra: ["--resume"])
         #expect(second.waitExit(timeout: 300) == 0, "\(second.output)")
@@ -138,7 +138,7 @@ struct MultiHostTests {
             return
         }
         #expect(status == 0, "\(c.output)")
-        let s = try JSONDecoder().decode(LearnerSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
         #expect(s.steps == 4 && s.ledger.lost == 0)
         #expect(c.output.contains("actor-on-B joined from"))
     }

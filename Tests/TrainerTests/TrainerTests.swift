@@ -6,21 +6,46 @@ import Testing
 @testable import Sampler
 @testable import Verifier
 
-private func trainer(_ algo: Algorithm, curriculum: Bool = false) throws -> RLTrainer {
-    let model = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize, contextLength: 96, layers: 1, heads: 2, width: 16))
-    model.initialize(seed: 1)
-    var c = RLConfig()
-    c.algorithm = algo
+private func smallConfig(_ algo: Algorithm, curriculum: Bool = false) -> RLConfig {
+    var c = RLConfig(algorithm: algo)
     c.promptsPerStep = 3
     c.groupSize = 4
     c.maxNewTokens = 12
     c.dynamicSampling = false
     c.curriculum = curriculum
     c.loss.beta = 0.05
+    c.evalProblems = 4
+    c.evalSamples = 4
+    c.finalSamples = 4
+    c.finalEvalProblems = 4
+    c.timeLimitMinutes = 0
+    return c
+}
+
+private func smallTask() throws -> ArithmeticTask {
     var task = ArithmeticConfig()
     task.maxDigits = 1
     task.heldOutSize = 10
-    return try RLTrainer(config: c, policy: model, tokenizer: .standard, task: ArithmeticTask(config: task))
+    return try ArithmeticTask(config: task)
+}
+
+private func tinyPolicy() throws -> GPT {
+    let model = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize, contextLength: 96, layers: 1, heads: 2, width: 16))
+    model.initialize(seed: 1)
+    return model
+}
+
+/// The single-process run: `RLRun` over a `LocalSource`, as `train` builds it.
+private func trainer(_ algo: Algorithm, curriculum: Bool = false, runDir: String = NSTemporaryDirectory() + "nr-trainer-\(UUID().uuidString)",
+                     config: RLConfig? = nil, state: RunState? = nil, policy: GPT? = nil) throws -> RLRun {
+    let c = config ?? smallConfig(algo, curriculum: curriculum)
+    let model = try policy ?? tinyPolicy()
+    let task = try smallTask()
+    let ledger = state?.ledger(maxInFlight: 1 << 30) ?? .fresh(config: c, maxInFlight: 1 << 30)
+    let source = LocalSource(config: c, policy: model, tokenizer: .standard, task: task, ledger: ledger,
+                             verify: LocalSource.builtIn(c.reward))
+    return try RLRun(config: c, runDir: runDir, policy: model, tokenizer: .standard, task: task, source: source,
+                     state: state, log: { _ in })
 }
 
 @Suite("Trainer")
@@ -29,8 +54,8 @@ struct TrainerTests {
     func aStepUpdatesThePolicyAndReportsMetrics(algo: Algorithm) throws {
         let t = try trainer(algo)
         let before = t.policy.params.array
-        let m = try t.trainStep()
-        #expect(m.step == 1 && m.groupsTrained == 3 && m.groupsSampled == 3)
+        let m = try #require(try t.trainStep())
+        #expect(m.step == 1 && m.groupsTrained == 3 && m.groupsSampled == 3 && m.groupsArrived == 3)
         #expect(m.completionLength > 0 && m.completionLength <= 12)
         #expect(m.entropy > 0 && m.kl.isFinite && m.loss.isFinite)
         #expect((0...1).contains(m.zeroVarianceFraction))
@@ -78,7 +103,10 @@ struct TrainerTests {
 
     @Test func evaluationReportsPassAtK() throws {
         let t = try trainer(.grpo)
-        let r = try t.evaluate(problems: 4, samples: 16)  // pass@8 and maj@8 from 16 samples
+        var c = t.config
+        c.evalSamples = 8
+        let r = try evaluateHeldOut(policy: t.policy, tokenizer: .standard, task: try smallTask(), config: c,
+                                    problems: 4, samples: 16)  // pass@8 and maj@8 from 16 samples
         #expect(r.problems == 4 && r.samplesPerProblem == 16)
         #expect(r.passAtK["1"] != nil && r.passAtK["8"] != nil && r.majAtK["8"] != nil)
     }
@@ -121,8 +149,8 @@ struct PromptCurriculumTests {
     @Test func trainerPassesOverFlatShapes() throws {
         let t = try trainer(.grpo, curriculum: true)
         for _ in 0..<5 { _ = try t.trainStep() }
-        #expect(t.curriculum != nil)
+        #expect(t.source.ledger { $0.curriculum } != nil)
         // An untrained policy is always wrong: after a few groups most prompts are passed over.
-        #expect(t.skippedPrompts > 0)
+        #expect(t.source.ledger { $0.counts.skippedByCurriculum } > 0)
     }
 }

@@ -1,6 +1,5 @@
 import Testing
-@testable import Learner
-import Trainer
+@testable import Trainer
 
 @Suite("WorkLedger")
 struct WorkLedgerTests {

@@ -7,20 +7,21 @@ public struct WorkerSettings: Codable, Sendable {
     public var sampling: SamplingParams
     public var groupSize: Int
     public var model: GPTConfig
-    /// The tokenizer's checkpoint JSON (`nanoreasoner_tokenizer.json`).
-    public var tokenizerJSON: String
     public var reward: RewardConfig
     /// Seed the actors derive each group's sampling seed from.
     public var seed: UInt64
+    /// Seconds between a worker's heartbeats.
     public var heartbeatInterval: Double
+    /// Largest message a worker's sockets accept (the weights are the largest).
+    public var maxMessageBytes: Int
     /// Command verifiers run instead of the built-in checker (empty: built-in).
     public var externalVerifier: String
     public var externalVerifierTimeout: Double
 
-    public init(sampling: SamplingParams, groupSize: Int, model: GPTConfig, tokenizerJSON: String,
-                reward: RewardConfig, seed: UInt64, heartbeatInterval: Double, externalVerifier: String, externalVerifierTimeout: Double) {
-        self.sampling = sampling; self.groupSize = groupSize; self.model = model; self.tokenizerJSON = tokenizerJSON
-        self.reward = reward; self.seed = seed; self.heartbeatInterval = heartbeatInterval
+    public init(sampling: SamplingParams, groupSize: Int, model: GPTConfig, reward: RewardConfig, seed: UInt64,
+                heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double) {
+        self.sampling = sampling; self.groupSize = groupSize; self.model = model
+        self.reward = reward; self.seed = seed; self.heartbeatInterval = heartbeatInterval; self.maxMessageBytes = maxMessageBytes
         self.externalVerifier = externalVerifier; self.externalVerifierTimeout = externalVerifierTimeout
     }
 }

@@ -1,5 +1,3 @@
-import Trainer
-
 /// Counts of what happened to every group handed out; `lost` must stay 0.
 public struct LedgerCounts: Codable, Sendable, Equatable {
     public var handedOut = 0
@@ -38,6 +36,16 @@ public struct WorkLedger: Sendable {
     public var curriculum: PromptCurriculum?
     private var nextGroupId: UInt64 = 1
     public let maxInFlight: Int
+
+    /// RL draws problems past those pretraining used, so it sees fresh ones.
+    public static let firstTrainProblem = 10_000_000
+
+    /// A new run's ledger: from the first RL problem, with the curriculum `config` asks for.
+    public static func fresh(config: RLConfig, maxInFlight: Int) -> WorkLedger {
+        var l = WorkLedger(cursor: firstTrainProblem, maxInFlight: maxInFlight)
+        l.curriculum = config.makeCurriculum()
+        return l
+    }
 
     public init(cursor: Int, pending: [Int] = [], counts: LedgerCounts = LedgerCounts(), maxInFlight: Int) {
         self.cursor = cursor
@@ -90,6 +98,13 @@ public struct WorkLedger: Sendable {
         guard let g = groups[id], g.state == .received else { counts.duplicates += 1; return false }
         groups[id]!.state = .scored
         counts.scored += 1
+        return true
+    }
+
+    /// Scored, and the curriculum learns from it: `correct` of `total` samples of `text` were right.
+    public mutating func score(_ id: UInt64, correct: Int, total: Int, prompt text: String) -> Bool {
+        guard score(id) else { return false }
+        curriculum?.record(prompt: text, correct: correct, total: total)
         return true
     }
 

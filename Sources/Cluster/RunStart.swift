@@ -1,0 +1,47 @@
+import Foundation
+import Tasks
+import TinyGPT
+import Trainer
+import Verifier
+
+/// What a run starts from, for `train` and the learner alike: the policy (the base's, or
+/// with `resume` the run's own checkpoint), its tokenizer and task, and a resumed run's state.
+public struct RunStart {
+    public var policy: GPT
+    public var tokenizer: Tokenizer
+    public var task: ArithmeticTask
+    public var state: RunState?
+    /// Copied into every checkpoint: the base's trainer state (it records the task config).
+    public var baseFiles: [String: Data] = [:]
+
+    public init(config: ExperimentConfig, runDir: String, resume: Bool) throws {
+        let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
+        state = resume ? try RLRun.savedState(runDir: runDir) : nil
+        (policy, tokenizer) = try PolicyFiles.load(source)
+        task = try ArithmeticTask(config: PolicyFiles.taskConfig(of: source))
+        if let data = FileManager.default.contents(atPath: PolicyFiles.stateFile(source)) {
+            baseFiles["trainer_state.json"] = data
+        }
+    }
+
+    /// The ledger the run continues with, or a new one.
+    public func ledger(config: RLConfig, maxInFlight: Int) -> WorkLedger {
+        state?.ledger(maxInFlight: maxInFlight) ?? .fresh(config: config, maxInFlight: maxInFlight)
+    }
+
+    /// The run's verifier in this process: the external command when the config names one.
+    public static func verifier(_ config: ExperimentConfig) throws -> LocalSource.Verify {
+        guard !config.externalVerifier.isEmpty else { return LocalSource.builtIn(config.rl.reward) }
+        let ext = try ExternalVerifier(command: config.externalVerifier.split(separator: " ").map(String.init),
+                                       timeout: config.externalVerifierTimeout)
+        return { problem, text in ext.score(prompt: problem.prompt, completion: text, answer: problem.answer) }
+    }
+
+    /// The whole single-process run: this policy, sampled and scored here.
+    public func localRun(config: ExperimentConfig, runDir: String, log: @escaping (String) -> Void) throws -> RLRun {
+        let source = LocalSource(config: config.rl, policy: policy, tokenizer: tokenizer, task: task,
+                                 ledger: ledger(config: config.rl, maxInFlight: 1 << 30), verify: try Self.verifier(config))
+        return try RLRun(config: config.rl, runDir: runDir, policy: policy, tokenizer: tokenizer, task: task,
+                         source: source, state: state, baseFiles: baseFiles, log: log)
+    }
+}

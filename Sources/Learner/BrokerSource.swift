@@ -1,0 +1,85 @@
+import Cluster
+import Foundation
+import Tasks
+import TinyGPT
+import Trainer
+import Transport
+import Wire
+import Worker
+
+/// The cluster as a `GroupSource`: scored groups arrive from the broker's thread, new
+/// weights go to it over an in-process socket (libzmq sockets belong to one thread).
+final class BrokerSource: GroupSource {
+    let broker: Broker
+    private let control: ZMQSocket
+    private let broadcastEvery: Int
+    private let learnerThreads: Int
+    private var serving = false
+
+    init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: ArithmeticTask,
+         log: @escaping (String) -> Void) throws {
+        var sampling = config.rl.samplingParams
+        sampling.maxNewTokens = config.rl.maxNewTokens
+        let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
+                                seed: config.rl.seed, heartbeatInterval: config.cluster.heartbeatInterval,
+                                maxMessageBytes: config.cluster.maxMessageBytes,
+                                externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout)
+        broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
+                        problem: { task.trainProblem(at: $0) }, log: log)
+        try broker.start()
+        control = try ZMQSocket(broker.context, .push)
+        try control.connect(broker.controlEndpoint)
+        broadcastEvery = config.cluster.broadcastEvery
+        learnerThreads = config.cluster.learnerThreads
+    }
+
+    /// Every scored group waiting (up to `need`), after up to `timeout` s for the first.
+    /// Work is handed out from the first call on: not while the run evaluates its start.
+    func take(need: Int, timeout: Double) throws -> [SourcedGroup] {
+        if !serving { broker.setServing(true); serving = true }
+        guard let first = broker.arrivals.take(timeout: timeout) else { return [] }
+        var out = [first]
+        while out.count < need, let next = broker.arrivals.take(timeout: 0) { out.append(next) }
+        return out
+    }
+
+    func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { broker.ledger(body) }
+
+    func publish(_ policy: GPT, version: Int) {
+        guard version == 0 || version % broadcastEvery == 0 else { return }
+        let params = Array(UnsafeBufferPointer(start: policy.params.pointer, count: policy.params.count))
+        let json = String(decoding: (try? JSONEncoder().encode(policy.config)) ?? Data(), as: UTF8.self)
+        let message = Message.weights(Weights(version: UInt64(version), modelConfigJSON: json, params: params)).encoded()
+        var v = UInt64(version).littleEndian
+        let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
+        _ = try? control.send([versionBytes, message])
+    }
+
+    var updateThreads: Int? { learnerThreads }
+
+    func takeWindow() -> SourceWindow {
+        let w = broker.takeWindow()
+        var out = SourceWindow()
+        out.sampledTokens = w.sampledTokens
+        out.trajectories = w.trajectories
+        out.wireBytes = w.wireBytes
+        out.payloadBytes = w.payloadBytes
+        out.publishSeconds = w.publishSeconds
+        return out
+    }
+
+    var health: SourceHealth {
+        var h = SourceHealth()
+        (h.liveActors, h.liveVerifiers) = broker.liveWorkers
+        h.actorIdleFraction = broker.actorIdleFraction
+        h.rejectedMessages = broker.rejects.snapshot
+        h.verifierTimeouts = broker.verifierTimeouts
+        return h
+    }
+
+    func stopServing() { broker.setServing(false) }
+
+    /// Tells every worker to stop; groups still out stay in the ledger as in flight, and a
+    /// resumed run hands their prompts out first.
+    func close(reason: String) { broker.stop(reason: reason) }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Kernels
+import Sampler
+import Tasks
+import TinyGPT
+import Verifier
+
+/// Groups sampled and scored in this process, one batch at a time: what `train` runs.
+/// The sampler shares the policy's weights, so every batch comes from the newest policy.
+public final class LocalSource: GroupSource {
+    /// Scores one completion of a problem (the built-in checker or an external command).
+    public typealias Verify = (_ problem: Problem, _ completion: String) -> Score
+
+    let config: RLConfig
+    let tokenizer: Tokenizer
+    let task: ArithmeticTask
+    let verify: Verify
+    private var _ledger: WorkLedger
+    private let sampler: Sampler
+    private var rng: Xoshiro256
+    private var version = 0
+    private var window = SourceWindow()
+
+    public init(config: RLConfig, policy: GPT, tokenizer: Tokenizer, task: ArithmeticTask, ledger: WorkLedger,
+                verify: @escaping Verify) {
+        self.config = config
+        self.tokenizer = tokenizer
+        self.task = task
+        self.verify = verify
+        _ledger = ledger
+        sampler = Sampler(model: policy)
+        // A resumed run continues the stream from where it stood, not from the first seed.
+        rng = Xoshiro256(seed: config.seed &+ UInt64(ledger.cursor))
+    }
+
+    /// The built-in arithmetic verifier.
+    public static func builtIn(_ reward: RewardConfig) -> Verify {
+        let v = ArithmeticVerifier(config: reward)
+        return { problem, text in v.score(completion: text, answer: problem.answer) }
+    }
+
+    /// Samples one batch: the whole step's prompts at first, then twice what is missing
+    /// (zero-variance groups are dropped by the run, so a refill is likely short again).
+    public func take(need: Int, timeout: Double) throws -> [SourcedGroup] {
+        let P = config.promptsPerStep
+        let want = need >= P ? P : min(2 * need, P)
+        let assigned = _ledger.assign(to: "local", credits: want, prompt: { self.task.trainProblem(at: $0).prompt })
+        guard !assigned.isEmpty else { return [] }
+        let problems = assigned.map { task.trainProblem(at: $0.promptIndex) }
+        let prompts = problems.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
+        let start = Date()
+        let sampled = try sampler.generate(prompts: prompts, samplesPerPrompt: config.groupSize,
+                                           params: config.samplingParams, rng: &rng)
+        var out: [SourcedGroup] = []
+        for ((a, problem), (ids, completions)) in zip(zip(assigned, problems), zip(prompts, sampled)) {
+            let scores = completions.map { verify(problem, tokenizer.decode($0.tokens)) }
+            _ = _ledger.receive(a.groupId)
+            _ = _ledger.score(a.groupId, correct: scores.filter(\.correct).count, total: scores.count, prompt: problem.prompt)
+            window.sampledTokens += completions.reduce(0) { $0 + $1.tokens.count }
+            window.trajectories += 1
+            out.append(SourcedGroup(groupId: a.groupId, group: ScoredGroup(prompt: ids, completions: completions,
+                                                                            scores: scores, policyVersion: version)))
+        }
+        window.samplingSeconds = (window.samplingSeconds ?? 0) + Date().timeIntervalSince(start)
+        return out
+    }
+
+    public func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { body(&_ledger) }
+    public func publish(_ policy: GPT, version: Int) { self.version = version }
+    public var updateThreads: Int? { nil }
+    public var health: SourceHealth { SourceHealth() }
+    public func stopServing() {}
+    public func close(reason: String) {}
+
+    public func takeWindow() -> SourceWindow {
+        defer { window = SourceWindow() }
+        return window
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Transport
+import Wire
+
+/// Where a worker finds the learner and how it names itself.
+public struct WorkerOptions: Sendable {
+    public var learnerHost = "127.0.0.1"
+    public var basePort = 5555
+    public var workerId: String
+    /// Exit when the launching process dies (set by `launch`).
+    public var watchParent = false
+    /// Give up when the learner has been unreachable this long.
+    public var silenceLimit = 300.0
+    public init(workerId: String) { self.workerId = workerId }
+}
+
+/// A worker's side of the conversation with the learner, the same for actors and
+/// verifiers: hello until welcomed, heartbeats at the learner's interval, rejoin when the
+/// learner no longer knows us, shutdown, a limit on silence, and counted rejects.
+public final class WorkerSession {
+    /// What a message from the learner means to the worker.
+    public enum Event {
+        /// Welcomed (again): the run's settings.
+        case joined(runId: UInt64, policyVersion: UInt64, settings: WorkerSettings)
+        /// Anything else for the role to handle.
+        case message(Message)
+        /// The learner is done with us (its reason).
+        case shutdown(String)
+    }
+
+    public let options: WorkerOptions
+    public let role: Role
+    public let context = ZMQContext()
+    public let endpoints: Endpoints
+    /// The dealer on the learner's work (actor) or verify (verifier) port.
+    public let socket: ZMQSocket
+    public let rejects: RejectCounter
+    public private(set) var settings: WorkerSettings?
+    let log: (String) -> Void
+    private let incarnation = makeIncarnation()
+    private var heartbeater: Heartbeater!
+    private var lastHello = Date.distantPast, lastHeard = Date()
+    private let stateLock = NSLock()
+    private var busy = 0.0, idle = 0.0
+    private var _version: UInt64 = .max
+
+    public init(role: Role, options: WorkerOptions, log: @escaping (String) -> Void) throws {
+        self.role = role
+        self.options = options
+        self.log = log
+        rejects = RejectCounter(log: log)
+        endpoints = Endpoints(host: options.learnerHost, basePort: options.basePort)
+        socket = try ZMQSocket(context, .dealer)
+        try socket.setIdentity(options.workerId)
+        // The welcome carries the run's limit; until then (and at the socket level, which is
+        // fixed at connect time) the wire's own ceiling holds.
+        try socket.limitMessageSize(Frame.defaultLimit)
+        try socket.setSendTimeout(10)  // a vanished learner must not hang us; our work is re-issued
+        try socket.connect(role == .actor ? endpoints.work : endpoints.verify)
+        heartbeater = Heartbeater(context: context, endpoint: endpoints.trajectories, interval: 0.5,
+                                  watchParent: options.watchParent) { [unowned self] in self.beat() }
+        heartbeater.start()
+        log("connecting to \(role == .actor ? endpoints.work : endpoints.verify)")
+    }
+
+    /// Largest message to accept: the run's limit once welcomed.
+    public var messageLimit: Int { settings?.maxMessageBytes ?? Frame.defaultLimit }
+
+    /// The policy version the worker holds (actors), reported in heartbeats.
+    public var version: UInt64 {
+        get { stateLock.lock(); defer { stateLock.unlock() }; return _version }
+        set { stateLock.lock(); _version = newValue; stateLock.unlock() }
+    }
+
+    /// Time spent working and waiting, reported in heartbeats.
+    public func record(busy b: Double = 0, idle i: Double = 0) {
+        stateLock.lock(); busy += b; idle += i; stateLock.unlock()
+    }
+
+    /// Once per loop turn: says hello until welcomed; throws when the learner has been
+    /// silent past the limit.
+    public func keepAlive() throws {
+        if settings == nil, Date().timeIntervalSince(lastHello) > 2 {
+            try socket.send(Message.hello(Hello(role: role, workerId: options.workerId, incarnation: incarnation,
+                                                host: ProcessInfo.processInfo.hostName)).encoded())
+            lastHello = Date()
+        }
+        if Date().timeIntervalSince(lastHeard) > options.silenceLimit {
+            throw WorkerError.learnerUnreachable(role == .actor ? endpoints.work : endpoints.verify, options.silenceLimit)
+        }
+    }
+
+    /// The learner was heard from (on any socket).
+    public func heard() { lastHeard = Date() }
+
+    /// Waits up to `timeout` s for a message on the session's socket.
+    public func receive(timeout: Double) throws -> Event? {
+        guard let frames = try socket.receive(timeout: timeout), let body = frames.last else { return nil }
+        return handle(body, port: role == .actor ? "work" : "verify")
+    }
+
+    /// Decodes a message from the learner, handling welcome, rejoin and shutdown here;
+    /// nil for a message rejected (logged and counted) or handled.
+    public func handle(_ body: [UInt8], port: String) -> Event? {
+        heard()
+        let message: Message
+        do { message = try Message.decode(body, limit: messageLimit) } catch {
+            rejects.reject(error, port: port, bytes: body.count)
+            return nil
+        }
+        switch message {
+        case .welcome(let w):
+            guard let s = try? JSONDecoder().decode(WorkerSettings.self, from: Data(w.settingsJSON.utf8)) else {
+                log("the learner's settings do not decode; is it a different NanoReasoner version?")
+                return nil
+            }
+            settings = s
+            heartbeater.interval = s.heartbeatInterval
+            log("joined run \(w.runId) at policy version \(w.policyVersion)")
+            return .joined(runId: w.runId, policyVersion: w.policyVersion, settings: s)
+        case .shutdown(let s) where s.reason == Shutdown.rejoin:
+            settings = nil  // the learner restarted or presumed us dead: introduce ourselves again
+            lastHello = .distantPast
+            return nil
+        case .shutdown(let s):
+            log("learner says shutdown: \(s.reason)")
+            return .shutdown(s.reason)
+        default:
+            return .message(message)
+        }
+    }
+
+    public func send(_ m: Message) throws { try socket.send(m.encoded()) }
+
+    /// A message that has no business here: logged and counted.
+    public func unexpected(_ m: Message, port: String) {
+        rejects.reject(WireError.invalid("unexpected \(m.type) from the learner"), port: port, bytes: 0)
+    }
+
+    private func beat() -> Message {
+        stateLock.lock(); defer { stateLock.unlock() }
+        return .heartbeat(Heartbeat(role: role, workerId: options.workerId, incarnation: incarnation,
+                                    policyVersion: role == .actor ? _version : 0, busySeconds: busy, idleSeconds: idle))
+    }
+}
+
+public enum WorkerError: Error, CustomStringConvertible {
+    case learnerUnreachable(String, Double)
+    public var description: String {
+        switch self {
+        case .learnerUnreachable(let e, let s):
+            return "no word from the learner at \(e) for \(Int(s)) s; is it running, and is the port reachable from here?"
+        }
+    }
+}
