@@ -15,9 +15,15 @@ public final class RolloutActor {
     let batch: Int
     let threads: Int
     let log: (String) -> Void
+    let context: ZMQContext?
+    let endpoints: Endpoints?
 
-    public init(options: WorkerOptions, batch: Int, threads: Int, log: @escaping (String) -> Void) {
+    /// `context` and `endpoints`: for an actor thread in the learner's process (`inproc://`).
+    public init(options: WorkerOptions, batch: Int, threads: Int, context: ZMQContext? = nil, endpoints: Endpoints? = nil,
+                log: @escaping (String) -> Void) {
         self.options = options
+        self.context = context
+        self.endpoints = endpoints
         self.batch = batch
         self.threads = threads
         self.log = log
@@ -31,8 +37,12 @@ public final class RolloutActor {
 
     /// Runs until the learner says shutdown (returns normally) or is unreachable (throws).
     public func run() throws {
-        Parallel.threads = threads
-        let session = try WorkerSession(role: .actor, options: options, log: log)
+        try Parallel.with(threads: threads) { try serve() }
+    }
+
+    private func serve() throws {
+        let session = try WorkerSession(role: .actor, options: options, context: context, endpoints: endpoints, log: log)
+        defer { session.close() }
         let push = try ZMQSocket(session.context, .push)
         try push.setHighWaterMarks(send: 256, receive: 1)
         try push.setSendTimeout(10)  // a vanished learner must not hang the actor; its groups are re-issued

@@ -24,9 +24,13 @@ public struct TrajectorySample {
         guard batches >= 1, batch >= 1, groupSize >= 1, threads >= 1 else {
             throw BenchError.invalid("trajectory sampling needs batches, batch, group size and threads ≥ 1")
         }
-        let saved = Parallel.threads
-        Parallel.threads = threads
-        defer { Parallel.threads = saved }
+        return try Parallel.with(threads: threads) {
+            try sample(model: model, tokenizer: tokenizer, task: task, params: params, batches: batches, batch: batch, groupSize: groupSize)
+        }
+    }
+
+    private static func sample(model: GPT, tokenizer: Tokenizer, task: ArithmeticTask, params: SamplingParams,
+                               batches: Int, batch: Int, groupSize: Int) throws -> TrajectorySample {
         let sampler = Sampler(model: model)
         var rng = Xoshiro256(seed: 11)
         var out = TrajectorySample(groups: [], answers: [], samplingSecondsPerGroup: Stats([]), sampledTokensPerSecond: Stats([]))

@@ -6,9 +6,27 @@ import Foundation
 /// cut into at most `Parallel.threads` pieces; tiny ranges run inline to avoid
 /// the dispatch cost. Inside a `partition` piece every kernel runs inline on its
 /// thread: the pieces already keep the cores busy.
+///
+/// The worker count is not a global: a caller that wants fewer (an actor sharing the
+/// machine, the learner beside its actors) runs its work inside `with(threads:)`, which
+/// sets it for the calling thread until the closure returns.
 public enum Parallel {
-    /// Worker count for element-wise kernels (BLAS keeps its own threads).
-    nonisolated(unsafe) public static var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// This machine's cores: the worker count outside any `with(threads:)`.
+    public static let cores = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Worker count for kernels called on this thread (BLAS keeps its own threads).
+    public static var threads: Int {
+        let n = Int(bitPattern: pthread_getspecific(threadsKey))
+        return n > 0 ? n : cores
+    }
+
+    /// Runs `body` with kernels called on this thread using `threads` workers.
+    public static func with<T>(threads n: Int, _ body: () throws -> T) rethrows -> T {
+        let outer = pthread_getspecific(threadsKey)
+        pthread_setspecific(threadsKey, UnsafeRawPointer(bitPattern: max(n, 1)))
+        defer { pthread_setspecific(threadsKey, outer) }
+        return try body()
+    }
 
     /// Workers a kernel may use from here: 1 inside a `partition` piece.
     @inline(__always)
@@ -68,3 +86,8 @@ private let partitionKey: pthread_key_t = {
     return key
 }()
 private let insidePartition = UnsafeRawPointer(bitPattern: 1)
+private let threadsKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()

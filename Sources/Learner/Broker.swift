@@ -1,7 +1,6 @@
 import CZMQ
 import Cluster
 import Foundation
-import Sampler
 import Tasks
 import Trainer
 import Transport
@@ -9,15 +8,16 @@ import Verifier
 import Wire
 import Worker
 
-/// The learner's message thread. It owns every socket (libzmq sockets belong to one
-/// thread): it hands out prompts against credits, takes in trajectories, sends them to
-/// the verifier pool and back, tracks who is alive, and publishes weights. The
-/// training thread only sees `arrivals` and the shared `ledger`.
+/// The learner's message thread: a thin loop that moves messages between the sockets
+/// (libzmq sockets belong to one thread) and plain parts — the `ActorRegistry`, the
+/// `VerifierPool` and the `WorkLedger`. The training thread sees only `arrivals`, the
+/// ledger (under the lock) and a status snapshot.
 final class Broker: @unchecked Sendable {
-    struct Actor { var incarnation: UInt64; var lastSeen: Date; var version: UInt64; var parkedCredits = 0; var busy = 0.0; var idle = 0.0 }
-    struct VerifierWorker { var incarnation: UInt64; var lastSeen: Date; var outstanding: Set<UInt64> = [] }
-    struct PendingScore { var trajectory: TrajectoryGroup; var request: [UInt8]; var attempts = 0; var tokens: Int }
-    struct Outstanding { var pending: PendingScore; var verifier: String; var deadline: Date }
+    /// A score request on its way: the trajectory it scores and its encoded message.
+    struct ScoreJob {
+        var trajectory: TrajectoryGroup
+        var message: [UInt8]
+    }
 
     /// Counters for one metrics window (reset by `takeWindow`).
     struct Window: Sendable {
@@ -25,10 +25,18 @@ final class Broker: @unchecked Sendable {
         var publishes = 0, publishSeconds = 0.0, verifierTimeouts = 0, rejected = 0
     }
 
+    /// What the training thread may read about the workers (refreshed by the broker thread).
+    struct Status: Sendable {
+        var liveActors = 0, liveVerifiers = 0
+        var actorIdleFraction = 0.0
+        var verifierTimeouts = 0
+    }
+
     let settings: ClusterSettings
+    let endpoints: Endpoints
     let workerSettings: WorkerSettings
     let runId: UInt64
-    let context = ZMQContext()
+    let context: ZMQContext
     let controlEndpoint = "inproc://learner-control-\(UUID().uuidString)"
     let arrivals = BlockingQueue<SourcedGroup>()
     let rejects: RejectCounter
@@ -37,32 +45,43 @@ final class Broker: @unchecked Sendable {
     let tokenizer: Tokenizer
     let localVerifier: ArithmeticVerifier
 
+    // Shared with the training thread, under `lock`.
     let lock = NSLock()
     private var _ledger: WorkLedger
-    var window = Window()
+    private var window = Window()
+    private var status = Status()
     private var stopping = false
+    private var stopReason = ""
     /// Work is handed out only while the learner trains (not while it evaluates on every core).
     private var serving = false
+
+    // The broker thread's own.
+    var actors = ActorRegistry()
+    var pool: VerifierPool<ScoreJob>
+    /// The newest weights: the version counted by the run, and the encoded message.
+    var latestWeights: (version: UInt64, bytes: [UInt8])?
+    var lastPublish = Date.distantPast
+    var republishWanted = false
+    private var verifierTimeoutsTotal = 0
+
+    func recordTimeout() {
+        verifierTimeoutsTotal += 1
+        count { $0.verifierTimeouts += 1 }
+    }
+
     private var thread: Thread?
     private let started = DispatchSemaphore(value: 0)
     private var startError: Error?
     private let finished = DispatchSemaphore(value: 0)
 
-    // Broker-thread state.
-    var actors: [String: Actor] = [:]
-    var verifiers: [String: VerifierWorker] = [:]
-    var scoreQueue: [PendingScore] = []
-    var outstanding: [UInt64: Outstanding] = [:]
-    var latestWeights: (version: UInt64, bytes: [UInt8])?
-    var lastPublish = Date.distantPast
-    var republishWanted = false
-    var verifierTimeoutsTotal = 0
-    /// Score requests a verifier may hold at once.
-    let verifierCredits = 4
-
+    /// `endpoints` default to the settings' TCP ports; `context` is shared with in-process
+    /// workers when they connect over `inproc://`.
     init(settings: ClusterSettings, workerSettings: WorkerSettings, ledger: WorkLedger, tokenizer: Tokenizer,
-         problem: @escaping (Int) -> Problem, log: @escaping (String) -> Void) {
+         problem: @escaping (Int) -> Problem, endpoints: Endpoints? = nil, context: ZMQContext = ZMQContext(),
+         log: @escaping (String) -> Void) {
         self.settings = settings
+        self.endpoints = endpoints ?? settings.bindEndpoints
+        self.context = context
         self.workerSettings = workerSettings
         self.tokenizer = tokenizer
         self.problem = problem
@@ -71,6 +90,7 @@ final class Broker: @unchecked Sendable {
         localVerifier = ArithmeticVerifier(config: workerSettings.reward)
         runId = UInt64.random(in: 1...UInt64.max)
         rejects = RejectCounter(log: log)
+        pool = VerifierPool(credits: 4, attempts: settings.verifyRetries, timeout: settings.verifyTimeout)
     }
 
     // MARK: API for the training thread
@@ -88,19 +108,7 @@ final class Broker: @unchecked Sendable {
         return w
     }
 
-    var liveWorkers: (actors: Int, verifiers: Int) {
-        lock.lock(); defer { lock.unlock() }
-        return (actors.count, verifiers.count)
-    }
-
-    /// Mean actor idle fraction from their heartbeats.
-    var actorIdleFraction: Double {
-        lock.lock(); defer { lock.unlock() }
-        let busy = actors.values.reduce(0) { $0 + $1.busy }, idle = actors.values.reduce(0) { $0 + $1.idle }
-        return busy + idle > 0 ? idle / (busy + idle) : 0
-    }
-
-    var verifierTimeouts: Int { lock.lock(); defer { lock.unlock() }; return verifierTimeoutsTotal }
+    var snapshot: Status { lock.lock(); defer { lock.unlock() }; return status }
 
     /// Starts or stops handing out prompts (requests wait, parked, meanwhile).
     func setServing(_ on: Bool) { lock.lock(); serving = on; lock.unlock() }
@@ -120,28 +128,34 @@ final class Broker: @unchecked Sendable {
         lock.lock(); stopping = true; stopReason = reason; lock.unlock()
         finished.wait()
     }
-    private var stopReason = ""
+
+    func count(_ body: (inout Window) -> Void) { lock.lock(); body(&window); lock.unlock() }
 
     // MARK: The thread
 
-    private func run() {
-        let e = settings.bindEndpoints
+    /// The four ports and the control socket.
+    struct Sockets {
         let work: ZMQSocket, trajectories: ZMQSocket, weights: ZMQSocket, verify: ZMQSocket, control: ZMQSocket
-        do {
-            work = try ZMQSocket(context, .router)
-            trajectories = try ZMQSocket(context, .pull)
-            weights = try ZMQSocket(context, .pub)
-            verify = try ZMQSocket(context, .router)
-            control = try ZMQSocket(context, .pull)
-            for s in [work, trajectories, verify] { try s.limitMessageSize(settings.maxMessageBytes) }
-            for s in [work, verify] { try s.set(ZMQ_ROUTER_HANDOVER, Int32(1)) }
-            try weights.setHighWaterMarks(send: 4, receive: 4)  // a slow subscriber drops old weights, not memory
-            try work.bind(e.work)
-            try trajectories.bind(e.trajectories)
-            try weights.bind(e.weights)
-            try verify.bind(e.verify)
-            try control.bind(controlEndpoint)
-        } catch {
+    }
+
+    private func bind() throws -> Sockets {
+        let s = Sockets(work: try ZMQSocket(context, .router), trajectories: try ZMQSocket(context, .pull),
+                        weights: try ZMQSocket(context, .pub), verify: try ZMQSocket(context, .router),
+                        control: try ZMQSocket(context, .pull))
+        for x in [s.work, s.trajectories, s.verify, s.weights] { try x.limitMessageSize(settings.maxMessageBytes) }
+        for x in [s.work, s.verify] { try x.set(ZMQ_ROUTER_HANDOVER, Int32(1)) }
+        try s.weights.setHighWaterMarks(send: 4, receive: 4)  // a slow subscriber drops old weights, not memory
+        try s.work.bind(endpoints.work)
+        try s.trajectories.bind(endpoints.trajectories)
+        try s.weights.bind(endpoints.weights)
+        try s.verify.bind(endpoints.verify)
+        try s.control.bind(controlEndpoint)
+        return s
+    }
+
+    private func run() {
+        let s: Sockets
+        do { s = try bind() } catch {
             startError = error
             started.signal()
             finished.signal()
@@ -152,30 +166,37 @@ final class Broker: @unchecked Sendable {
         while true {
             lock.lock(); let stop = stopping; lock.unlock()
             if stop { break }
-            let ready = (try? Poller.wait([work, trajectories, verify, control], timeout: 0.02)) ?? [false, false, false, false]
-            if ready[3] { drainControl(control, weights) }
-            if ready[0] { drain(work, port: "work") { handleWork($0, $1, work) } }
-            if ready[1] { drain(trajectories, port: "trajectories") { handleTrajectory($0, $1) } }
-            if ready[2] { drain(verify, port: "verify") { handleVerify($0, $1, verify) } }
+            let ready = (try? Poller.wait([s.work, s.trajectories, s.verify, s.control], timeout: 0.02)) ?? [false, false, false, false]
+            if ready[3] { drainControl(s.control, s.weights) }
+            if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, s.work) } }
+            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1) } }
+            if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, s.verify) } }
             let now = Date()
             if now.timeIntervalSince(lastHousekeeping) > 0.05 {
                 lastHousekeeping = now
                 checkLiveness(now)
                 checkScoreDeadlines(now)
                 if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
-                    publish(w.bytes, on: weights)
+                    publish(w.bytes, on: s.weights)
                     republishWanted = false
                 }
             }
-            serveParkedRequests(work)
-            dispatchScores(verify)
+            serveParkedRequests(s.work)
+            dispatchScores(s.verify)
+            refreshStatus()
         }
         // Tell everyone we are done; workers also exit when their launcher stops them.
         let bye = Message.shutdown(Shutdown(reason: stopReason)).encoded()
-        for id in actors.keys { _ = try? work.send([Array(id.utf8), bye], wait: false) }
-        for id in verifiers.keys { _ = try? verify.send([Array(id.utf8), bye], wait: false) }
-        _ = try? weights.send(bye, wait: false)
+        for id in actors.actors.keys { _ = try? s.work.send([Array(id.utf8), bye], wait: false) }
+        for id in pool.members.keys { _ = try? s.verify.send([Array(id.utf8), bye], wait: false) }
+        _ = try? s.weights.send(bye, wait: false)
         finished.signal()
+    }
+
+    private func refreshStatus() {
+        let st = Status(liveActors: actors.count, liveVerifiers: pool.count, actorIdleFraction: actors.idleFraction,
+                        verifierTimeouts: verifierTimeoutsTotal)
+        lock.lock(); status = st; lock.unlock()
     }
 
     /// Reads every waiting message of a socket, decoding each; bad ones are counted and logged.
@@ -191,10 +212,7 @@ final class Broker: @unchecked Sendable {
             do {
                 let m = try Message.decode(body, limit: settings.maxMessageBytes)
                 if port == "trajectories", case .trajectory = m {
-                    lock.lock()
-                    window.wireBytes += body.count
-                    window.payloadBytes += Frame.payloadLength(of: body) ?? 0
-                    lock.unlock()
+                    count { $0.wireBytes += body.count; $0.payloadBytes += Frame.payloadLength(of: body) ?? 0 }
                 }
                 handle(routed ? String(decoding: frames[0], as: UTF8.self) : "", m)
             } catch {
@@ -205,7 +223,7 @@ final class Broker: @unchecked Sendable {
 
     func reject(_ error: Error, port: String, bytes: Int) {
         rejects.reject(error, port: port, bytes: bytes)
-        lock.lock(); window.rejected += 1; lock.unlock()
+        count { $0.rejected += 1 }
     }
 
     /// New weights from the training thread: [version (8 bytes, little-endian), encoded message].
@@ -222,17 +240,18 @@ final class Broker: @unchecked Sendable {
         let start = Date()
         _ = try? socket.send(bytes, wait: false)
         lastPublish = Date()
-        lock.lock()
-        window.publishes += 1
-        window.publishSeconds += lastPublish.timeIntervalSince(start)
-        lock.unlock()
+        count { $0.publishes += 1; $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
     }
 
     var policyVersion: UInt64 { latestWeights?.version ?? 0 }
 
-    func welcome(_ id: String) -> [UInt8] {
+    func welcome() -> [UInt8] {
         let json = (try? JSONEncoder().encode(workerSettings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return Message.welcome(Welcome(runId: runId, policyVersion: policyVersion, settingsJSON: json)).encoded()
+    }
+
+    func tellToRejoin(_ id: String, on socket: ZMQSocket) {
+        _ = try? socket.send([Array(id.utf8), Message.shutdown(Shutdown(reason: Shutdown.rejoin)).encoded()], wait: false)
     }
 
     // MARK: Actors
@@ -241,22 +260,14 @@ final class Broker: @unchecked Sendable {
         let now = Date()
         switch m {
         case .hello(let h) where h.role == .actor:
-            if let old = actors[id], old.incarnation != h.incarnation { lose(actor: id, why: "restarted") }
-            lock.lock(); actors[id] = Actor(incarnation: h.incarnation, lastSeen: now, version: .max); lock.unlock()
+            if actors.contains(id) && actors.actors[id]!.incarnation != h.incarnation { lose(actor: id, why: "restarted") }
+            _ = actors.hello(id, incarnation: h.incarnation, now: now)
             log("\(id) joined from \(h.host)")
-            _ = try? socket.send([Array(id.utf8), welcome(id)], wait: false)
+            _ = try? socket.send([Array(id.utf8), welcome()], wait: false)
             republishWanted = true
         case .workRequest(let r):
-            guard actors[id] != nil else {
-                // Not introduced (or presumed dead and back): it must say hello again.
-                _ = try? socket.send([Array(id.utf8), Message.shutdown(Shutdown(reason: Shutdown.rejoin)).encoded()], wait: false)
-                return
-            }
-            lock.lock()
-            actors[id]!.lastSeen = now
-            actors[id]!.version = r.policyVersion
-            actors[id]!.parkedCredits = Int(min(r.credits, 1024))
-            lock.unlock()
+            // Not introduced (or presumed dead and back): it must say hello again.
+            guard actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(id, on: socket) }
             if r.policyVersion != policyVersion { republishWanted = true }
         default:
             reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
@@ -267,57 +278,56 @@ final class Broker: @unchecked Sendable {
     private func serveParkedRequests(_ socket: ZMQSocket) {
         lock.lock(); let on = serving; lock.unlock()
         guard on else { return }
-        for (id, a) in actors where a.parkedCredits > 0 && a.version == policyVersion {
-            let given = ledger { $0.assign(to: id, credits: a.parkedCredits, prompt: { self.problem($0).prompt }) }
+        for (id, credits) in actors.waiting(at: policyVersion) {
+            let given = ledger { $0.assign(to: id, credits: credits, prompt: { self.problem($0).prompt }) }
             if given.isEmpty { return }
             let batch = WorkBatch(assignments: given.map { g in
                 Assignment(groupId: g.groupId, promptIndex: UInt64(g.promptIndex), prompt: promptTokens(g.promptIndex))
             })
-            lock.lock(); actors[id]?.parkedCredits = 0; lock.unlock()
+            actors.served(id)
             if (try? socket.send([Array(id.utf8), Message.work(batch).encoded()], wait: false)) != true {
-                for g in given { ledger { $0.reissue(g.groupId) } }
+                ledger { l in for g in given { l.reissue(g.groupId) } }
             }
         }
     }
 
-    private func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
+    func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
 
-    private func handleTrajectory(_: String, _ m: Message) {
+    private func handleTrajectory(_ m: Message) {
         let now = Date()
         switch m {
-        case .heartbeat(let h):
-            lock.lock()
-            if h.role == .actor, actors[h.workerId]?.incarnation == h.incarnation {
-                actors[h.workerId]!.lastSeen = now
-                actors[h.workerId]!.busy = h.busySeconds
-                actors[h.workerId]!.idle = h.idleSeconds
-                if h.policyVersion != policyVersion { republishWanted = true }
-            } else if h.role == .verifier, verifiers[h.workerId]?.incarnation == h.incarnation {
-                verifiers[h.workerId]!.lastSeen = now
+        case .heartbeat(let h) where h.role == .actor:
+            if actors.heartbeat(h.workerId, incarnation: h.incarnation, version: h.policyVersion,
+                                busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
+                republishWanted = true
             }
-            lock.unlock()
+        case .heartbeat(let h) where h.role == .verifier:
+            pool.heard(h.workerId, incarnation: h.incarnation, now: now)
         case .trajectory(let t):
-            lock.lock(); actors[t.workerId]?.lastSeen = now; lock.unlock()
-            if let problemIndex = ledger({ $0.prompt(of: t.groupId) }) {
-                if let why = invalid(t, promptIndex: problemIndex) {
-                    reject(WireError.invalid("trajectory \(t.groupId) from \(t.workerId): \(why)"), port: "trajectories", bytes: 0)
-                    ledger { $0.reissue(t.groupId) }
-                    return
-                }
-            }
-            guard ledger({ $0.receive(t.groupId) }) else { return }  // late or duplicate
-            let tokens = t.rollouts.reduce(0) { $0 + $1.tokens.count }
-            let p = problem(Int(t.promptIndex))
-            let request = Message.scoreRequest(ScoreRequest(requestId: t.groupId, prompt: p.prompt, answer: p.answer,
-                                                            completions: t.rollouts.map { tokenizer.decode($0.tokens) })).encoded()
-            lock.lock()
-            window.trajectories += 1
-            window.sampledTokens += tokens
-            lock.unlock()
-            scoreQueue.append(PendingScore(trajectory: t, request: request, tokens: tokens))
+            actors.heard(t.workerId, now: now)
+            receive(t)
         default:
             reject(WireError.invalid("unexpected \(m.type) on the trajectories port"), port: "trajectories", bytes: 0)
         }
+    }
+
+    /// A trajectory for a group in the ledger: checked, then queued for scoring.
+    private func receive(_ t: TrajectoryGroup) {
+        guard let problemIndex = ledger({ $0.prompt(of: t.groupId) }) else {
+            _ = ledger { $0.receive(t.groupId) }  // counted as a duplicate
+            return
+        }
+        if let why = invalid(t, promptIndex: problemIndex) {
+            reject(WireError.invalid("trajectory \(t.groupId) from \(t.workerId): \(why)"), port: "trajectories", bytes: 0)
+            ledger { $0.reissue(t.groupId) }
+            return
+        }
+        guard ledger({ $0.receive(t.groupId) }) else { return }  // late or duplicate
+        let p = problem(problemIndex)
+        let request = Message.scoreRequest(ScoreRequest(requestId: t.groupId, prompt: p.prompt, answer: p.answer,
+                                                        completions: t.rollouts.map { tokenizer.decode($0.tokens) })).encoded()
+        count { $0.trajectories += 1; $0.sampledTokens += t.rollouts.reduce(0) { $0 + $1.tokens.count } }
+        pool.enqueue(t.groupId, ScoreJob(trajectory: t, message: request))
     }
 
     /// Why a trajectory cannot be trained on, or nil if it can.
@@ -335,13 +345,11 @@ final class Broker: @unchecked Sendable {
     }
 
     private func checkLiveness(_ now: Date) {
-        for (id, a) in actors where now.timeIntervalSince(a.lastSeen) > settings.workerTimeout {
-            lose(actor: id, why: String(format: "silent for %.1f s", now.timeIntervalSince(a.lastSeen)))
+        for (id, seconds) in actors.silent(now: now, timeout: settings.workerTimeout) {
+            lose(actor: id, why: String(format: "silent for %.1f s", seconds))
         }
-        for (id, v) in verifiers where now.timeIntervalSince(v.lastSeen) > settings.workerTimeout {
-            log(String(format: "\(id) silent for %.1f s: presumed dead; re-sending its %d score requests", now.timeIntervalSince(v.lastSeen), v.outstanding.count))
-            lock.lock(); verifiers[id] = nil; lock.unlock()
-            for r in v.outstanding { if let o = outstanding.removeValue(forKey: r) { scoreQueue.insert(o.pending, at: 0) } }
+        for (id, seconds, held) in pool.silent(now: now, timeout: settings.workerTimeout) {
+            log(String(format: "\(id) silent for %.1f s: presumed dead; re-sending its %d score requests", seconds, held))
         }
     }
 
@@ -352,7 +360,7 @@ final class Broker: @unchecked Sendable {
             for g in h { l.reissue(g) }
             return h
         }
-        lock.lock(); actors[id] = nil; lock.unlock()
+        actors.remove(id)
         log("\(id) \(why): presumed dead; \(held.count) groups it held go back in the queue")
     }
 }

@@ -17,7 +17,7 @@ final class BrokerSource: GroupSource {
     private var serving = false
 
     init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: ArithmeticTask,
-         log: @escaping (String) -> Void) throws {
+         endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
         var sampling = config.rl.samplingParams
         sampling.maxNewTokens = config.rl.maxNewTokens
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
@@ -25,7 +25,7 @@ final class BrokerSource: GroupSource {
                                 maxMessageBytes: config.cluster.maxMessageBytes,
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout)
         broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
-                        problem: { task.trainProblem(at: $0) }, log: log)
+                        problem: { task.trainProblem(at: $0) }, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
         control = try ZMQSocket(broker.context, .push)
         try control.connect(broker.controlEndpoint)
@@ -69,11 +69,13 @@ final class BrokerSource: GroupSource {
     }
 
     var health: SourceHealth {
+        let s = broker.snapshot
         var h = SourceHealth()
-        (h.liveActors, h.liveVerifiers) = broker.liveWorkers
-        h.actorIdleFraction = broker.actorIdleFraction
+        h.liveActors = s.liveActors
+        h.liveVerifiers = s.liveVerifiers
+        h.actorIdleFraction = s.actorIdleFraction
         h.rejectedMessages = broker.rejects.snapshot
-        h.verifierTimeouts = broker.verifierTimeouts
+        h.verifierTimeouts = s.verifierTimeouts
         return h
     }
 

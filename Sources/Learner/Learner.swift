@@ -1,6 +1,8 @@
 import Cluster
 import Foundation
 import Trainer
+import Transport
+import Worker
 
 /// The learner process: the one RL loop (`RLRun`) fed by the cluster's broker. It owns
 /// the dataset cursor, the policy, the reference and the optimiser; the broker's thread
@@ -9,15 +11,19 @@ public final class Learner {
     public let run: RLRun
     let source: BrokerSource
 
-    /// Loads the policy (from `run.init_from`, or the run's own checkpoint with `resume`) and binds the ports.
-    public init(config: ExperimentConfig, resume: Bool, log: @escaping (String) -> Void) throws {
+    /// Loads the policy (from `run.init_from`, or the run's own checkpoint with `resume`) and binds
+    /// the ports: the config's TCP ports, or `endpoints` (`inproc://` in `context`, for a
+    /// cluster of threads in one process).
+    public init(config: ExperimentConfig, resume: Bool, endpoints: Endpoints? = nil, context: ZMQContext? = nil,
+                log: @escaping (String) -> Void) throws {
         let runDir = config.runDirectory(cluster: true)
         let start = try RunStart(config: config, runDir: runDir, resume: resume)
         source = try BrokerSource(config: config, ledger: start.ledger(config: config.rl, maxInFlight: config.cluster.maxInFlight),
-                                  model: start.policy.config, tokenizer: start.tokenizer, task: start.task, log: log)
+                                  model: start.policy.config, tokenizer: start.tokenizer, task: start.task,
+                                  endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, tokenizer: start.tokenizer, task: start.task,
                         source: source, state: start.state, baseFiles: start.baseFiles, log: log)
-        log("listening: " + config.cluster.bindEndpoints.all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
+        log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
     }
 
     /// Asks the run to stop after the current step (SIGTERM, Ctrl-C); a checkpoint is written.

@@ -34,7 +34,7 @@ public struct SVGPlot {
             let all = panel.series.flatMap(\.points)
             guard !all.isEmpty else { continue }
             let xs = all.map(\.x), ys = all.map(\.y)
-            let xTicks = Self.ticks(xs.min()!, max(xs.max()!, xs.min()! + 1))
+            let xTicks = Self.ticks(xs.min()!, max(xs.max()!, xs.min()! + 1), integers: true)  // steps
             let yTicks = Self.ticks(min(ys.min()!, 0), ys.max()!)
             let x0 = xTicks.values.first!, x1 = xTicks.values.last!
             let y0 = yTicks.values.first!, y1 = yTicks.values.last!
@@ -72,9 +72,9 @@ public struct SVGPlot {
         public func label(_ v: Double) -> String { String(format: "%.\(decimals)f", v) }
     }
 
-    public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> Ticks {
+    public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5, integers: Bool = false) -> Ticks {
         let span = hi - lo > 1e-12 ? hi - lo : max(abs(lo), 1)
-        let raw = span / Double(max(count - 1, 1))
+        let raw = max(span / Double(max(count - 1, 1)), integers ? 1 : 0)
         let mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw * 0.999 } ?? 10 * mag
         let first = floor(lo / step + 1e-9) * step

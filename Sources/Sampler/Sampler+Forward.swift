@@ -37,29 +37,25 @@ extension Sampler {
             for j in 0..<C { o[j] = e[j] + p[j] }
         }
         let attention = DecodeAttention(heads: NH, width: C, keys: cache.promptCapacity + cache.rowCapacity)
+        // Nothing is kept for a backward pass: the residual stream is updated in place in x.
+        let b = BlockBuffers(ln1: ln, ln1Mean: mean, ln1Rstd: rstd, qkv: qkv, atty: atty, attproj: proj, residual2: x,
+                             ln2: ln, ln2Mean: mean, ln2Rstd: rstd, fch: fch, fchGelu: fchGelu, fcproj: proj, output: x)
         for l in 0..<cfg.layers {
-            layernorm_forward(ln, mean, rstd, x, model[.ln1w, layer: l], model[.ln1b, layer: l], N: Q, C: C)
-            matmul_forward(qkv, ln, model[.qkvw, layer: l], model[.qkvb, layer: l], N: Q, C: C, OC: 3 * C)
-            // Store this layer's keys and values before anyone attends to them.
-            for i in range {
-                let q = queries[i], src = s.qkv + i * 3 * C
-                let slot = q.row < 0 ? cache.promptSlot(layer: l, prompt: q.prompt) : cache.rowSlot(layer: l, row: q.row)
-                slot.store(position: q.row < 0 ? q.position : q.rowVisible - 1, key: src + C, value: src + 2 * C, width: C)
+            model.block_forward(layer: l, input: x, b, N: Q) {
+                // Store this layer's keys and values before anyone attends to them.
+                for i in range {
+                    let q = queries[i], src = s.qkv + i * 3 * C
+                    let slot = q.row < 0 ? cache.promptSlot(layer: l, prompt: q.prompt) : cache.rowSlot(layer: l, row: q.row)
+                    slot.store(position: q.row < 0 ? q.position : q.rowVisible - 1, key: src + C, value: src + 2 * C, width: C)
+                }
+                for i in range {
+                    let q = queries[i]
+                    let ps = cache.promptSlot(layer: l, prompt: q.prompt)
+                    let rs = q.row < 0 ? ps : cache.rowSlot(layer: l, row: q.row)
+                    attention.attend(out: s.atty + i * C, query: s.qkv + i * 3 * C,
+                                     (ps, q.promptVisible), (rs, q.rowVisible))
+                }
             }
-            for i in range {
-                let q = queries[i]
-                let ps = cache.promptSlot(layer: l, prompt: q.prompt)
-                let rs = q.row < 0 ? ps : cache.rowSlot(layer: l, row: q.row)
-                attention.attend(out: s.atty + i * C, query: s.qkv + i * 3 * C,
-                                 (ps, q.promptVisible), (rs, q.rowVisible))
-            }
-            matmul_forward(proj, atty, model[.attprojw, layer: l], model[.attprojb, layer: l], N: Q, C: C, OC: C)
-            residual_forward(x, x, proj, N: Q * C)
-            layernorm_forward(ln, mean, rstd, x, model[.ln2w, layer: l], model[.ln2b, layer: l], N: Q, C: C)
-            matmul_forward(fch, ln, model[.fcw, layer: l], model[.fcb, layer: l], N: Q, C: C, OC: 4 * C)
-            gelu_forward(fchGelu, fch, N: Q * 4 * C)
-            matmul_forward(proj, fchGelu, model[.fcprojw, layer: l], model[.fcprojb, layer: l], N: Q, C: 4 * C, OC: C)
-            residual_forward(x, x, proj, N: Q * C)
         }
     }
 

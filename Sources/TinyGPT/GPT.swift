@@ -84,24 +84,15 @@ public final class GPT {
         a.tokens.update(from: tokens, count: N)
         encoder_forward(a.encoded, tokens, self[.wte], self[.wpe], B: B, T: T, C: C)
         for l in 0..<L {
-            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
-            let ln1 = a.ln1 + l * N * C, qkv = a.qkv + l * N * 3 * C, atty = a.atty + l * N * C
-            let att = a.att + l * B * NH * T * T, attproj = a.attproj + l * N * C
-            let res2 = a.residual2 + l * N * C, ln2 = a.ln2 + l * N * C
-            let fch = a.fch + l * N * 4 * C, fchGelu = a.fchGelu + l * N * 4 * C
-            let fcproj = a.fcproj + l * N * C, res3 = a.residual3 + l * N * C
-            layernorm_forward(ln1, a.ln1Mean + l * N, a.ln1Rstd + l * N, residual,
-                              self[.ln1w, layer: l], self[.ln1b, layer: l], N: N, C: C)
-            matmul_forward(qkv, ln1, self[.qkvw, layer: l], self[.qkvb, layer: l], N: N, C: C, OC: 3 * C)
-            attention_forward(atty, att, qkv, B: B, T: T, C: C, NH: NH)
-            matmul_forward(attproj, atty, self[.attprojw, layer: l], self[.attprojb, layer: l], N: N, C: C, OC: C)
-            residual_forward(res2, residual, attproj, N: N * C)
-            layernorm_forward(ln2, a.ln2Mean + l * N, a.ln2Rstd + l * N, res2,
-                              self[.ln2w, layer: l], self[.ln2b, layer: l], N: N, C: C)
-            matmul_forward(fch, ln2, self[.fcw, layer: l], self[.fcb, layer: l], N: N, C: C, OC: 4 * C)
-            gelu_forward(fchGelu, fch, N: N * 4 * C)
-            matmul_forward(fcproj, fchGelu, self[.fcprojw, layer: l], self[.fcprojb, layer: l], N: N, C: 4 * C, OC: C)
-            residual_forward(res3, res2, fcproj, N: N * C)
+            let input = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
+            let b = BlockBuffers(ln1: a.ln1 + l * N * C, ln1Mean: a.ln1Mean + l * N, ln1Rstd: a.ln1Rstd + l * N,
+                                 qkv: a.qkv + l * N * 3 * C, atty: a.atty + l * N * C, attproj: a.attproj + l * N * C,
+                                 residual2: a.residual2 + l * N * C, ln2: a.ln2 + l * N * C, ln2Mean: a.ln2Mean + l * N,
+                                 ln2Rstd: a.ln2Rstd + l * N, fch: a.fch + l * N * 4 * C, fchGelu: a.fchGelu + l * N * 4 * C,
+                                 fcproj: a.fcproj + l * N * C, output: a.residual3 + l * N * C)
+            block_forward(layer: l, input: input, b, N: N) {
+                attention_forward(b.atty, a.att + l * B * NH * T * T, b.qkv, B: B, T: T, C: C, NH: NH)
+            }
         }
         let last = a.residual3 + (L - 1) * N * C
         layernorm_forward(a.lnf, a.lnfMean, a.lnfRstd, last, self[.lnfw], self[.lnfb], N: N, C: C)

@@ -86,17 +86,18 @@ public final class RLRun {
         source.publish(policy, version: step)
         try evaluateBefore()
         _ = source.takeWindow()  // what the source did during the evaluation is not step 1's
-        let allThreads = Parallel.threads
-        if let t = source.updateThreads { Parallel.threads = t }
-        while step < config.steps && !shouldStop && !timeIsUp() {
-            guard var m = try trainStep() else { continue }
-            try evaluatePeriodically(&m)
-            metrics.write(try Self.encoder.encode(m) + Data("\n".utf8))
-            (onStep ?? logLine)(m)
-            if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 { try saveCheckpoint() }
+        // The steps use the threads the source leaves them; nothing samples beside the final
+        // evaluation, which takes every core.
+        try Parallel.with(threads: source.updateThreads ?? Parallel.cores) {
+            while step < config.steps && !shouldStop && !timeIsUp() {
+                guard var m = try trainStep() else { continue }
+                try evaluatePeriodically(&m)
+                metrics.write(try Self.encoder.encode(m) + Data("\n".utf8))
+                (onStep ?? logLine)(m)
+                if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 { try saveCheckpoint() }
+            }
         }
         source.stopServing()
-        Parallel.threads = allThreads  // nothing samples beside the final evaluation: every core
         let after = try evaluateAfter()
         source.close(reason: step < config.steps ? "learner stopped" : "run finished")
         try saveCheckpoint()

@@ -30,18 +30,29 @@ public final class Heartbeater: @unchecked Sendable {
         set { lock.lock(); _interval = newValue; lock.unlock() }
     }
 
+    private var stopped = false
+
+    /// Ends the beats (the thread closes its socket within one interval).
+    public func stop() { lock.lock(); stopped = true; lock.unlock() }
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
     public func start() {
         let t = Thread { [self] in
             guard let push = try? ZMQSocket(context, .push) else { return }
             try? push.setHighWaterMarks(send: 8, receive: 8)
             try? push.connect(endpoint)
-            while true {
+            while !isStopped {
                 if let parent, getppid() != parent {
                     FileHandle.standardError.write(Data("parent process \(parent) is gone; exiting\n".utf8))
                     exit(0)
                 }
                 _ = try? push.send(beat().encoded(), wait: false)
-                Thread.sleep(forTimeInterval: interval)
+                // In short slices, so a new interval (the learner's, from its welcome) and a
+                // stop take effect at once rather than after the old interval.
+                let sent = Date()
+                while !isStopped && Date().timeIntervalSince(sent) < interval {
+                    Thread.sleep(forTimeInterval: min(0.02, interval))
+                }
             }
         }
         t.name = "heartbeat"

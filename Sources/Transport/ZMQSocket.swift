@@ -14,11 +14,14 @@ public final class ZMQSocket {
     let raw: UnsafeMutableRawPointer
     public let type: SocketType
     public private(set) var endpoint = ""
+    /// Held so the context outlives its sockets (terminating it waits for every one to close).
+    private let context: ZMQContext
 
     public init(_ context: ZMQContext, _ type: SocketType) throws {
         guard let s = zmq_socket(context.raw, type.zmq) else { throw ZMQError.last("zmq_socket") }
         raw = s
         self.type = type
+        self.context = context
         // Closing never blocks on unsent messages: a dead peer must not hang shutdown.
         try set(ZMQ_LINGER, Int32(0))
     }

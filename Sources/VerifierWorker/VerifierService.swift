@@ -1,4 +1,5 @@
 import Foundation
+import Transport
 import Verifier
 import Wire
 import Worker
@@ -9,9 +10,14 @@ import Worker
 public final class VerifierService {
     let options: WorkerOptions
     let log: (String) -> Void
+    let context: ZMQContext?
+    let endpoints: Endpoints?
 
-    public init(options: WorkerOptions, log: @escaping (String) -> Void) {
+    /// `context` and `endpoints`: for a verifier thread in the learner's process (`inproc://`).
+    public init(options: WorkerOptions, context: ZMQContext? = nil, endpoints: Endpoints? = nil, log: @escaping (String) -> Void) {
         self.options = options
+        self.context = context
+        self.endpoints = endpoints
         self.log = log
     }
 
@@ -19,7 +25,8 @@ public final class VerifierService {
     typealias Scorer = (_ request: ScoreRequest, _ completion: String) -> Score
 
     public func run() throws {
-        let session = try WorkerSession(role: .verifier, options: options, log: log)
+        let session = try WorkerSession(role: .verifier, options: options, context: context, endpoints: endpoints, log: log)
+        defer { session.close() }
         var scorer: Scorer?
         var idleSince = Date()
         while true {
@@ -31,10 +38,8 @@ public final class VerifierService {
             case .message(.scoreRequest(let r)):
                 session.record(idle: Date().timeIntervalSince(idleSince))
                 let start = Date()
-                let scores: [ScoreItem] = r.completions.map { text in
-                    let s = scorer?(r, text)
-                        ?? Score(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "verifier has no settings yet")
-                    return ScoreItem(reward: s.reward, correct: s.correct, wellFormed: s.wellFormed, extracted: s.extracted, error: s.error)
+                let scores = r.completions.map { text in
+                    scorer?(r, text) ?? Score(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "verifier has no settings yet")
                 }
                 try session.send(.scoreResult(ScoreResult(requestId: r.requestId, workerId: options.workerId, scores: scores)))
                 session.record(busy: Date().timeIntervalSince(start))

@@ -1,3 +1,5 @@
+import Verifier
+
 /// Every message of the protocol, with its binary encoding (field order is the protocol).
 public enum Message: Equatable, Sendable {
     case hello(Hello)
@@ -139,9 +141,9 @@ public enum Message: Equatable, Sendable {
         case .scoreResult:
             let id = try r.u64(), worker = try r.string("worker id")
             let n = try r.count("scores", minSize: 8)
-            var scores: [ScoreItem] = []
+            var scores: [Score] = []
             for _ in 0..<n {
-                scores.append(ScoreItem(reward: try r.f32(), correct: try r.bool(), wellFormed: try r.bool(),
+                scores.append(Score(reward: try r.f32(), correct: try r.bool(), wellFormed: try r.bool(),
                                         extracted: try r.optionalString("extracted"), error: try r.optionalString("error")))
             }
             return .scoreResult(ScoreResult(requestId: id, workerId: worker, scores: scores))

@@ -1,3 +1,5 @@
+import Verifier
+
 /// A worker introduces itself (and, after a restart, its new incarnation).
 public struct Hello: Equatable, Sendable {
     public var role: Role
@@ -83,23 +85,11 @@ public struct ScoreRequest: Equatable, Sendable {
     }
 }
 
-/// The score of one completion (mirrors `Verifier.Score`).
-public struct ScoreItem: Equatable, Sendable {
-    public var reward: Float
-    public var correct: Bool
-    public var wellFormed: Bool
-    public var extracted: String?
-    public var error: String?
-    public init(reward: Float, correct: Bool, wellFormed: Bool, extracted: String?, error: String?) {
-        self.reward = reward; self.correct = correct; self.wellFormed = wellFormed; self.extracted = extracted; self.error = error
-    }
-}
-
 public struct ScoreResult: Equatable, Sendable {
     public var requestId: UInt64
     public var workerId: String
-    public var scores: [ScoreItem]
-    public init(requestId: UInt64, workerId: String, scores: [ScoreItem]) {
+    public var scores: [Score]
+    public init(requestId: UInt64, workerId: String, scores: [Score]) {
         self.requestId = requestId; self.workerId = workerId; self.scores = scores
     }
 }

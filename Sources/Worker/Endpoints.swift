@@ -13,6 +13,14 @@ public struct Endpoints: Sendable, Equatable {
         verify = "tcp://\(h):\(basePort + 3)"
     }
 
+    /// In-process endpoints (`inproc://NAME-work`…), for a cluster of threads sharing one context.
+    public init(inproc name: String) {
+        work = "inproc://\(name)-work"
+        trajectories = "inproc://\(name)-trajectories"
+        weights = "inproc://\(name)-weights"
+        verify = "inproc://\(name)-verify"
+    }
+
     public var all: [(name: String, endpoint: String)] {
         [("work", work), ("trajectories", trajectories), ("weights", weights), ("verify", verify)]
     }

@@ -30,7 +30,7 @@ public final class WorkerSession {
 
     public let options: WorkerOptions
     public let role: Role
-    public let context = ZMQContext()
+    public let context: ZMQContext
     public let endpoints: Endpoints
     /// The dealer on the learner's work (actor) or verify (verifier) port.
     public let socket: ZMQSocket
@@ -44,24 +44,31 @@ public final class WorkerSession {
     private var busy = 0.0, idle = 0.0
     private var _version: UInt64 = .max
 
-    public init(role: Role, options: WorkerOptions, log: @escaping (String) -> Void) throws {
+    /// `context` and `endpoints` are given for a worker thread in the learner's process
+    /// (`inproc://`); a worker process makes its own and connects over TCP.
+    public init(role: Role, options: WorkerOptions, context: ZMQContext? = nil, endpoints: Endpoints? = nil,
+                log: @escaping (String) -> Void) throws {
         self.role = role
         self.options = options
         self.log = log
+        self.context = context ?? ZMQContext()
         rejects = RejectCounter(log: log)
-        endpoints = Endpoints(host: options.learnerHost, basePort: options.basePort)
-        socket = try ZMQSocket(context, .dealer)
+        self.endpoints = endpoints ?? Endpoints(host: options.learnerHost, basePort: options.basePort)
+        socket = try ZMQSocket(self.context, .dealer)
         try socket.setIdentity(options.workerId)
         // The welcome carries the run's limit; until then (and at the socket level, which is
         // fixed at connect time) the wire's own ceiling holds.
         try socket.limitMessageSize(Frame.defaultLimit)
         try socket.setSendTimeout(10)  // a vanished learner must not hang us; our work is re-issued
-        try socket.connect(role == .actor ? endpoints.work : endpoints.verify)
-        heartbeater = Heartbeater(context: context, endpoint: endpoints.trajectories, interval: 0.5,
+        try socket.connect(role == .actor ? self.endpoints.work : self.endpoints.verify)
+        heartbeater = Heartbeater(context: self.context, endpoint: self.endpoints.trajectories, interval: 0.5,
                                   watchParent: options.watchParent) { [unowned self] in self.beat() }
         heartbeater.start()
-        log("connecting to \(role == .actor ? endpoints.work : endpoints.verify)")
+        log("connecting to \(role == .actor ? self.endpoints.work : self.endpoints.verify)")
     }
+
+    /// Stops the heartbeats: the worker is leaving.
+    public func close() { heartbeater.stop() }
 
     /// Largest message to accept: the run's limit once welcomed.
     public var messageLimit: Int { settings?.maxMessageBytes ?? Frame.defaultLimit }

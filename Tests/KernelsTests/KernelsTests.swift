@@ -138,27 +138,27 @@ struct KernelsTests {
     }
 
     @Test func partitionCoversEveryIndexOnceAndKeepsKernelsOnItsThread() {
-        let saved = Parallel.threads
-        Parallel.threads = 2
-        defer { Parallel.threads = saved }
-        // Cuts only where a new "prompt" starts (every 5th index here).
-        let ranges = Parallel.ranges(23) { $0 % 5 == 0 }
-        #expect(ranges.count == 2)
-        #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == 23)
-        #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && $1.lowerBound % 5 == 0 })
-        #expect(Parallel.ranges(3) { _ in false } == [0..<3], "no allowed cut: one piece")
-        #expect(Parallel.ranges(0).isEmpty)
+        Parallel.with(threads: 2) {
+            // Cuts only where a new "prompt" starts (every 5th index here).
+            let ranges = Parallel.ranges(23) { $0 % 5 == 0 }
+            #expect(ranges.count == 2)
+            #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == 23)
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && $1.lowerBound % 5 == 0 })
+            #expect(Parallel.ranges(3) { _ in false } == [0..<3], "no allowed cut: one piece")
+            #expect(Parallel.ranges(0).isEmpty)
 
-        let seen = UnsafeMutablePointer<Int>.allocate(capacity: 23)
-        let inner = UnsafeMutablePointer<Int>.allocate(capacity: ranges.count)
-        defer { seen.deallocate(); inner.deallocate() }
-        seen.initialize(repeating: 0, count: 23)
-        Parallel.partition(ranges) { r in
-            for i in r { seen[i] += 1 }
-            inner[ranges.firstIndex(of: r)!] = Parallel.available
+            let seen = UnsafeMutablePointer<Int>.allocate(capacity: 23)
+            let inner = UnsafeMutablePointer<Int>.allocate(capacity: ranges.count)
+            defer { seen.deallocate(); inner.deallocate() }
+            seen.initialize(repeating: 0, count: 23)
+            Parallel.partition(ranges) { r in
+                for i in r { seen[i] += 1 }
+                inner[ranges.firstIndex(of: r)!] = Parallel.available
+            }
+            #expect((0..<23).allSatisfy { seen[$0] == 1 })
+            #expect((0..<ranges.count).allSatisfy { inner[$0] == 1 }, "kernels inside a piece run inline")
+            #expect(Parallel.available == 2, "and in parallel again outside")
         }
-        #expect((0..<23).allSatisfy { seen[$0] == 1 })
-        #expect((0..<ranges.count).allSatisfy { inner[$0] == 1 }, "kernels inside a piece run inline")
-        #expect(Parallel.available == 2, "and in parallel again outside")
+        #expect(Parallel.threads == Parallel.cores, "the count is scoped to the closure")
     }
 }

@@ -76,11 +76,19 @@ struct ModuleMapTests {
         let start = try #require(readme.range(of: "<!-- module-map -->"), "README has no module map")
         let end = try #require(readme.range(of: "<!-- /module-map -->"), "README's module map has no end marker")
         var map: [String: Set<String>] = [:]
+        var order: [String] = []
         for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 4 else { continue }
             let name = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
             map[name] = Set(Self.allMatches("`([^`]+)`", in: cells[2]))
+            order.append(name)
+        }
+        // Read top to bottom, a module imports only modules above it (products are outside the table).
+        for (i, name) in order.enumerated() {
+            let above = Set(order[..<i])
+            let below = map[name]!.subtracting(above).subtracting(["Yams", "ArgumentParser"])
+            #expect(below.isEmpty, "README: \(name) imports \(below.sorted()), listed below it")
         }
         // System libraries are listed too, without imports.
         let targets = try Self.declared().merging(Self.systemLibraries.map { ($0, Set<String>()) }) { a, _ in a }

@@ -5,6 +5,7 @@ import Testing
 @testable import Trainer
 @testable import Sampler
 @testable import Verifier
+import Plots
 
 /// A source that delivers scripted groups (rewards and the policy version that sampled
 /// them), recording each in a real ledger, as the broker does.
@@ -150,5 +151,17 @@ struct LocalRunTests {
         let svg = try String(contentsOfFile: second.plot, encoding: .utf8)
         #expect(svg.contains("held-out pass@k"))
         #expect(try RLRun.savedState(runDir: dir).evals.map(\.step) == [0, 2, 4])
+    }
+}
+
+@Suite("Plot ticks")
+struct PlotTickTests {
+    @Test func ticksSitAtRoundValuesCoveringTheRange() {
+        let t = SVGPlot.ticks(0, 23640.92)
+        #expect(t.values == [0, 10000, 20000, 30000] && t.label(10000) == "10000")
+        let p = SVGPlot.ticks(0.104, 0.232)
+        #expect(p.values.first! <= 0.104 && p.values.last! >= 0.232 && p.values.count == 4 && p.label(p.values[1]) == "0.15")
+        let steps = SVGPlot.ticks(1, 3, integers: true)
+        #expect(steps.values == [1, 2, 3] && steps.label(2) == "2")
     }
 }

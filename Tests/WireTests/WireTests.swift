@@ -1,3 +1,4 @@
+import Verifier
 import Testing
 @testable import Wire
 
@@ -18,8 +19,8 @@ func sampleMessages() -> [Message] {
                                     rollouts: [], sampleSeconds: 0)),
         .scoreRequest(ScoreRequest(requestId: 5, prompt: "3-15/4=", answer: "-3/4", completions: ["<think>x</think><answer>-0.75</answer>", ""])),
         .scoreResult(ScoreResult(requestId: 5, workerId: "verifier-2", scores: [
-            ScoreItem(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
-            ScoreItem(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),
+            Score(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
+            Score(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),
         .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5)),
         .weights(Weights(version: 12, modelConfigJSON: #"{"width":128}"#, params: (0..<1000).map { Float($0) * 0.001 })),
         .shutdown(Shutdown(reason: "run finished")),
