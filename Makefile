@@ -37,8 +37,8 @@ base: build
 
 # The RL experiment: GRPO and Kimi mirror descent from the base, before/after tables and plots.
 rl: build base
-	$(BIN) train --algo grpo --init-from $(RUN_DIR) --out runs/grpo
-	$(BIN) train --algo kimi --init-from $(RUN_DIR) --out runs/kimi
+	$(BIN) train configs/default.yaml --set run.init_from=$(RUN_DIR) --set run.out=runs/grpo
+	$(BIN) train configs/kimi.yaml --set run.init_from=$(RUN_DIR) --set run.out=runs/kimi
 
 # The cluster tests run the release binary as real processes, so it is built first.
 test: build

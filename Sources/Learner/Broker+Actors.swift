@@ -1,0 +1,116 @@
+import Foundation
+import Tasks
+import Trainer
+import Transport
+import Wire
+
+/// The broker's actor side: hello, work requests against credits, trajectories checked
+/// and queued for scoring, liveness.
+extension Broker {
+    func handleWork(_ id: String, _ m: Message, _ socket: ZMQSocket) {
+        let now = Date()
+        switch m {
+        case .hello(let h) where h.role == .actor:
+            if actors.contains(id) && actors.actors[id]!.incarnation != h.incarnation { lose(actor: id, why: "restarted") }
+            _ = actors.hello(id, incarnation: h.incarnation, now: now)
+            log("\(id) joined from \(h.host)")
+            _ = try? socket.send([Array(id.utf8), welcome()], wait: false)
+            republishWanted = true
+        case .workRequest(let r):
+            // Not introduced (or presumed dead and back): it must say hello again.
+            guard actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(id, on: socket) }
+            if r.policyVersion != policyVersion { republishWanted = true }
+        default:
+            reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
+        }
+    }
+
+    /// Answers waiting work requests while the in-flight bound allows.
+    func serveParkedRequests(_ socket: ZMQSocket) {
+        guard isServing else { return }
+        for (id, credits) in actors.waiting(at: policyVersion) {
+            let given = ledger { $0.assign(to: id, credits: credits, prompt: { self.problem($0).prompt }) }
+            if given.isEmpty { return }
+            let batch = WorkBatch(assignments: given.map { g in
+                Assignment(groupId: g.groupId, promptIndex: UInt64(g.promptIndex), prompt: promptTokens(g.promptIndex))
+            })
+            actors.served(id)
+            if (try? socket.send([Array(id.utf8), Message.work(batch).encoded()], wait: false)) != true {
+                ledger { l in for g in given { l.reissue(g.groupId) } }
+            }
+        }
+    }
+
+    func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
+
+    func handleTrajectory(_ m: Message) {
+        let now = Date()
+        switch m {
+        case .heartbeat(let h) where h.role == .actor:
+            if actors.heartbeat(h.workerId, incarnation: h.incarnation, version: h.policyVersion,
+                                busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
+                republishWanted = true
+            }
+        case .heartbeat(let h) where h.role == .verifier:
+            pool.heard(h.workerId, incarnation: h.incarnation, now: now)
+        case .trajectory(let t):
+            actors.heard(t.workerId, now: now)
+            receive(t)
+        default:
+            reject(WireError.invalid("unexpected \(m.type) on the trajectories port"), port: "trajectories", bytes: 0)
+        }
+    }
+
+    /// A trajectory for a group in the ledger: checked, then queued for scoring.
+    private func receive(_ t: TrajectoryGroup) {
+        guard let problemIndex = ledger({ $0.prompt(of: t.groupId) }) else {
+            _ = ledger { $0.receive(t.groupId) }  // counted as a duplicate
+            return
+        }
+        if let why = invalid(t, promptIndex: problemIndex) {
+            reject(WireError.invalid("trajectory \(t.groupId) from \(t.workerId): \(why)"), port: "trajectories", bytes: 0)
+            ledger { $0.reissue(t.groupId) }
+            return
+        }
+        guard ledger({ $0.receive(t.groupId) }) else { return }  // late or duplicate
+        let p = problem(problemIndex)
+        let request = Message.scoreRequest(ScoreRequest(requestId: t.groupId, prompt: p.prompt, answer: p.answer,
+                                                        completions: t.rollouts.map { tokenizer.decode($0.tokens) })).encoded()
+        count { $0.trajectories += 1; $0.sampledTokens += t.rollouts.reduce(0) { $0 + $1.tokens.count } }
+        pool.enqueue(t.groupId, ScoreJob(trajectory: t, message: request))
+    }
+
+    /// Why a trajectory cannot be trained on, or nil if it can.
+    private func invalid(_ t: TrajectoryGroup, promptIndex: Int) -> String? {
+        if t.promptIndex != UInt64(promptIndex) { return "prompt index \(t.promptIndex), group was for \(promptIndex)" }
+        if t.rollouts.count != workerSettings.groupSize { return "\(t.rollouts.count) completions, group size is \(workerSettings.groupSize)" }
+        if t.prompt != promptTokens(promptIndex) { return "prompt tokens differ from the assignment's" }
+        let V = Int32(workerSettings.model.vocabSize)
+        for r in t.rollouts {
+            if r.tokens.isEmpty || r.tokens.count > workerSettings.sampling.maxNewTokens { return "completion of \(r.tokens.count) tokens" }
+            if r.tokens.contains(where: { $0 < 0 || $0 >= V }) { return "token id outside the vocabulary" }
+            if r.logprobs.contains(where: { !$0.isFinite || $0 > 1e-3 }) { return "log-prob not finite or positive" }
+        }
+        return nil
+    }
+
+    func checkLiveness(_ now: Date) {
+        for (id, seconds) in actors.silent(now: now, timeout: settings.workerTimeout) {
+            lose(actor: id, why: String(format: "silent for %.1f s", seconds))
+        }
+        for (id, seconds, held) in pool.silent(now: now, timeout: settings.workerTimeout) {
+            log(String(format: "\(id) silent for %.1f s: presumed dead; re-sending its %d score requests", seconds, held))
+        }
+    }
+
+    /// Forgets an actor and hands out again every group it held.
+    private func lose(actor id: String, why: String) {
+        let held = ledger { l -> [UInt64] in
+            let h = l.held(by: id)
+            for g in h { l.reissue(g) }
+            return h
+        }
+        actors.remove(id)
+        log("\(id) \(why): presumed dead; \(held.count) groups it held go back in the queue")
+    }
+}
