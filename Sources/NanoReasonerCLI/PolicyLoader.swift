@@ -8,5 +8,4 @@ func loadPolicy(_ path: String) throws -> (GPT, Tokenizer) {
     do { return try PolicyFiles.load(path) } catch { throw ValidationError("\(error)") }
 }
 
-func stateFile(_ path: String) -> String { PolicyFiles.stateFile(path) }
 func taskConfig(of path: String) -> ArithmeticConfig { PolicyFiles.taskConfig(of: path) }
