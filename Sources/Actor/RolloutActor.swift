@@ -142,12 +142,15 @@ public final class RolloutActor {
         let groups = try sampler.generate(prompts: work.assignments.map(\.prompt), samplesPerPrompt: settings.groupSize,
                                           params: settings.sampling, rng: &rng)
         let perGroup = Float(Date().timeIntervalSince(start)) / Float(work.assignments.count)
-        for (a, g) in zip(work.assignments, groups) {
+        for (n, (a, g)) in zip(work.assignments, groups).enumerated() {
             let t = TrajectoryGroup(workerId: options.workerId, groupId: a.groupId, promptIndex: a.promptIndex, policyVersion: v,
                                     prompt: a.prompt, rollouts: g.map { Rollout(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) },
                                     sampleSeconds: perGroup)
             if try !sockets.push.send(Message.trajectory(t).encoded()) {
-                log("could not deliver group \(a.groupId) within 10 s (learner gone or overloaded); it will be re-issued")
+                // The learner is gone or overloaded: the rest would wait 10 s each, for nothing.
+                log("could not deliver group \(a.groupId) within 10 s (learner gone or overloaded); it and the batch's "
+                    + "other \(work.assignments.count - n - 1) undelivered groups will be re-issued")
+                return
             }
         }
     }

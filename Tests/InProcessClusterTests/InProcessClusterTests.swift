@@ -70,13 +70,14 @@ final class InProcessCluster {
     }
 
     /// Runs the learner here with `actors` actors and the configured verifiers beside it;
-    /// true for each worker that returned within `timeout` after the learner said shutdown.
+    /// true when every worker returned after the learner said shutdown (within 30 s: an actor
+    /// that was pushing a batch to the closed trajectories socket waits out its 10 s send timeout first).
     func run(actors: Int) throws -> (summary: RunSummary, workersEnded: Bool) {
         let learner = try Learner(config: config, resume: false, endpoints: endpoints, context: context, log: { self.log("[learner] \($0)") })
         for i in 1...actors { startActor("actor-\(i)") }
         for i in stride(from: 1, through: config.cluster.verifiers, by: 1) { startVerifier("verifier-\(i)") }
         let summary = try learner.run.run()
-        let ended = workers.allSatisfy { $0.done.wait(timeout: .now() + 10) == .success }
+        let ended = workers.allSatisfy { $0.done.wait(timeout: .now() + 30) == .success }
         return (summary, ended)
     }
 }
