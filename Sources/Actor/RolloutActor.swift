@@ -144,7 +144,7 @@ public final class RolloutActor {
         let perGroup = Float(Date().timeIntervalSince(start)) / Float(work.assignments.count)
         for (n, (a, g)) in zip(work.assignments, groups).enumerated() {
             let t = TrajectoryGroup(workerId: options.workerId, groupId: a.groupId, promptIndex: a.promptIndex, policyVersion: v,
-                                    prompt: a.prompt, rollouts: g.map { Rollout(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) },
+                                    prompt: a.prompt, rollouts: g,
                                     sampleSeconds: perGroup)
             if try !sockets.push.send(Message.trajectory(t).encoded()) {
                 // The learner is gone or overloaded: the rest would wait 10 s each, for nothing.

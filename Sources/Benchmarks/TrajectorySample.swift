@@ -48,7 +48,7 @@ public struct TrajectorySample {
             for ((p, ids), g) in zip(zip(problems, prompts), groups) {
                 out.groups.append(TrajectoryGroup(
                     workerId: "bench-actor", groupId: UInt64(out.groups.count), promptIndex: UInt64(p.id), policyVersion: 0,
-                    prompt: ids, rollouts: g.map { Rollout(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) },
+                    prompt: ids, rollouts: g,
                     sampleSeconds: Float(secs / Double(batch))))
                 out.answers.append(p.answer)
             }

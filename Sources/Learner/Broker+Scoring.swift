@@ -1,9 +1,9 @@
 import Foundation
-import Sampler
 import Trainer
 import Transport
 import Verifier
 import Wire
+import Completions
 
 extension Broker {
     /// Verifier messages: hello, results, heartbeats.
@@ -75,8 +75,7 @@ extension Broker {
     private func deliver(_ t: TrajectoryGroup, scores: [Score]) {
         let text = problem(Int(t.promptIndex)).prompt
         guard ledger({ $0.score(t.groupId, correct: scores.filter(\.correct).count, total: scores.count, prompt: text) }) else { return }
-        let completions = t.rollouts.map { Completion(tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped) }
-        let group = ScoredGroup(prompt: t.prompt, completions: completions, scores: scores, policyVersion: Int(t.policyVersion))
+        let group = ScoredGroup(prompt: t.prompt, completions: t.rollouts, scores: scores, policyVersion: Int(t.policyVersion))
         arrivals.put(SourcedGroup(groupId: t.groupId, group: group))
     }
 }

@@ -191,7 +191,17 @@ final class Broker: @unchecked Sendable {
         for id in actors.actors.keys { _ = try? s.work.send([Array(id.utf8), bye], wait: false) }
         for id in pool.members.keys { _ = try? s.verify.send([Array(id.utf8), bye], wait: false) }
         _ = try? s.weights.send(bye, wait: false)
+        drainWhileWorkersLeave(s.trajectories)
         finished.signal()
+    }
+
+    /// Actors pushing a batch when the run ends would block on a closed socket (over
+    /// `inproc://`) until their send timeout: take what they still send, for a moment, so
+    /// they reach the shutdown. Those groups stay in flight in the ledger (a resumed run
+    /// hands their prompts out again).
+    private func drainWhileWorkersLeave(_ trajectories: ZMQSocket) {
+        let until = Date().addingTimeInterval(0.5)
+        while Date() < until { _ = try? trajectories.receive(timeout: 0.05) }
     }
 
     private func refreshStatus() {

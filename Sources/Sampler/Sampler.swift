@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import TinyGPT
+import Completions
 
 /// Batched generation with a KV cache: B prompts × G samples each.
 ///

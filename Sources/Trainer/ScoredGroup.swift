@@ -1,6 +1,7 @@
 import RL
 import Sampler
 import Verifier
+import Completions
 
 /// One prompt's G sampled completions with their scores: the unit the learner trains on,
 /// whether it was sampled in this process or arrived over the wire.

@@ -1,4 +1,5 @@
 import Verifier
+import Completions
 
 /// Every message of the protocol, with its binary encoding (field order is the protocol).
 public enum Message: Equatable, Sendable {
@@ -128,8 +129,8 @@ public enum Message: Equatable, Sendable {
                 }
                 logprobs.append(lp)
             }
-            var rollouts: [Rollout] = []
-            for i in 0..<n { rollouts.append(Rollout(tokens: tokens[i], logprobs: logprobs[i], stopped: try r.bool("stopped"))) }
+            var rollouts: [Completion] = []
+            for i in 0..<n { rollouts.append(Completion(tokens: tokens[i], logprobs: logprobs[i], stopped: try r.bool("stopped"))) }
             return .trajectory(TrajectoryGroup(workerId: worker, groupId: group, promptIndex: index, policyVersion: version,
                                                prompt: prompt, rollouts: rollouts, sampleSeconds: seconds))
         case .scoreRequest:

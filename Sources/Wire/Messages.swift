@@ -1,4 +1,5 @@
 import Verifier
+import Completions
 
 /// A worker introduces itself (and, after a restart, its new incarnation).
 public struct Hello: Equatable, Sendable {
@@ -48,14 +49,6 @@ public struct WorkBatch: Equatable, Sendable {
 }
 
 /// One sampled completion with its behaviour log-probs.
-public struct Rollout: Equatable, Sendable {
-    public var tokens: [Int32]
-    public var logprobs: [Float]
-    public var stopped: Bool
-    public init(tokens: [Int32], logprobs: [Float], stopped: Bool) {
-        self.tokens = tokens; self.logprobs = logprobs; self.stopped = stopped
-    }
-}
 
 /// A group of G completions for one assignment, as an actor sampled it.
 public struct TrajectoryGroup: Equatable, Sendable {
@@ -64,11 +57,11 @@ public struct TrajectoryGroup: Equatable, Sendable {
     public var promptIndex: UInt64
     public var policyVersion: UInt64
     public var prompt: [Int32]
-    public var rollouts: [Rollout]
+    public var rollouts: [Completion]
     /// Seconds the actor spent sampling the batch this group came from, divided by its groups.
     public var sampleSeconds: Float
     public init(workerId: String, groupId: UInt64, promptIndex: UInt64, policyVersion: UInt64, prompt: [Int32],
-                rollouts: [Rollout], sampleSeconds: Float) {
+                rollouts: [Completion], sampleSeconds: Float) {
         self.workerId = workerId; self.groupId = groupId; self.promptIndex = promptIndex
         self.policyVersion = policyVersion; self.prompt = prompt; self.rollouts = rollouts; self.sampleSeconds = sampleSeconds
     }

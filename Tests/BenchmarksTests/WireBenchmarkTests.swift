@@ -1,10 +1,11 @@
 import Testing
 import Wire
 @testable import Benchmarks
+import Completions
 
 private func group(_ id: UInt64) -> Message {
     let rollouts = (0..<4).map { i in
-        Rollout(tokens: (0..<20).map { Int32(($0 + i) % 7) }, logprobs: (0..<20).map { -Float($0) / 10 }, stopped: i % 2 == 0)
+        Completion(tokens: (0..<20).map { Int32(($0 + i) % 7) }, logprobs: (0..<20).map { -Float($0) / 10 }, stopped: i % 2 == 0)
     }
     return .trajectory(TrajectoryGroup(workerId: "t", groupId: id, promptIndex: id, policyVersion: 1, prompt: [1, 5, 6],
                                        rollouts: rollouts, sampleSeconds: 0.01))

@@ -1,4 +1,5 @@
 import Foundation
+import Completions
 import Testing
 @testable import Kernels
 @testable import Sampler

@@ -6,6 +6,7 @@ import Testing
 @testable import Sampler
 @testable import Verifier
 import Plots
+import Completions
 
 /// A source that delivers scripted groups (rewards and the policy version that sampled
 /// them), recording each in a real ledger, as the broker does.

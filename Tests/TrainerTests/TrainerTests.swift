@@ -5,6 +5,7 @@ import Testing
 @testable import Trainer
 @testable import Sampler
 @testable import Verifier
+import Completions
 
 private func smallConfig(_ algo: Algorithm, curriculum: Bool = false) -> RLConfig {
     var c = RLConfig(algorithm: algo)

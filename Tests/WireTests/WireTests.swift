@@ -1,11 +1,12 @@
 import Verifier
 import Testing
 @testable import Wire
+import Completions
 
 /// One example of every message type, with awkward values (empty strings, large ids, wide tokens).
 func sampleMessages() -> [Message] {
     let rollouts = (0..<4).map { i in
-        Rollout(tokens: (0..<(20 + i)).map { Int32(($0 * 7 + i) % 285) }, logprobs: (0..<(20 + i)).map { -Float($0) / 10 }, stopped: i % 2 == 0)
+        Completion(tokens: (0..<(20 + i)).map { Int32(($0 * 7 + i) % 285) }, logprobs: (0..<(20 + i)).map { -Float($0) / 10 }, stopped: i % 2 == 0)
     }
     return [
         .hello(Hello(role: .actor, workerId: "actor-1", incarnation: 0xDEAD_BEEF_0000_0001, host: "hôst")),
