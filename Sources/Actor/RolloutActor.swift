@@ -62,10 +62,9 @@ public final class RolloutActor {
             let ready = try Poller.wait([session.socket, weights], timeout: 0.5)
             if ready[1] {
                 switch latest(weights, session) {
-                case .weights(let w)? where model != nil:
+                case .message(.weights(let w))? where model != nil:
                     if apply(w, to: model!, session) && waitingForWork { try requestWork(session) }  // tell the learner our version
-                case .shutdown(let s)?:
-                    log("learner says shutdown: \(s.reason)")
+                case .shutdown?:
                     return
                 default: break  // weights before the welcome: the re-announce brings them again
                 }
@@ -81,7 +80,7 @@ public final class RolloutActor {
                     waitingForWork = false
                 case .message(.work(let work)):
                     waitingForWork = false
-                    if case .weights(let x)? = latest(weights, session) { _ = apply(x, to: model!, session) }
+                    if case .message(.weights(let x))? = latest(weights, session) { _ = apply(x, to: model!, session) }
                     session.record(idle: Date().timeIntervalSince(idleSince))
                     let started = Date()
                     try sample(work, settings: session.settings!, sampler: sampler!, sockets: sockets, version: session.version)
@@ -104,20 +103,16 @@ public final class RolloutActor {
         try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: UInt32(batch), policyVersion: session.version)))
     }
 
-    /// The newest message waiting on the weights socket (older ones are superseded). Only
-    /// the last is decoded: a 3.4 MB decode per superseded copy would be wasted.
-    private func latest(_ socket: ZMQSocket, _ session: WorkerSession) -> Message? {
+    /// The newest message waiting on the weights socket (older ones are superseded), read
+    /// through the session. Only the last is decoded: a 3.4 MB decode per superseded copy
+    /// would be wasted.
+    private func latest(_ socket: ZMQSocket, _ session: WorkerSession) -> WorkerSession.Event? {
         var newest: [UInt8]?
         while let frames = try? socket.receive(timeout: 0), let body = frames.last {
-            session.heard()
             if let n = newest, Frame.isShutdown(n) { continue }  // a shutdown is never superseded
             newest = body
         }
-        guard let body = newest else { return nil }
-        do { return try Message.decode(body, limit: session.messageLimit) } catch {
-            session.rejects.reject(error, port: "weights", bytes: body.count)
-            return nil
-        }
+        return newest.flatMap { session.handle($0, port: "weights") }
     }
 
     /// Loads published weights if they are newer and fit the model; true when applied.

@@ -11,8 +11,10 @@ extension Broker {
         let now = Date()
         switch m {
         case .hello(let h) where h.role == .actor:
-            if actors.contains(id) && actors.actors[id]!.incarnation != h.incarnation { lose(actor: id, why: "restarted") }
-            _ = actors.hello(id, incarnation: h.incarnation, now: now)
+            if actors.hello(id, incarnation: h.incarnation, now: now) {
+                // What the earlier incarnation held will never arrive.
+                log("\(id) restarted: presumed dead; \(reissueHeld(by: id)) groups it held go back in the queue")
+            }
             log("\(id) joined from \(h.host)")
             _ = try? socket.send([Array(id.utf8), welcome()], wait: false)
             republishWanted = true
@@ -105,12 +107,17 @@ extension Broker {
 
     /// Forgets an actor and hands out again every group it held.
     private func lose(actor id: String, why: String) {
-        let held = ledger { l -> [UInt64] in
-            let h = l.held(by: id)
-            for g in h { l.reissue(g) }
-            return h
-        }
+        let held = reissueHeld(by: id)
         actors.remove(id)
-        log("\(id) \(why): presumed dead; \(held.count) groups it held go back in the queue")
+        log("\(id) \(why): presumed dead; \(held) groups it held go back in the queue")
+    }
+
+    /// Hands out again every group `id` holds and has not delivered; how many.
+    private func reissueHeld(by id: String) -> Int {
+        ledger { l in
+            let held = l.held(by: id)
+            for g in held { l.reissue(g) }
+            return held.count
+        }
     }
 }

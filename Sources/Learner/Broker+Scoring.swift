@@ -40,7 +40,7 @@ extension Broker {
     /// the run has no verifier pool.
     func dispatchScores(_ socket: ZMQSocket) {
         if settings.verifiers == 0 {
-            while let (_, p) = pool.nextLocal() {
+            while let p = pool.takeQueued() {
                 let answer = problem(Int(p.request.trajectory.promptIndex)).answer
                 deliver(p.request.trajectory, scores: p.request.trajectory.rollouts.map {
                     localVerifier.score(completion: tokenizer.decode($0.tokens), answer: answer)

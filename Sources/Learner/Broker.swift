@@ -19,19 +19,6 @@ final class Broker: @unchecked Sendable {
         var message: [UInt8]
     }
 
-    /// Counters for one metrics window (reset by `takeWindow`).
-    struct Window: Sendable {
-        var trajectories = 0, wireBytes = 0, payloadBytes = 0, sampledTokens = 0
-        var publishes = 0, publishSeconds = 0.0, verifierTimeouts = 0, rejected = 0
-    }
-
-    /// What the training thread may read about the workers (refreshed by the broker thread).
-    struct Status: Sendable {
-        var liveActors = 0, liveVerifiers = 0
-        var actorIdleFraction = 0.0
-        var verifierTimeouts = 0
-    }
-
     let settings: ClusterSettings
     let endpoints: Endpoints
     let workerSettings: WorkerSettings
@@ -48,8 +35,11 @@ final class Broker: @unchecked Sendable {
     // Shared with the training thread, under `lock`.
     let lock = NSLock()
     private var _ledger: WorkLedger
-    private var window = Window()
-    private var status = Status()
+    /// Counters since the training thread last took them (`takeWindow`).
+    private var window = SourceWindow()
+    /// What the training thread may read about the workers (refreshed by the broker thread;
+    /// the reject counts live in `rejects`).
+    private var status = SourceHealth()
     private var stopping = false
     private var stopReason = ""
     /// Work is handed out only while the learner trains (not while it evaluates on every core).
@@ -64,10 +54,7 @@ final class Broker: @unchecked Sendable {
     var republishWanted = false
     private var verifierTimeoutsTotal = 0
 
-    func recordTimeout() {
-        verifierTimeoutsTotal += 1
-        count { $0.verifierTimeouts += 1 }
-    }
+    func recordTimeout() { verifierTimeoutsTotal += 1 }
 
     private var thread: Thread?
     private let started = DispatchSemaphore(value: 0)
@@ -101,14 +88,14 @@ final class Broker: @unchecked Sendable {
         return body(&_ledger)
     }
 
-    func takeWindow() -> Window {
+    func takeWindow() -> SourceWindow {
         lock.lock(); defer { lock.unlock() }
         let w = window
-        window = Window()
+        window = SourceWindow()
         return w
     }
 
-    var snapshot: Status { lock.lock(); defer { lock.unlock() }; return status }
+    var snapshot: SourceHealth { lock.lock(); defer { lock.unlock() }; return status }
 
     /// Starts or stops handing out prompts (requests wait, parked, meanwhile).
     func setServing(_ on: Bool) { lock.lock(); serving = on; lock.unlock() }
@@ -130,7 +117,7 @@ final class Broker: @unchecked Sendable {
         finished.wait()
     }
 
-    func count(_ body: (inout Window) -> Void) { lock.lock(); body(&window); lock.unlock() }
+    func count(_ body: (inout SourceWindow) -> Void) { lock.lock(); body(&window); lock.unlock() }
 
     // MARK: The thread
 
@@ -205,8 +192,11 @@ final class Broker: @unchecked Sendable {
     }
 
     private func refreshStatus() {
-        let st = Status(liveActors: actors.count, liveVerifiers: pool.count, actorIdleFraction: actors.idleFraction,
-                        verifierTimeouts: verifierTimeoutsTotal)
+        var st = SourceHealth()
+        st.liveActors = actors.count
+        st.liveVerifiers = pool.count
+        st.actorIdleFraction = actors.idleFraction
+        st.verifierTimeouts = verifierTimeoutsTotal
         lock.lock(); status = st; lock.unlock()
     }
 
@@ -234,7 +224,6 @@ final class Broker: @unchecked Sendable {
 
     func reject(_ error: Error, port: String, bytes: Int) {
         rejects.reject(error, port: port, bytes: bytes)
-        count { $0.rejected += 1 }
     }
 
     /// New weights from the training thread: [version (8 bytes, little-endian), encoded message].
@@ -251,7 +240,7 @@ final class Broker: @unchecked Sendable {
         let start = Date()
         _ = try? socket.send(bytes, wait: false)
         lastPublish = Date()
-        count { $0.publishes += 1; $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
+        count { $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
     }
 
     var policyVersion: UInt64 { latestWeights?.version ?? 0 }

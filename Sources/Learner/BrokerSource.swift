@@ -57,25 +57,11 @@ final class BrokerSource: GroupSource {
 
     var updateThreads: Int? { learnerThreads }
 
-    func takeWindow() -> SourceWindow {
-        let w = broker.takeWindow()
-        var out = SourceWindow()
-        out.sampledTokens = w.sampledTokens
-        out.trajectories = w.trajectories
-        out.wireBytes = w.wireBytes
-        out.payloadBytes = w.payloadBytes
-        out.publishSeconds = w.publishSeconds
-        return out
-    }
+    func takeWindow() -> SourceWindow { broker.takeWindow() }
 
     var health: SourceHealth {
-        let s = broker.snapshot
-        var h = SourceHealth()
-        h.liveActors = s.liveActors
-        h.liveVerifiers = s.liveVerifiers
-        h.actorIdleFraction = s.actorIdleFraction
+        var h = broker.snapshot
         h.rejectedMessages = broker.rejects.snapshot
-        h.verifierTimeouts = s.verifierTimeouts
         return h
     }
 

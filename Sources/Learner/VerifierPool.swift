@@ -66,9 +66,7 @@ struct VerifierPool<Request> {
     }
 
     /// The next request, for scoring in this process (a run without a verifier pool).
-    mutating func nextLocal() -> (verifier: String, pending: Pending)? {
-        queue.isEmpty ? nil : ("local", queue.removeFirst())
-    }
+    mutating func takeQueued() -> Pending? { queue.isEmpty ? nil : queue.removeFirst() }
 
     /// The send failed: the request goes back to the front, the attempt uncounted.
     mutating func unsent(_ groupId: UInt64) {

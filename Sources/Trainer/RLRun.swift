@@ -131,9 +131,10 @@ public final class RLRun {
         m.record(u)
         m.groupsTrained = batch.count
         m.zeroVarianceFraction = Float(m.groupsZeroVariance) / Float(max(m.groupsArrived, 1))
-        m.stalenessMean = Double(ages.reduce(0, +)) / Double(max(ages.count, 1))
+        let ageSum = Double(ages.reduce(0, +))
+        m.stalenessMean = ageSum / Double(max(ages.count, 1))
         m.stalenessMax = ages.max() ?? 0
-        staleness = (staleness.sum + Double(ages.reduce(0, +)), staleness.count + ages.count)
+        staleness = (staleness.sum + ageSum, staleness.count + ages.count)
         m.stepSeconds = Date().timeIntervalSince(start)
         elapsed += m.stepSeconds
         lastStepSeconds = m.stepSeconds

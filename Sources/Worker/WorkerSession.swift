@@ -97,8 +97,8 @@ public final class WorkerSession {
         }
     }
 
-    /// The learner was heard from (on any socket).
-    public func heard() { lastHeard = Date() }
+    /// The learner was heard from (on any socket: `handle` serves them all).
+    private func heard() { lastHeard = Date() }
 
     /// Waits up to `timeout` s for a message on the session's socket.
     public func receive(timeout: Double) throws -> Event? {
