@@ -13,10 +13,13 @@ public final class Heartbeater: @unchecked Sendable {
     private let beat: () -> Message
     private let context: ZMQContext
     private let parent: pid_t?
+    private let security: SocketSecurity
 
     /// `watchParent`: exit when the parent process changes (set by `launch`).
-    public init(context: ZMQContext, endpoint: String, interval: Double, watchParent: Bool, beat: @escaping () -> Message) {
+    public init(context: ZMQContext, endpoint: String, interval: Double, watchParent: Bool, security: SocketSecurity = .none,
+                beat: @escaping () -> Message) {
         self.context = context
+        self.security = security
         self.endpoint = endpoint
         _interval = interval
         self.beat = beat
@@ -38,7 +41,7 @@ public final class Heartbeater: @unchecked Sendable {
 
     public func start() {
         let t = Thread { [self] in
-            guard let push = try? ZMQSocket(context, .push) else { return }
+            guard let push = try? ZMQSocket(context, .push, security: security) else { return }
             try? push.setHighWaterMarks(send: 8, receive: 8)
             try? push.connect(endpoint)
             while !isStopped {

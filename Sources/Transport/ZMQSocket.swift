@@ -3,7 +3,7 @@ import Foundation
 
 /// The socket patterns the cluster uses.
 public enum SocketType: Int32, Sendable {
-    case pub = 1, sub = 2, dealer = 5, router = 6, pull = 7, push = 8
+    case pair = 0, pub = 1, sub = 2, rep = 4, dealer = 5, router = 6, pull = 7, push = 8
 
     var zmq: Int32 { rawValue }
 }
@@ -17,13 +17,15 @@ public final class ZMQSocket {
     /// Held so the context outlives its sockets (terminating it waits for every one to close).
     private let context: ZMQContext
 
-    public init(_ context: ZMQContext, _ type: SocketType) throws {
+    /// `security` is applied before anything connects (see `SocketSecurity`).
+    public init(_ context: ZMQContext, _ type: SocketType, security: SocketSecurity = .none) throws {
         guard let s = zmq_socket(context.raw, type.zmq) else { throw ZMQError.last("zmq_socket") }
         raw = s
         self.type = type
         self.context = context
         // Closing never blocks on unsent messages: a dead peer must not hang shutdown.
         try set(ZMQ_LINGER, Int32(0))
+        try secure(security)
     }
 
     deinit { zmq_close(raw) }
@@ -98,11 +100,16 @@ public final class ZMQSocket {
 
     /// Receives one multipart message, waiting at most `timeout` seconds (0 = do not wait).
     /// Returns nil on timeout or interruption.
-    public func receive(timeout: Double) throws -> [[UInt8]]? {
+    public func receive(timeout: Double) throws -> [[UInt8]]? { try receiveFrom(timeout: timeout)?.frames }
+
+    /// A message with the `User-Id` its sender's handshake was given (the ZAP handler's
+    /// answer; nil on sockets without authentication).
+    public func receiveFrom(timeout: Double) throws -> (frames: [[UInt8]], userId: String?)? {
         if timeout > 0 {
             guard try Poller.wait([self], timeout: timeout).first == true else { return nil }
         }
         var frames: [[UInt8]] = []
+        var userId: String?
         repeat {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
@@ -110,9 +117,11 @@ public final class ZMQSocket {
             let rc = zmq_msg_recv(&msg, raw, frames.isEmpty ? ZMQ_DONTWAIT : 0)
             if rc < 0 {
                 let e = zmq_errno()
-                if e == EAGAIN || e == EINTR { return frames.isEmpty ? nil : frames }
+                if e == EAGAIN || e == EINTR { return frames.isEmpty ? nil : (frames, userId) }
                 throw ZMQError(call: "receive on \(endpoint)", errno: e)
             }
+            // A router's first frame is its own (the routing id): the sender's properties ride on the rest.
+            if let u = zmq_msg_gets(&msg, "User-Id") { userId = String(cString: u) }
             let n = zmq_msg_size(&msg)
             if n == 0 {
                 frames.append([])
@@ -121,7 +130,7 @@ public final class ZMQSocket {
                 frames.append(Array(UnsafeBufferPointer(start: p, count: n)))
             }
         } while hasMore
-        return frames
+        return (frames, userId)
     }
 
     private var hasMore: Bool {

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import Transport
+
+/// CurveZMQ over real loopback TCP: the ZAP handler lets allowed keys in, stamps their
+/// messages with a user id, and refuses the rest; the refused client's monitor says so.
+@Suite("CURVE")
+struct CurveTests {
+    let context = ZMQContext()
+
+    /// A router with CURVE and a ZAP handler (answering on a thread) that allows `allowed`.
+    final class Server: @unchecked Sendable {
+        let keys: CurveKeyPair
+        let router: ZMQSocket
+        let zap: ZAPServer
+        private let lock = NSLock()
+        private var _seen: [ZAPRequest] = []
+        var seen: [ZAPRequest] { lock.lock(); defer { lock.unlock() }; return _seen }
+
+        init(context: ZMQContext, allowed: [String: String]) throws {
+            keys = try CurveKeyPair.generate()
+            zap = try ZAPServer(context)  // bound before the router, so it is asked from the first handshake
+            router = try ZMQSocket(context, .router, security: .curveServer(secretKey: keys.secretKey))
+            try router.bind("tcp://127.0.0.1:0")
+        }
+
+        /// Answers ZAP requests until `until`, then returns.
+        func serveZAP(allowed: [String: String], until: Date) {
+            while Date() < until {
+                guard (try? Poller.wait([zap.socket], timeout: 0.05).first) == true, let r = zap.next() else { continue }
+                lock.lock(); _seen.append(r); lock.unlock()
+                if let key = r.clientKey, let name = allowed[key] { zap.answer(r, allow: true, userId: name) } else {
+                    zap.answer(r, allow: false, reason: "key not in the allow-list")
+                }
+            }
+        }
+    }
+
+    @Test func curveIsBuiltIn() { #expect(Curve.available) }
+
+    @Test func keysRoundTripThroughZ85() throws {
+        let k = try CurveKeyPair.generate()
+        #expect(Curve.isKey(k.publicKey) && Curve.isKey(k.secretKey))
+        #expect(CurveKeyPair(secretKey: k.secretKey) == k)
+        #expect(Curve.encode(try #require(Curve.decode(k.publicKey))) == k.publicKey)
+        #expect(CurveKeyPair(secretKey: "not a key") == nil)
+    }
+
+    @Test func anAllowedKeyGetsInWithItsUserId() throws {
+        let worker = try CurveKeyPair.generate()
+        let allowed = [worker.publicKey: "actor-1"]
+        let server = try Server(context: context, allowed: allowed)
+        let zapThread = Thread { server.serveZAP(allowed: allowed, until: Date().addingTimeInterval(5)) }
+        zapThread.start()
+        let dealer = try ZMQSocket(context, .dealer, security: .curveClient(serverKey: server.keys.publicKey, keys: worker))
+        let monitor = try SocketMonitor(dealer, context: context)
+        try dealer.setIdentity("actor-1")
+        try dealer.connect(server.router.endpoint)
+        try dealer.send(Array("hello".utf8))
+        let got = try #require(try server.router.receiveFrom(timeout: 5))
+        #expect(got.frames.map { String(decoding: $0, as: UTF8.self) } == ["actor-1", "hello"])
+        #expect(got.userId == "actor-1")
+        #expect(server.seen.first?.mechanism == "CURVE")
+        #expect(monitor.events().contains(.handshakeSucceeded))
+    }
+
+    @Test func aStrangersKeyIsRefusedAndTheStrangerIsTold() throws {
+        let server = try Server(context: context, allowed: [:])
+        let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(5)) }
+        zapThread.start()
+        let stranger = try ZMQSocket(context, .dealer, security: .curveClient(serverKey: server.keys.publicKey, keys: try .generate()))
+        let monitor = try SocketMonitor(stranger, context: context)
+        try stranger.connect(server.router.endpoint)
+        _ = try stranger.send(Array("let me in".utf8), wait: false)
+        var events: [SocketMonitor.Event] = []
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !events.contains(where: { if case .refused = $0 { true } else { false } }) {
+            events += monitor.events()
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(events.contains(.refused(status: 400)))
+        #expect(try server.router.receive(timeout: 0.2) == nil)
+    }
+
+    @Test func aPlainClientCannotTalkToACurveServer() throws {
+        let server = try Server(context: context, allowed: [:])
+        let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(3)) }
+        zapThread.start()
+        let plain = try ZMQSocket(context, .dealer)
+        try plain.connect(server.router.endpoint)
+        _ = try plain.send(Array("plain text".utf8), wait: false)
+        #expect(try server.router.receive(timeout: 0.5) == nil)
+        #expect(server.seen.isEmpty)
+    }
+
+    @Test func zapRequestsParseAndMalformedOnesAreNot() throws {
+        let key = try CurveKeyPair.generate()
+        let frames: [[UInt8]] = [Array("1.0".utf8), [1, 2], Array("nanoreasoner".utf8), Array("10.0.0.7".utf8),
+                                 Array("actor-3".utf8), Array("CURVE".utf8), try #require(Curve.decode(key.publicKey))]
+        let r = try #require(ZAPRequest(frames: frames))
+        #expect(r.clientKey == key.publicKey && r.address == "10.0.0.7" && r.routingId == "actor-3")
+        #expect(r.reply(allow: false, reason: "no").map { String(decoding: $0, as: UTF8.self) } == ["1.0", "\u{1}\u{2}", "400", "no", "", ""])
+        #expect(ZAPRequest(frames: Array(frames.prefix(3))) == nil)
+        #expect(ZAPRequest(frames: [Array("2.0".utf8)] + frames.dropFirst()) == nil)
+    }
+}
