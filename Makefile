@@ -60,3 +60,8 @@ check-hf: build
 
 clean:
 	rm -rf .build
+
+# Fuzz the wire decoders with libFuzzer (swiftc -sanitize=fuzzer; RUNS=n to change the count).
+.PHONY: fuzz
+fuzz:
+	fuzz/run.sh $(RUNS)

@@ -43,11 +43,11 @@ public final class RolloutActor {
     private func serve() throws {
         let session = try WorkerSession(role: .actor, options: options, context: context, endpoints: endpoints, log: log)
         defer { session.close() }
-        let push = try ZMQSocket(session.context, .push)
+        let push = try session.makeSocket(.push)
         try push.setHighWaterMarks(send: 256, receive: 1)
         try push.setSendTimeout(10)  // a vanished learner must not hang the actor; its groups are re-issued
         try push.connect(session.endpoints.trajectories)
-        let weights = try ZMQSocket(session.context, .sub)
+        let weights = try session.makeSocket(.sub)
         try weights.setHighWaterMarks(send: 1, receive: 4)
         try weights.limitMessageSize(Frame.defaultLimit)
         try weights.subscribeAll()
@@ -65,7 +65,7 @@ public final class RolloutActor {
                 case .message(.weights(let w))? where model != nil:
                     if apply(w, to: model!, session) && waitingForWork { try requestWork(session) }  // tell the learner our version
                 case .shutdown?:
-                    return
+                    return try session.finish()
                 default: break  // weights before the welcome: the re-announce brings them again
                 }
             }
@@ -89,7 +89,7 @@ public final class RolloutActor {
                 case .message(let m):
                     session.unexpected(m, port: "work")
                 case .shutdown:
-                    return
+                    return try session.finish()
                 }
             }
             if session.settings != nil, session.version != .max, !waitingForWork {

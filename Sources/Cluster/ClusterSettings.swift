@@ -33,8 +33,28 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var actorNice = 5
     /// Largest message any bound port accepts.
     public var maxMessageBytes = 64 << 20
+    /// `curve`: every port encrypted and only workers whose keys are in the allow-list get
+    /// in; `none`: plain text, anyone who can reach the ports is trusted (loopback only,
+    /// unless said explicitly).
+    public var security = "curve"
+    /// The key directory (`nanoreasoner keygen`); empty: the run directory's `keys/`, made
+    /// for a local cluster on first start.
+    public var keys = ""
+    /// Share of verifier answers the learner checks with its own verifier (built-in task).
+    public var auditFraction = 0.1
+    /// Mean |behaviour log-prob − the learner's recompute| per token above which a group's
+    /// log-probs are taken as forged and the group dropped.
+    public var maxLogprobGap = 1.0
+    /// Forged groups after which an actor is refused.
+    public var forgeryLimit = 3
+    /// Workers (actors + verifiers) the learner admits at once.
+    public var maxWorkers = 256
 
     public init() {}
+
+    public var curve: Bool { security == "curve" }
+    /// Whether the learner binds only where other machines cannot reach it.
+    public var bindsLoopback: Bool { ["127.0.0.1", "localhost", "::1"].contains(bindHost) || bindHost.hasPrefix("127.") }
 
     public var endpoints: Endpoints { Endpoints(host: learnerHost, basePort: basePort) }
     public var bindEndpoints: Endpoints { Endpoints(host: bindHost, basePort: basePort) }

@@ -114,5 +114,15 @@ public enum ConfigKeys {
         double("cluster.verify_timeout", \.cluster.verifyTimeout),
         int("cluster.verify_retries", \.cluster.verifyRetries),
         int("cluster.max_message_bytes", \.cluster.maxMessageBytes),
+        Key(name: "cluster.security", apply: { c, v in
+            guard ["curve", "none"].contains(v) else { throw ParseFailure.expected("curve or none") }
+            c.cluster.security = v
+        }, current: { $0.cluster.security }),
+        string("cluster.keys", \.cluster.keys),
+        double("cluster.audit_fraction", \.cluster.auditFraction),
+        double("cluster.max_logprob_gap", \.cluster.maxLogprobGap),
+        int("cluster.forgery_limit", \.cluster.forgeryLimit),
+        int("cluster.max_workers", \.cluster.maxWorkers),
+
     ]
 }

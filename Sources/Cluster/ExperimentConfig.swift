@@ -96,6 +96,22 @@ public struct ExperimentConfig: Sendable {
         if !(0...19).contains(c.actorNice) { throw bad("cluster.actor_nice", "must be in 0…19, got \(c.actorNice)") }
         if c.learnerThreads < 1 { throw bad("cluster.learner_threads", "must be ≥ 1") }
         if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
+        if !(0...1).contains(c.auditFraction) { throw bad("cluster.audit_fraction", "must be in 0…1, got \(c.auditFraction)") }
+        if !(c.maxLogprobGap > 0) { throw bad("cluster.max_logprob_gap", "must be > 0, got \(c.maxLogprobGap)") }
+        if c.forgeryLimit < 1 { throw bad("cluster.forgery_limit", "must be ≥ 1, got \(c.forgeryLimit)") }
+        if c.maxWorkers < c.actors + c.verifiers {
+            throw bad("cluster.max_workers", "must be ≥ cluster.actors + cluster.verifiers (\(c.actors + c.verifiers)), got \(c.maxWorkers)")
+        }
+    }
+
+    /// Where the cluster's CURVE keys live: `cluster.keys`, or the run directory's `keys/`.
+    public var keyDirectory: String {
+        cluster.keys.isEmpty ? (runDirectory(cluster: true) as NSString).appendingPathComponent("keys") : cluster.keys
+    }
+
+    /// The names `launch` gives its local workers (and their key folders).
+    public var localWorkerNames: [String] {
+        (1...max(cluster.actors, 1)).map { "actor-\($0)" } + (0..<cluster.verifiers).map { "verifier-\($0 + 1)" }
     }
 
     /// Every key with its current value, as a YAML document (what `launch --print-config` shows).

@@ -7,20 +7,23 @@ import Wire
 /// The broker's actor side: hello, work requests against credits, trajectories checked
 /// and queued for scoring, liveness.
 extension Broker {
-    func handleWork(_ id: String, _ m: Message, _ socket: ZMQSocket) {
+    func handleWork(_ route: [UInt8], _ m: Message, _ key: String?, _ socket: ZMQSocket) {
         let now = Date()
         switch m {
         case .hello(let h) where h.role == .actor:
+            let id = h.workerId
+            guard admit(h, route: route, key: key, peers: &actorPeers, live: actors.contains(id), socket: socket) else { return }
             if actors.hello(id, incarnation: h.incarnation, now: now) {
                 // What the earlier incarnation held will never arrive.
                 log("\(id) restarted: presumed dead; \(reissueHeld(by: id)) groups it held go back in the queue")
             }
             log("\(id) joined from \(h.host)")
-            _ = try? socket.send([Array(id.utf8), welcome()], wait: false)
+            _ = try? socket.send([route, welcome()], wait: false)
             republishWanted = true
         case .workRequest(let r):
-            // Not introduced (or presumed dead and back): it must say hello again.
-            guard actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(id, on: socket) }
+            // Not introduced (or presumed dead and back, or reconnected): it must say hello again.
+            guard let id = actorPeers.peer(at: route)?.workerId,
+                  actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(route, on: socket) }
             if r.policyVersion != policyVersion { republishWanted = true }
         default:
             reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
@@ -37,25 +40,30 @@ extension Broker {
                 Assignment(groupId: g.groupId, promptIndex: UInt64(g.promptIndex), prompt: promptTokens(g.promptIndex))
             })
             actors.served(id)
-            if (try? socket.send([Array(id.utf8), Message.work(batch).encoded()], wait: false)) != true {
+            guard let route = actorPeers.route(of: id),
+                  (try? socket.send([route, Message.work(batch).encoded()], wait: false)) == true else {
                 ledger { l in for g in given { l.reissue(g.groupId) } }
+                continue
             }
         }
     }
 
     func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
 
-    func handleTrajectory(_ m: Message) {
+    func handleTrajectory(_ m: Message, key: String?) {
         let now = Date()
         switch m {
         case .heartbeat(let h) where h.role == .actor:
+            guard owns(h.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
             if actors.heartbeat(h.workerId, incarnation: h.incarnation, version: h.policyVersion,
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
                 republishWanted = true
             }
         case .heartbeat(let h) where h.role == .verifier:
+            guard owns(h.workerId, key: key, in: verifierPeers, port: "trajectories") else { return }
             pool.heard(h.workerId, incarnation: h.incarnation, now: now)
         case .trajectory(let t):
+            guard owns(t.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
             actors.heard(t.workerId, now: now)
             receive(t)
         default:
@@ -67,6 +75,10 @@ extension Broker {
     private func receive(_ t: TrajectoryGroup) {
         guard let problemIndex = ledger({ $0.prompt(of: t.groupId) }) else {
             _ = ledger { $0.receive(t.groupId) }  // counted as a duplicate
+            return
+        }
+        if let holder = ledger({ $0.holder(of: t.groupId) }), holder != t.workerId {
+            reject(WireError.invalid("trajectory \(t.groupId) from \(t.workerId): the group was handed to \(holder)"), port: "trajectories", bytes: 0)
             return
         }
         if let why = invalid(t, promptIndex: problemIndex) {
@@ -101,14 +113,16 @@ extension Broker {
             lose(actor: id, why: String(format: "silent for %.1f s", seconds))
         }
         for (id, seconds, held) in pool.silent(now: now, timeout: settings.workerTimeout) {
+            verifierPeers.remove(id)
             log(String(format: "\(id) silent for %.1f s: presumed dead; re-sending its %d score requests", seconds, held))
         }
     }
 
     /// Forgets an actor and hands out again every group it held.
-    private func lose(actor id: String, why: String) {
+    func lose(actor id: String, why: String) {
         let held = reissueHeld(by: id)
         actors.remove(id)
+        actorPeers.remove(id)
         log("\(id) \(why): presumed dead; \(held) groups it held go back in the queue")
     }
 

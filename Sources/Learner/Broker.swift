@@ -31,6 +31,8 @@ final class Broker: @unchecked Sendable {
     let problem: (Int) -> Problem
     let tokenizer: Tokenizer
     let localVerifier: ArithmeticVerifier
+    /// The learner's CURVE keys and allow-list; nil when the run is plain text.
+    let keys: ClusterKeys.Learner?
 
     // Shared with the training thread, under `lock`.
     let lock = NSLock()
@@ -45,9 +47,20 @@ final class Broker: @unchecked Sendable {
     /// Work is handed out only while the learner trains (not while it evaluates on every core).
     private var serving = false
 
+    /// Groups the training thread found forged, for the broker thread to pin on their actors.
+    private var forgedPending: [String] = []
+
     // The broker thread's own.
     var actors = ActorRegistry()
     var pool: VerifierPool<ScoreJob>
+    /// Which worker is on which connection of the work and verify ports, and its key.
+    var actorPeers = PeerDirectory(), verifierPeers = PeerDirectory()
+    var gate: Gatekeeper?
+    /// Worker ids refused for good (with why): a caught verifier or forging actor.
+    var lockedOut: [String: String] = [:]
+    var forgeries: [String: Int] = [:]
+    var security = SecurityCounts()
+
     /// The newest weights: the version counted by the run, and the encoded message.
     var latestWeights: (version: UInt64, bytes: [UInt8])?
     var lastPublish = Date.distantPast
@@ -64,8 +77,8 @@ final class Broker: @unchecked Sendable {
     /// `endpoints` default to the settings' TCP ports; `context` is shared with in-process
     /// workers when they connect over `inproc://`.
     init(settings: ClusterSettings, workerSettings: WorkerSettings, ledger: WorkLedger, tokenizer: Tokenizer,
-         problem: @escaping (Int) -> Problem, endpoints: Endpoints? = nil, context: ZMQContext = ZMQContext(),
-         log: @escaping (String) -> Void) {
+         problem: @escaping (Int) -> Problem, keys: ClusterKeys.Learner? = nil, endpoints: Endpoints? = nil,
+         context: ZMQContext = ZMQContext(), log: @escaping (String) -> Void) {
         self.settings = settings
         self.endpoints = endpoints ?? settings.bindEndpoints
         self.context = context
@@ -74,6 +87,8 @@ final class Broker: @unchecked Sendable {
         self.problem = problem
         self.log = log
         _ledger = ledger
+        self.keys = keys
+        gate = keys.map { Gatekeeper(allowed: $0.allowed) }
         localVerifier = ArithmeticVerifier(config: workerSettings.reward)
         runId = UInt64.random(in: 1...UInt64.max)
         rejects = RejectCounter(log: log)
@@ -119,19 +134,37 @@ final class Broker: @unchecked Sendable {
 
     func count(_ body: (inout SourceWindow) -> Void) { lock.lock(); body(&window); lock.unlock() }
 
+    /// The actors that sent forged groups (from the training thread).
+    func reportForged(by actors: [String]) { lock.lock(); forgedPending += actors; lock.unlock() }
+
+    func takeForged() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        let f = forgedPending
+        forgedPending = []
+        return f
+    }
+
     // MARK: The thread
 
-    /// The four ports and the control socket.
+    /// The four ports, the control socket and (with CURVE) the ZAP handler.
     struct Sockets {
         let work: ZMQSocket, trajectories: ZMQSocket, weights: ZMQSocket, verify: ZMQSocket, control: ZMQSocket
+        let zap: ZAPServer?
     }
 
     private func bind() throws -> Sockets {
-        let s = Sockets(work: try ZMQSocket(context, .router), trajectories: try ZMQSocket(context, .pull),
-                        weights: try ZMQSocket(context, .pub), verify: try ZMQSocket(context, .router),
-                        control: try ZMQSocket(context, .pull))
+        // The handler first: a CURVE socket asks it from its first handshake.
+        let zap = try keys.map { _ in try ZAPServer(context) }
+        let sec = keys?.security ?? .none
+        let s = Sockets(work: try ZMQSocket(context, .router, security: sec), trajectories: try ZMQSocket(context, .pull, security: sec),
+                        weights: try ZMQSocket(context, .pub, security: sec), verify: try ZMQSocket(context, .router, security: sec),
+                        control: try ZMQSocket(context, .pull), zap: zap)
         for x in [s.work, s.trajectories, s.verify, s.weights] { try x.limitMessageSize(settings.maxMessageBytes) }
-        for x in [s.work, s.verify] { try x.set(ZMQ_ROUTER_HANDOVER, Int32(1)) }
+        // Bounded queues on every port: no peer can grow the learner's memory by sending faster
+        // than it reads (libzmq stops reading the connection instead).
+        try s.work.setHighWaterMarks(send: 1024, receive: 1024)
+        try s.verify.setHighWaterMarks(send: 1024, receive: 1024)
+        try s.trajectories.setHighWaterMarks(send: 1, receive: 1024)
         try s.weights.setHighWaterMarks(send: 4, receive: 4)  // a slow subscriber drops old weights, not memory
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)
@@ -154,11 +187,14 @@ final class Broker: @unchecked Sendable {
         while true {
             lock.lock(); let stop = stopping; lock.unlock()
             if stop { break }
-            let ready = (try? Poller.wait([s.work, s.trajectories, s.verify, s.control], timeout: 0.02)) ?? [false, false, false, false]
+            let polled = [s.work, s.trajectories, s.verify, s.control] + (s.zap.map { [$0.socket] } ?? [])
+            let ready = (try? Poller.wait(polled, timeout: 0.02)) ?? polled.map { _ in false }
+            if ready.count > 4, ready[4], let zap = s.zap { answerHandshakes(zap) }
             if ready[3] { drainControl(s.control, s.weights) }
-            if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, s.work) } }
-            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1) } }
-            if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, s.verify) } }
+            if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, $2, s.work) } }
+            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1, key: $2) } }
+            if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, $2, s.verify) } }
+            for id in takeForged() { recordForgery(by: id, on: s.work) }
             let now = Date()
             if now.timeIntervalSince(lastHousekeeping) > 0.05 {
                 lastHousekeeping = now
@@ -175,8 +211,8 @@ final class Broker: @unchecked Sendable {
         }
         // Tell everyone we are done; workers also exit when their launcher stops them.
         let bye = Message.shutdown(Shutdown(reason: stopReason)).encoded()
-        for id in actors.actors.keys { _ = try? s.work.send([Array(id.utf8), bye], wait: false) }
-        for id in pool.members.keys { _ = try? s.verify.send([Array(id.utf8), bye], wait: false) }
+        for id in actors.actors.keys { if let r = actorPeers.route(of: id) { _ = try? s.work.send([r, bye], wait: false) } }
+        for id in pool.members.keys { if let r = verifierPeers.route(of: id) { _ = try? s.verify.send([r, bye], wait: false) } }
         _ = try? s.weights.send(bye, wait: false)
         drainWhileWorkersLeave(s.trajectories)
         finished.signal()
@@ -197,13 +233,16 @@ final class Broker: @unchecked Sendable {
         st.liveVerifiers = pool.count
         st.actorIdleFraction = actors.idleFraction
         st.verifierTimeouts = verifierTimeoutsTotal
+        st.security = security
         lock.lock(); status = st; lock.unlock()
     }
 
     /// Reads every waiting message of a socket, decoding each; bad ones are counted and logged.
-    private func drain(_ socket: ZMQSocket, port: String, _ handle: (String, Message) -> Void) {
+    /// `handle` gets the connection's routing id (routers; empty otherwise), the message and
+    /// the key its sender's handshake proved (nil without CURVE).
+    private func drain(_ socket: ZMQSocket, port: String, _ handle: ([UInt8], Message, String?) -> Void) {
         for _ in 0..<512 {
-            guard let frames = try? socket.receive(timeout: 0) else { return }
+            guard let (frames, key) = try? socket.receiveFrom(timeout: 0) else { return }
             let routed = socket.type == .router
             guard frames.count == (routed ? 2 : 1) else {
                 reject(WireError.invalid("\(frames.count) frames, expected \(routed ? 2 : 1)"), port: port, bytes: frames.reduce(0) { $0 + $1.count })
@@ -215,7 +254,7 @@ final class Broker: @unchecked Sendable {
                 if port == "trajectories", case .trajectory = m {
                     count { $0.wireBytes += body.count; $0.payloadBytes += Frame.payloadLength(of: body) ?? 0 }
                 }
-                handle(routed ? String(decoding: frames[0], as: UTF8.self) : "", m)
+                handle(routed ? frames[0] : [], m, key)
             } catch {
                 reject(error, port: port, bytes: body.count)
             }
@@ -250,7 +289,7 @@ final class Broker: @unchecked Sendable {
         return Message.welcome(Welcome(runId: runId, policyVersion: policyVersion, settingsJSON: json)).encoded()
     }
 
-    func tellToRejoin(_ id: String, on socket: ZMQSocket) {
-        _ = try? socket.send([Array(id.utf8), Message.shutdown(Shutdown(reason: Shutdown.rejoin)).encoded()], wait: false)
+    func tellToRejoin(_ route: [UInt8], on socket: ZMQSocket) {
+        _ = try? socket.send([route, Message.shutdown(Shutdown(reason: Shutdown.rejoin)).encoded()], wait: false)
     }
 }

@@ -17,7 +17,7 @@ final class BrokerSource: GroupSource {
     private var serving = false
 
     init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: ArithmeticTask,
-         endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
+         keys: ClusterKeys.Learner?, endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
         var sampling = config.rl.samplingParams
         sampling.maxNewTokens = config.rl.maxNewTokens
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
@@ -25,7 +25,7 @@ final class BrokerSource: GroupSource {
                                 maxMessageBytes: config.cluster.maxMessageBytes,
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout)
         broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
-                        problem: { task.trainProblem(at: $0) }, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
+                        problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
         control = try ZMQSocket(broker.context, .push)
         try control.connect(broker.controlEndpoint)
@@ -66,6 +66,8 @@ final class BrokerSource: GroupSource {
     }
 
     func stopServing() { broker.setServing(false) }
+
+    func forged(_ groups: [SourcedGroup]) { broker.reportForged(by: groups.map(\.actor)) }
 
     /// Tells every worker to stop; groups still out stay in the ledger as in flight, and a
     /// resumed run hands their prompts out first.

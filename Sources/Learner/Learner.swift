@@ -18,11 +18,16 @@ public final class Learner {
                 log: @escaping (String) -> Void) throws {
         let runDir = config.runDirectory(cluster: true)
         let start = try RunStart(config: config, runDir: runDir, resume: resume)
+        // CURVE guards the TCP ports; threads in this process (`inproc://`) have no handshake.
+        let keys = endpoints == nil ? try ClusterSecurity.learnerKeys(config, log: log) : nil
         source = try BrokerSource(config: config, ledger: start.ledger(config: config.rl, maxInFlight: config.cluster.maxInFlight),
-                                  model: start.policy.config, tokenizer: start.tokenizer, task: start.task,
+                                  model: start.policy.config, tokenizer: start.tokenizer, task: start.task, keys: keys,
                                   endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, tokenizer: start.tokenizer, task: start.task,
                         source: source, state: start.state, baseFiles: start.baseFiles, log: log)
+        // Workers elsewhere say how they sampled: the first pass checks it.
+        run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
+        if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }
         log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
     }
 

@@ -105,6 +105,12 @@ struct VerifierPool<Request> {
         return out
     }
 
+    /// Takes a verifier out (quarantined); what it held goes back to the front of the queue.
+    mutating func remove(_ id: String) -> Int {
+        members[id] = nil
+        return requeue(heldBy: id)
+    }
+
     @discardableResult
     private mutating func requeue(heldBy id: String) -> Int {
         let held = outstanding.values.filter { $0.verifier == id }.sorted { $0.pending.groupId < $1.pending.groupId }

@@ -77,11 +77,17 @@ func printRunSummary(_ s: RunSummary, samples k: Int) {
     }
     let l = s.ledger
     print("ledger: handed out \(l.handedOut), received \(l.received), scored \(l.scored), trained \(l.trained), "
-          + "dropped stale \(l.droppedStale), dropped zero-variance \(l.droppedZeroVariance), re-issued \(l.reissued), "
+          + "dropped stale \(l.droppedStale), dropped zero-variance \(l.droppedZeroVariance), dropped forged \(l.droppedForged), re-issued \(l.reissued), "
           + "duplicates \(l.duplicates), in flight at end \(l.inFlight), lost \(l.lost); "
           + "prompts passed over by the curriculum \(l.skippedByCurriculum)")
     print(String(format: "throughput: %.0f sampled tokens/s, %.1f groups/s; mean staleness %.2f; verifier timeouts %d; rejected messages %d",
                  s.sampledTokensPerSecond, s.trajectoriesPerSecond, s.stalenessMean, s.verifierTimeouts, s.rejectedMessages.values.reduce(0, +)))
+    let x = s.security
+    if x != SecurityCounts() {
+        print("security: refused \(x.refusedHandshakes) handshakes, \(x.refusedHellos) hellos, \(x.impostorMessages) impostor messages; "
+              + "audited \(x.auditedGroups) groups (\(x.auditMismatches) disagreed, \(x.quarantinedVerifiers) verifiers quarantined); "
+              + "\(x.forgedGroups) groups with forged log-probs (\(x.refusedActors) actors refused)")
+    }
     print("checkpoint: \(s.checkpoint)\nlog:        \(s.log)\nplot:       \(s.plot)")
 }
 
@@ -92,12 +98,17 @@ struct WorkerFlags: ParsableArguments {
     @Option(help: "This worker's name (unique in the cluster; default ROLE-HOST-PID).") var id: String?
     @Option(help: "Exit after this many seconds without a word from the learner.") var silenceLimit = 300.0
     @Flag(help: "Exit when the launching process dies (set by `launch`).") var watchParent = false
+    @Option(help: "This worker's CURVE key folder (KEYS/workers/NAME from `nanoreasoner keygen`); without it the worker talks plain text.")
+    var keys: String?
 
     func options(role: String) throws -> WorkerOptions {
         guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
         guard silenceLimit > 0 else { throw ValidationError("--silence-limit must be > 0, got \(silenceLimit)") }
         var o = WorkerOptions(workerId: id ?? "\(role)-\(ProcessInfo.processInfo.hostName)-\(getpid())")
         o.learnerHost = learner; o.basePort = port; o.watchParent = watchParent; o.silenceLimit = silenceLimit
+        if let keys {
+            do { o.security = try ClusterKeys.worker(at: keys).security } catch { throw ValidationError("--keys \(keys): \(error)") }
+        }
         return o
     }
 }
@@ -153,15 +164,18 @@ struct LaunchCommand: ParsableCommand {
             : (Bundle.main.executablePath ?? CommandLine.arguments[0])
         let configArgs = [options.config] + options.overrides.flatMap { ["--set", $0] }
         let cl = c.cluster
+        let keyArgs = try localKeys(c)
         var specs = [ChildSpec(name: "learner", arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []),
                                restartable: false)]
         let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
-                                                                   "--threads", String(cl.actorThreads), "--nice", String(cl.actorNice)] + common, restartable: true))
+                                                                   "--threads", String(cl.actorThreads), "--nice", String(cl.actorNice)]
+                                       + common + keyArgs("actor-\(i)"), restartable: true))
         }
         for i in stride(from: 1, through: cl.verifiers, by: 1) {
-            specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common, restartable: true))
+            specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common + keyArgs("verifier-\(i)"),
+                                   restartable: true))
         }
         let summaryPath = (runDir as NSString).appendingPathComponent("summary.json")
         try? FileManager.default.removeItem(atPath: summaryPath)  // not last run's
@@ -178,5 +192,50 @@ struct LaunchCommand: ParsableCommand {
             }
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// With CURVE, every local worker gets its own key (made on first start for a cluster on
+    /// loopback, or added to the keys made with `keygen`); the `--keys` arguments per worker.
+    private func localKeys(_ c: ExperimentConfig) throws -> (String) -> [String] {
+        guard c.cluster.curve else { return { _ in [] } }
+        let dir = c.keyDirectory
+        guard c.cluster.bindsLoopback || FileManager.default.fileExists(atPath: dir + "/learner.key_secret") else {
+            throw ValidationError("\(SecurityError.noKeys(bindHost: c.cluster.bindHost, dir: dir, names: c.localWorkerNames))")
+        }
+        do { try ClusterKeys.make(at: dir, workers: c.localWorkerNames) } catch { throw ValidationError("\(error)") }
+        return { ["--keys", "\(dir)/workers/\($0)"] }
+    }
+}
+
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make a cluster's CURVE keys: the learner's pair, a pair per worker, and the allow-list.",
+        discussion: """
+            Run it again to add workers (existing keys are kept). Copy DIR/workers/NAME to the machine that runs
+            that worker and start it with --keys; start the learner with --set cluster.keys=DIR. To lock a worker
+            out, delete its line from DIR/allowed_workers and restart the learner.
+            """)
+
+    @Argument(help: "Key directory to create or complete.") var dir: String
+    @Option(help: "Worker names, comma-separated (default: actor-1…actor-N, verifier-1…verifier-M).") var workers: String?
+    @Option(help: "Actors when --workers is not given.") var actors = 2
+    @Option(help: "Verifiers when --workers is not given.") var verifiers = 2
+    @Flag(help: "Print what was made as JSON.") var json = false
+
+    func run() throws {
+        let names = workers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? (1...max(actors, 1)).map { "actor-\($0)" } + (0..<max(verifiers, 0)).map { "verifier-\($0 + 1)" }
+        let created: [String]
+        do { created = try ClusterKeys.make(at: dir, workers: names) } catch { throw ValidationError("\(error)") }
+        let learner = try ClusterKeys.learner(at: dir)
+        if json {
+            try printJSON(["directory": dir, "learner_public_key": learner.keys.publicKey,
+                           "created": created.joined(separator: ","), "allowed": learner.allowed.values.sorted().joined(separator: ",")])
+            return
+        }
+        print("keys in \(dir): learner \(learner.keys.publicKey); \(learner.allowed.count) workers allowed"
+              + (created.isEmpty ? " (none new)" : "; new: \(created.joined(separator: ", "))"))
+        print("learner: --set cluster.keys=\(dir)    worker NAME: copy \(dir)/workers/NAME, run with --keys that folder")
     }
 }

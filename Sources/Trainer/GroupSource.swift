@@ -4,9 +4,12 @@ import TinyGPT
 public struct SourcedGroup: Sendable {
     public var groupId: UInt64
     public var group: ScoredGroup
-    public init(groupId: UInt64, group: ScoredGroup) {
+    /// The worker that sampled it ("" in-process).
+    public var actor: String
+    public init(groupId: UInt64, group: ScoredGroup, actor: String = "") {
         self.groupId = groupId
         self.group = group
+        self.actor = actor
     }
 }
 
@@ -24,8 +27,27 @@ public struct SourceWindow: Sendable {
     public init() {}
 }
 
+/// What the learner refused or caught, since the run started (zero for the in-process source).
+public struct SecurityCounts: Codable, Sendable, Equatable {
+    /// CURVE handshakes the ZAP handler refused (key not allowed, or locked out).
+    public var refusedHandshakes = 0
+    /// Hellos refused (a live id claimed under another key, a locked-out worker, too many workers).
+    public var refusedHellos = 0
+    /// Messages claiming a worker id their sender's key does not own.
+    public var impostorMessages = 0
+    /// Verifier answers checked against the learner's own verifier, and those that disagreed.
+    public var auditedGroups = 0
+    public var auditMismatches = 0
+    public var quarantinedVerifiers = 0
+    /// Groups whose behaviour log-probs did not match the learner's recompute (dropped).
+    public var forgedGroups = 0
+    public var refusedActors = 0
+    public init() {}
+}
+
 /// The cluster's side of a step's metrics (zero for the in-process source).
 public struct SourceHealth: Sendable {
+    public var security = SecurityCounts()
     public var liveActors = 0
     public var liveVerifiers = 0
     public var actorIdleFraction = 0.0
@@ -52,6 +74,9 @@ public protocol GroupSource: AnyObject {
     var health: SourceHealth { get }
     /// No more work is handed out (the run is ending; the final evaluation may take every core).
     func stopServing()
+    /// These groups' log-probs did not check out: whoever sampled them is told (and refused
+    /// after `cluster.forgery_limit`). The groups are already dropped from the step.
+    func forged(_ groups: [SourcedGroup])
     /// Ends the source: workers are told to stop.
     func close(reason: String)
 }

@@ -70,6 +70,8 @@ public final class LocalSource: GroupSource {
     public var updateThreads: Int? { nil }
     public var health: SourceHealth { SourceHealth() }
     public func stopServing() {}
+    /// Our own sampler cannot forge: nothing to do (the groups were dropped by the run).
+    public func forged(_ groups: [SourcedGroup]) {}
     public func close(reason: String) {}
 
     public func takeWindow() -> SourceWindow {

@@ -12,6 +12,10 @@ public struct UpdateStats: Sendable {
     public var gradNorm: Float = 0
     public var lr: Float = 0
     public var completionLength: Float = 0
+    /// Mean |behaviour log-prob − this policy's| per completion token, over the groups trained.
+    public var behaviourGap: Float = 0
+    /// Indices (into the groups given) of those beyond `maxBehaviourGap`: left out of the update.
+    public var forgedGroups: [Int] = []
 }
 
 /// The learner's half of RL: scored groups in, one optimiser update (`config.passes` passes) out.
@@ -29,6 +33,10 @@ public final class PolicyUpdater {
     public var microBatchPositions = 4096
     /// Updates applied so far (the policy's version).
     public private(set) var updates = 0
+    /// A group whose behaviour log-probs differ from this policy's by more than this (mean
+    /// per token, in nats) was not sampled the way its sender says: it is left out. Staleness
+    /// moves honest groups by a few hundredths; infinity (the default) checks nothing.
+    public var maxBehaviourGap: Float = .infinity
 
     public init(config: RLConfig, policy: GPT) throws {
         self.config = config
@@ -51,6 +59,46 @@ public final class PolicyUpdater {
     public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
         var s = UpdateStats()
         guard !groups.isEmpty else { return s }
+        var kept = Array(groups.indices)
+        var prepared = try prepare(groups, pad: pad)
+        var first = try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+        // The first pass recomputes every log-prob the sender claims: a group beyond the bound
+        // is left out and the pass run again without it (rare: only when someone forges).
+        let gaps = groupGaps(first.rowGaps)
+        s.forgedGroups = gaps.indices.filter { gaps[$0] > maxBehaviourGap }
+        if !s.forgedGroups.isEmpty {
+            kept = groups.indices.filter { !s.forgedGroups.contains($0) }
+            guard !kept.isEmpty else { return s }
+            prepared = try prepare(kept.map { groups[$0] }, pad: pad)
+            first = try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+        }
+        s.behaviourGap = kept.reduce(0) { $0 + gaps[$1] } / Float(kept.count)
+        let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
+        for epoch in 0..<config.passes {
+            let pass = epoch == 0 ? first : try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+            let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
+            if epoch == 0 {
+                // Report the first pass: the policy that sampled the batch.
+                (s.gradNorm, s.loss, s.kl, s.entropy) = (norm, pass.loss, pass.kl, pass.entropy)
+            }
+            s.clipFraction = pass.clipFraction
+        }
+        updates += 1
+        s.lr = lr
+        s.completionLength = prepared.completionLength
+        return s
+    }
+
+    /// An update's micro-batches with their rows' targets or advantages (and reference log-probs).
+    private struct Prepared {
+        var chunks: [TokenBatch]
+        var values: [[Float]]
+        /// Chunk i's rows, as indices of the update's rows.
+        var rows: [[Int]]
+        var completionLength: Float
+    }
+
+    private func prepare(_ groups: [ScoredGroup], pad: Int32) throws -> Prepared {
         let G = config.groupSize
         var prompts: [[Int32]] = [], completions: [[Int32]] = [], behaviour: [[Float]] = [], rewards: [Float] = []
         for g in groups {
@@ -67,23 +115,20 @@ public final class PolicyUpdater {
             ? kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
             : config.estimator.advantages(rewards: rewards, groupSize: G)
         let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
-        var chunks = batches.map { $0.batch }
-        let values = batches.map { $0.rows.map { perRow[$0] } }
-        if config.loss.beta > 0 { try scoreUnderReference(&chunks) }
-        let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
-        for epoch in 0..<config.passes {
-            let pass = try gradientPass(chunks, values: values)
-            let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
-            if epoch == 0 {
-                // Report the first pass: the policy that sampled the batch.
-                (s.gradNorm, s.loss, s.kl, s.entropy) = (norm, pass.loss, pass.kl, pass.entropy)
-            }
-            s.clipFraction = pass.clipFraction
+        var p = Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
+                         rows: batches.map(\.rows),
+                         completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count))
+        if config.loss.beta > 0 { try scoreUnderReference(&p.chunks) }
+        return p
+    }
+
+    /// Each group's mean per-token gap from its rows' (sum, tokens).
+    private func groupGaps(_ rowGaps: [(sum: Float, tokens: Int)]) -> [Float] {
+        let G = config.groupSize
+        return stride(from: 0, to: rowGaps.count, by: G).map { start in
+            let rows = rowGaps[start..<min(start + G, rowGaps.count)]
+            return rows.reduce(0) { $0 + $1.sum } / Float(max(rows.reduce(0) { $0 + $1.tokens }, 1))
         }
-        updates += 1
-        s.lr = lr
-        s.completionLength = Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count)
-        return s
     }
 
     /// Fills each micro-batch's reference log-probs (for the KL term) from the frozen reference.
@@ -96,16 +141,21 @@ public final class PolicyUpdater {
     }
 
     /// What one pass reports: loss summed over micro-batches; KL, clip fraction and entropy per token.
-    private struct PassStats { var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0 }
+    private struct PassStats {
+        var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0
+        /// Per update row: Σ |behaviour − current log-prob| over its tokens, and how many.
+        var rowGaps: [(sum: Float, tokens: Int)] = []
+    }
 
     /// Forward and backward over every micro-batch, gradients summed into `policy.grads`
     /// (zeroed first). `values[i]` holds the targets or advantages of chunk i's rows.
-    private func gradientPass(_ chunks: [TokenBatch], values: [[Float]]) throws -> PassStats {
+    private func gradientPass(_ chunks: [TokenBatch], values: [[Float]], rows: [[Int]]) throws -> PassStats {
         let V = policy.config.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
         var p = PassStats(), lossTokens = 0, entropyTokens = 0
-        for (chunk, rowValues) in zip(chunks, values) {
+        p.rowGaps = Array(repeating: (0, 0), count: rows.reduce(0) { $0 + $1.count })
+        for (c, (chunk, rowValues)) in zip(chunks, values).enumerated() {
             var batch = chunk
             try forward(policy, batch)
             let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
@@ -122,7 +172,13 @@ public final class PolicyUpdater {
             p.kl += result.stats.kl * Float(n)
             p.clipFraction += result.stats.clipFraction * Float(n)
             lossTokens += n
-            for q in batch.sequence.indices where batch.sequence[q] >= 0 { p.entropy += out.entropy[q]; entropyTokens += 1 }
+            for q in batch.sequence.indices where batch.sequence[q] >= 0 {
+                p.entropy += out.entropy[q]
+                entropyTokens += 1
+                let row = rows[c][Int(batch.sequence[q])]
+                p.rowGaps[row].sum += abs(out.logp[q] - batch.oldLogprobs[q])
+                p.rowGaps[row].tokens += 1
+            }
         }
         p.kl /= Float(max(lossTokens, 1))
         p.clipFraction /= Float(max(lossTokens, 1))

@@ -112,7 +112,7 @@ public final class RLRun {
     func trainStep() throws -> StepMetrics? {
         let start = Date()
         var m = StepMetrics(step: step + 1, policyVersion: step)
-        let (batch, ages) = try assembleBatch(&m)
+        var (batch, ages) = try assembleBatch(&m)
         if shouldStop {
             // Stopping mid-batch: the groups go back in the queue for a resumed run.
             source.ledger { l in for g in batch { l.reissue(g.groupId) } }
@@ -123,6 +123,10 @@ public final class RLRun {
         let updateStart = Date()
         let u = try updater.update(batch.map(\.group), pad: Tokenizer.pad)
         m.updateSeconds = Date().timeIntervalSince(updateStart)
+        if !u.forgedGroups.isEmpty {
+            dropForged(u.forgedGroups, from: &batch, ages: &ages)
+            if batch.isEmpty { return nil }  // nothing honest to train on: not a step
+        }
         source.ledger { l in for g in batch { l.trained(g.groupId) } }
         step += 1
         source.publish(policy, version: step)
@@ -146,6 +150,17 @@ public final class RLRun {
         m.record(source.health)
         m.ledger = source.ledger { $0.counts }
         return m
+    }
+
+    /// Groups the update left out for forged log-probs: their prompts go back in the queue
+    /// and the source hears who sent them.
+    private func dropForged(_ indices: [Int], from batch: inout [SourcedGroup], ages: inout [Int]) {
+        let forged = indices.map { batch[$0] }
+        source.ledger { l in for g in forged { l.droppedForged(g.groupId) } }
+        source.forged(forged)
+        let keep = batch.indices.filter { !indices.contains($0) }
+        batch = keep.map { batch[$0] }
+        ages = keep.map { ages[$0] }
     }
 
     /// Fills a batch of `promptsPerStep` groups from what the source delivers: too-stale
@@ -276,7 +291,7 @@ public final class RLRun {
         return RunSummary(algorithm: config.algorithm.rawValue, steps: step, seconds: elapsed, before: before, after: after,
                           passAt1Gain: after.map { b1 > 0 ? ($0.passAtK["1"] ?? 0) / b1 : 0 },
                           ledger: source.ledger { $0.counts }, rejectedMessages: health.rejectedMessages,
-                          verifierTimeouts: health.verifierTimeouts,
+                          verifierTimeouts: health.verifierTimeouts, security: health.security,
                           stalenessMean: staleness.sum / Double(max(staleness.count, 1)),
                           sampledTokensPerSecond: Double(sampled.tokens) / max(sampled.seconds, 1e-9),
                           trajectoriesPerSecond: Double(sampled.trajectories) / max(sampled.seconds, 1e-9),

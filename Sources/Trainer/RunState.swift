@@ -43,6 +43,8 @@ public struct RunSummary: Codable, Sendable {
     public var ledger: LedgerCounts
     public var rejectedMessages: [String: Int]
     public var verifierTimeouts: Int
+    /// What the learner refused or caught (handshakes, impostors, audits, forgeries).
+    public var security: SecurityCounts
     public var stalenessMean: Double
     public var sampledTokensPerSecond: Double
     public var trajectoriesPerSecond: Double

@@ -45,6 +45,9 @@ public struct StepMetrics: Codable, Sendable {
     public var actorIdleFraction: Double = 0
     public var rejectedMessages = 0
     public var verifierTimeouts = 0
+    /// Mean |behaviour − recomputed log-prob| per token of the trained groups.
+    public var behaviourGap: Float = 0
+    public var security = SecurityCounts()
     public var ledger = LedgerCounts()
     /// Set on evaluation steps.
     public var evalPassAt1: Double?
@@ -72,6 +75,7 @@ public struct StepMetrics: Codable, Sendable {
         gradNorm = u.gradNorm
         lr = u.lr
         completionLength = u.completionLength
+        behaviourGap = u.behaviourGap
     }
 
     /// Throughput and wire counters of the source's window over this step.
@@ -91,5 +95,6 @@ public struct StepMetrics: Codable, Sendable {
         actorIdleFraction = h.actorIdleFraction
         rejectedMessages = h.rejectedMessages.values.reduce(0, +)
         verifierTimeouts = h.verifierTimeouts
+        security = h.security
     }
 }

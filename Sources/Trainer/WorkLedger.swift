@@ -6,6 +6,8 @@ public struct LedgerCounts: Codable, Sendable, Equatable {
     public var trained = 0
     public var droppedStale = 0
     public var droppedZeroVariance = 0
+    /// Dropped because their behaviour log-probs did not match the learner's (prompt handed out again).
+    public var droppedForged = 0
     /// Handed out again because the worker died, the verifiers gave up, or the group went stale.
     public var reissued = 0
     /// Arrivals for groups already settled (a worker presumed dead that was only slow).
@@ -16,6 +18,16 @@ public struct LedgerCounts: Codable, Sendable, Equatable {
     /// New prompts the curriculum passed over before handing any out (not groups; never lost).
     public var skippedByCurriculum = 0
     public init() {}
+
+    /// Every count defaults to 0, so a run saved before a count existed still resumes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func n(_ k: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: k) ?? 0 }
+        (handedOut, received, scored, trained) = (try n(.handedOut), try n(.received), try n(.scored), try n(.trained))
+        (droppedStale, droppedZeroVariance, droppedForged) = (try n(.droppedStale), try n(.droppedZeroVariance), try n(.droppedForged))
+        (reissued, duplicates, inFlight, lost) = (try n(.reissued), try n(.duplicates), try n(.inFlight), try n(.lost))
+        skippedByCurriculum = try n(.skippedByCurriculum)
+    }
 }
 
 /// The learner's record of prompts and groups: which prompt each group is for, who
@@ -120,6 +132,19 @@ public struct WorkLedger: Sendable {
         requeue(p)
     }
 
+    /// Its log-probs were forged: counted, and its prompt goes to an honest actor.
+    public mutating func droppedForged(_ id: UInt64) {
+        guard let p = groups[id]?.prompt else { return }
+        settle(id) { $0.droppedForged += 1 }
+        requeue(p)
+    }
+
+    /// The worker a group was handed to, while it has not arrived.
+    public func holder(of id: UInt64) -> String? {
+        if case .assigned(let w)? = groups[id]?.state { return w }
+        return nil
+    }
+
     /// The group will not arrive or cannot be scored: hand its prompt out again.
     public mutating func reissue(_ id: UInt64) {
         guard let p = groups[id]?.prompt else { return }
@@ -147,7 +172,7 @@ public struct WorkLedger: Sendable {
 
     private mutating func refresh() {
         counts.inFlight = groups.count
-        let settled = counts.trained + counts.droppedStale + counts.droppedZeroVariance + counts.reissued
+        let settled = counts.trained + counts.droppedStale + counts.droppedZeroVariance + counts.droppedForged + counts.reissued
         counts.lost = counts.handedOut - settled - counts.inFlight
     }
 }

@@ -47,7 +47,7 @@ public final class VerifierService {
             case .message(let m):
                 session.unexpected(m, port: "verify")
             case .shutdown:
-                return
+                return try session.finish()
             }
         }
     }

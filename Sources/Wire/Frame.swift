@@ -74,7 +74,13 @@ public enum Frame {
         guard payloadLength <= limit else { throw WireError.tooLarge(payloadLength, limit: limit) }
         let body = UnsafeRawBufferPointer(rebasing: message[headerSize...])
         guard CRC32.checksum(body) == crc else { throw WireError.checksumMismatch }
-        if flags & flagLZ4 != 0 { return (type, try LZ4.decompress(body, size: payloadLength)) }
+        if flags & flagLZ4 != 0 {
+            // LZ4 expands a block at most ~255×: a larger claim would only make us allocate it.
+            guard payloadLength <= bodyLength * 255 + 16 else {
+                throw WireError.invalid("LZ4 body of \(bodyLength) bytes cannot hold the \(payloadLength) bytes declared")
+            }
+            return (type, try LZ4.decompress(body, size: payloadLength))
+        }
         guard payloadLength == bodyLength else { throw WireError.lengthMismatch(declared: payloadLength, actual: bodyLength) }
         return (type, Array(body))
     }

@@ -120,4 +120,7 @@ public struct Shutdown: Equatable, Sendable {
 extension Shutdown {
     /// The reason the learner gives a worker it does not know (presumed dead, or the learner restarted): say hello again.
     public static let rejoin = "unknown worker: send hello"
+    /// The start of the reason the learner gives a worker it will not work with (a live id
+    /// claimed again under another key, a verifier caught lying, an actor forging log-probs).
+    public static let refusedPrefix = "refused: "
 }

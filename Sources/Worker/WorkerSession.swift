@@ -11,6 +11,8 @@ public struct WorkerOptions: Sendable {
     public var watchParent = false
     /// Give up when the learner has been unreachable this long.
     public var silenceLimit = 300.0
+    /// CURVE keys (`ClusterKeys.worker(at:)`), or `.none` for a learner without them.
+    public var security: SocketSecurity = .none
     public init(workerId: String) { self.workerId = workerId }
 }
 
@@ -43,6 +45,9 @@ public final class WorkerSession {
     private let stateLock = NSLock()
     private var busy = 0.0, idle = 0.0
     private var _version: UInt64 = .max
+    private let monitor: SocketMonitor
+    private var failedHandshakes = 0
+    private var refusal: String?
 
     /// `context` and `endpoints` are given for a worker thread in the learner's process
     /// (`inproc://`); a worker process makes its own and connects over TCP.
@@ -54,18 +59,23 @@ public final class WorkerSession {
         self.context = context ?? ZMQContext()
         rejects = RejectCounter(log: log)
         self.endpoints = endpoints ?? Endpoints(host: options.learnerHost, basePort: options.basePort)
-        socket = try ZMQSocket(self.context, .dealer)
-        try socket.setIdentity(options.workerId)
+        // No routing id of our own: the learner's router names each connection, and the hello
+        // says who is on it (so a second worker claiming our id cannot take our messages).
+        socket = try ZMQSocket(self.context, .dealer, security: options.security)
+        monitor = try SocketMonitor(socket, context: self.context)
         // The welcome carries the run's limit; until then (and at the socket level, which is
         // fixed at connect time) the wire's own ceiling holds.
         try socket.limitMessageSize(Frame.defaultLimit)
         try socket.setSendTimeout(10)  // a vanished learner must not hang us; our work is re-issued
         try socket.connect(role == .actor ? self.endpoints.work : self.endpoints.verify)
         heartbeater = Heartbeater(context: self.context, endpoint: self.endpoints.trajectories, interval: 0.5,
-                                  watchParent: options.watchParent) { [unowned self] in self.beat() }
+                                  watchParent: options.watchParent, security: options.security) { [unowned self] in self.beat() }
         heartbeater.start()
         log("connecting to \(role == .actor ? self.endpoints.work : self.endpoints.verify)")
     }
+
+    /// A socket to one of the learner's other ports, with the session's security.
+    public func makeSocket(_ type: SocketType) throws -> ZMQSocket { try ZMQSocket(context, type, security: options.security) }
 
     /// Stops the heartbeats: the worker is leaving.
     public func close() { heartbeater.stop() }
@@ -85,8 +95,9 @@ public final class WorkerSession {
     }
 
     /// Once per loop turn: says hello until welcomed; throws when the learner has been
-    /// silent past the limit.
+    /// silent past the limit or refuses our key.
     public func keepAlive() throws {
+        try checkHandshakes()
         if settings == nil, Date().timeIntervalSince(lastHello) > 2 {
             try socket.send(Message.hello(Hello(role: role, workerId: options.workerId, incarnation: incarnation,
                                                 host: ProcessInfo.processInfo.hostName)).encoded())
@@ -95,6 +106,21 @@ public final class WorkerSession {
         if Date().timeIntervalSince(lastHeard) > options.silenceLimit {
             throw WorkerError.learnerUnreachable(role == .actor ? endpoints.work : endpoints.verify, options.silenceLimit)
         }
+    }
+
+    /// A refused key or a handshake that keeps failing ends the worker with the reason,
+    /// rather than leaving it to wait for a learner that will never answer.
+    private func checkHandshakes() throws {
+        let port = role == .actor ? endpoints.work : endpoints.verify
+        for e in monitor.events() {
+            switch e {
+            case .refused(let status): throw WorkerError.refused(port, status: status)
+            case .handshakeFailed: failedHandshakes += 1
+            case .handshakeSucceeded: failedHandshakes = 0
+            default: break
+            }
+        }
+        if failedHandshakes >= 3 { throw WorkerError.handshakeFailing(port, curve: options.security != .none) }
     }
 
     /// The learner was heard from (on any socket: `handle` serves them all).
@@ -131,6 +157,7 @@ public final class WorkerSession {
             return nil
         case .shutdown(let s):
             log("learner says shutdown: \(s.reason)")
+            if s.reason.hasPrefix(Shutdown.refusedPrefix) { refusal = String(s.reason.dropFirst(Shutdown.refusedPrefix.count)) }
             return .shutdown(s.reason)
         default:
             return .message(message)
@@ -138,6 +165,12 @@ public final class WorkerSession {
     }
 
     public func send(_ m: Message) throws { try socket.send(m.encoded()) }
+
+    /// After a shutdown: returns when it was the end of the run, throws when the learner
+    /// refused us (so the process exits with the reason, non-zero).
+    public func finish() throws {
+        if let why = refusal { throw WorkerError.refusedByLearner(why) }
+    }
 
     /// A message that has no business here: logged and counted.
     public func unexpected(_ m: Message, port: String) {
@@ -153,8 +186,20 @@ public final class WorkerSession {
 
 public enum WorkerError: Error, CustomStringConvertible {
     case learnerUnreachable(String, Double)
+    case refused(String, status: UInt32)
+    case handshakeFailing(String, curve: Bool)
+    case refusedByLearner(String)
     public var description: String {
         switch self {
+        case .refused(let e, let status):
+            return "the learner at \(e) refused this worker's key (ZAP status \(status)): its public key (worker.key) is not in the "
+                + "learner's allowed_workers, or it was locked out for sending what did not check out; see the learner's log"
+        case .handshakeFailing(let e, let curve):
+            return curve
+                ? "the CURVE handshake with \(e) keeps failing: is learner.key in --keys the key of the learner running there, and does it run with cluster.security: curve?"
+                : "the handshake with \(e) keeps failing: the learner runs with CURVE (cluster.security: curve); give this worker its keys with --keys DIR"
+        case .refusedByLearner(let why):
+            return "the learner refused this worker: \(why)"
         case .learnerUnreachable(let e, let s):
             return "no word from the learner at \(e) for \(Int(s)) s; is it running, and is the port reachable from here?"
         }

@@ -31,9 +31,14 @@ final class InProcessCluster {
         return dir
     }
 
-    init(steps: Int, verifiers: Int = 1, extra: [String] = []) throws {
+    /// Over TCP on loopback with CURVE (`tcp`), or `inproc://` in one context.
+    let tcp: Bool
+
+    init(steps: Int, verifiers: Int = 1, extra: [String] = [], tcp: Bool = false) throws {
         let out = NSTemporaryDirectory() + "nr-inproc-\(UUID().uuidString)"
-        config = try ExperimentConfig.load(path: nil, overrides: [
+        self.tcp = tcp
+        let port = tcp ? ["cluster.base_port=\(try Self.freePorts())"] : []
+        config = try ExperimentConfig.load(path: nil, overrides: port + [
             "run.init_from=\(try Self.tinyBase())", "run.out=\(out)", "algorithm.steps=\(steps)", "algorithm.minutes=0",
             "algorithm.prompts_per_step=4", "algorithm.group_size=4", "algorithm.max_new_tokens=12",
             "algorithm.dynamic_sampling=false", "eval.final_problems=4", "eval.samples=2", "eval.final_samples=2",
@@ -41,12 +46,37 @@ final class InProcessCluster {
         ] + extra)
     }
 
+    /// A base port with the three after it free on loopback.
+    static func freePorts() throws -> Int {
+        let context = ZMQContext()
+        for _ in 0..<50 {
+            let base = Int.random(in: 20_000..<60_000)
+            let ok = (0..<4).allSatisfy { i in
+                guard let s = try? ZMQSocket(context, .pull) else { return false }
+                return (try? s.bind("tcp://127.0.0.1:\(base + i)")) != nil
+            }
+            if ok { return base }
+        }
+        throw CancellationError()  // no 4 free consecutive ports in 50 tries
+    }
+
+    /// A worker's options: over TCP with its own key folder (made on demand), or inproc.
+    func options(_ name: String) throws -> WorkerOptions {
+        var o = WorkerOptions(workerId: name)
+        guard tcp else { return o }
+        o.basePort = config.cluster.basePort
+        try ClusterKeys.make(at: config.keyDirectory, workers: [name])
+        o.security = try ClusterKeys.worker(at: "\(config.keyDirectory)/workers/\(name)").security
+        return o
+    }
+
     func log(_ line: String) { logLock.lock(); logLines.append(line); logLock.unlock() }
     var output: String { logLock.lock(); defer { logLock.unlock() }; return logLines.joined(separator: "\n") }
 
-    private func spawn(_ name: String, _ body: @escaping () throws -> Void) {
+    /// Runs `body` on a thread of its own (safe to call from any thread).
+    func spawn(_ name: String, _ body: @escaping () throws -> Void) {
         let done = DispatchSemaphore(value: 0)
-        workers.append((name, done))
+        logLock.lock(); workers.append((name, done)); logLock.unlock()
         let t = Thread { [self] in
             do { try body() } catch { log("[\(name)] ended: \(error)") }
             done.signal()
@@ -57,14 +87,14 @@ final class InProcessCluster {
 
     func startActor(_ name: String) {
         spawn(name) { [self] in
-            try RolloutActor(options: WorkerOptions(workerId: name), batch: 2, threads: 1, context: context, endpoints: endpoints,
+            try RolloutActor(options: try options(name), batch: 2, threads: 1, context: tcp ? nil : context, endpoints: tcp ? nil : endpoints,
                              log: { self.log("[\(name)] \($0)") }).run()
         }
     }
 
     func startVerifier(_ name: String) {
         spawn(name) { [self] in
-            try VerifierService(options: WorkerOptions(workerId: name), context: context, endpoints: endpoints,
+            try VerifierService(options: try options(name), context: tcp ? nil : context, endpoints: tcp ? nil : endpoints,
                                 log: { self.log("[\(name)] \($0)") }).run()
         }
     }
@@ -72,11 +102,17 @@ final class InProcessCluster {
     /// Runs the learner here with `actors` actors and the configured verifiers beside it;
     /// true when every worker returned after the learner said shutdown (within 30 s: an actor
     /// that was pushing a batch to the closed trajectories socket waits out its 10 s send timeout first).
-    func run(actors: Int) throws -> (summary: RunSummary, workersEnded: Bool) {
-        let learner = try Learner(config: config, resume: false, endpoints: endpoints, context: context, log: { self.log("[learner] \($0)") })
-        for i in 1...actors { startActor("actor-\(i)") }
-        for i in stride(from: 1, through: config.cluster.verifiers, by: 1) { startVerifier("verifier-\(i)") }
+    /// `verifiers` (default: the config's) start with the learner; `beside` runs once it
+    /// listens, before it trains.
+    func run(actors: Int, verifiers: Int? = nil, beside: () throws -> Void = {}) throws -> (summary: RunSummary, workersEnded: Bool) {
+        if tcp { try ClusterKeys.make(at: config.keyDirectory, workers: config.localWorkerNames) }
+        let learner = try Learner(config: config, resume: false, endpoints: tcp ? nil : endpoints, context: tcp ? nil : context,
+                                  log: { self.log("[learner] \($0)") })
+        for i in stride(from: 1, through: actors, by: 1) { startActor("actor-\(i)") }
+        for i in stride(from: 1, through: verifiers ?? config.cluster.verifiers, by: 1) { startVerifier("verifier-\(i)") }
+        try beside()
         let summary = try learner.run.run()
+        logLock.lock(); let workers = self.workers; logLock.unlock()
         let ended = workers.allSatisfy { $0.done.wait(timeout: .now() + 30) == .success }
         return (summary, ended)
     }

@@ -15,6 +15,7 @@ final class ScriptedSource: GroupSource {
     var ledgerValue = WorkLedger(cursor: 0, maxInFlight: 1 << 20)
     var published: [Int] = []
     var calls = 0
+    var forgedReported: [UInt64] = []
 
     init(_ script: [[(rewards: [Float], version: Int)]]) { self.script = script }
 
@@ -37,6 +38,7 @@ final class ScriptedSource: GroupSource {
     func takeWindow() -> SourceWindow { SourceWindow() }
     var health: SourceHealth { SourceHealth() }
     func stopServing() {}
+    func forged(_ groups: [SourcedGroup]) { forgedReported += groups.map(\.groupId) }
     func close(reason: String) {}
 }
 

@@ -104,3 +104,22 @@ struct CurveTests {
         #expect(ZAPRequest(frames: [Array("2.0".utf8)] + frames.dropFirst()) == nil)
     }
 }
+
+extension CurveTests {
+    @Test func everyStrangerIsAskedAbout() throws {
+        let server = try Server(context: context, allowed: [:])
+        let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(4)) }
+        zapThread.start()
+        let pub = try ZMQSocket(context, .pub, security: .curveServer(secretKey: server.keys.secretKey))
+        try pub.bind("tcp://127.0.0.1:0")
+        var keep: [ZMQSocket] = []
+        for type in [SocketType.dealer, .dealer, .sub, .dealer] {
+            let s = try ZMQSocket(context, type, security: .curveClient(serverKey: server.keys.publicKey, keys: try .generate()))
+            try s.connect(type == .sub ? pub.endpoint : server.router.endpoint)
+            keep.append(s)
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(server.seen.count == 4)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Worker
+
+/// The learner's CURVE keys for a run, by the one rule: with `cluster.security: curve` a
+/// learner on loopback makes its local cluster's keys on first start, and one bound beyond
+/// loopback needs keys made beforehand (its workers on other machines need copies of them).
+public enum ClusterSecurity {
+    /// The learner's keys, or nil when the run is plain text (`security: none`).
+    public static func learnerKeys(_ c: ExperimentConfig, log: (String) -> Void) throws -> ClusterKeys.Learner? {
+        guard c.cluster.curve else {
+            if !c.cluster.bindsLoopback {
+                log("WARNING: cluster.security is none and the learner binds \(c.cluster.bindHost): anyone who can reach ports "
+                    + "\(c.cluster.basePort)…\(c.cluster.basePort + 3) can join, read the weights and steer training")
+            }
+            return nil
+        }
+        let dir = c.keyDirectory
+        if !FileManager.default.fileExists(atPath: dir + "/learner.key_secret") {
+            guard c.cluster.bindsLoopback else { throw SecurityError.noKeys(bindHost: c.cluster.bindHost, dir: dir, names: c.localWorkerNames) }
+            try ClusterKeys.make(at: dir, workers: c.localWorkerNames)
+            log("made CURVE keys for the local cluster in \(dir)")
+        }
+        return try ClusterKeys.learner(at: dir)
+    }
+}
+
+public enum SecurityError: Error, CustomStringConvertible {
+    case noKeys(bindHost: String, dir: String, names: [String])
+
+    public var description: String {
+        switch self {
+        case .noKeys(let host, let dir, let names):
+            return "the learner binds \(host), beyond loopback, and \(dir) holds no keys: make them first with "
+                + "`nanoreasoner keygen \(dir) --workers \(names.joined(separator: ","))`, copy \(dir)/workers/NAME to each worker "
+                + "machine and start its worker with --keys; or set cluster.security: none to run in plain text (anyone on the network can join)"
+        }
+    }
+}

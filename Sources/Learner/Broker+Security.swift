@@ -1,0 +1,92 @@
+import Foundation
+import Transport
+import Wire
+
+/// The broker's door: CURVE handshakes against the allow-list, the one rule for a worker
+/// id said twice, the check that a message's claimed sender owns the key it came with, and
+/// locking out workers caught sending what does not check out.
+extension Broker {
+    /// Answers the ZAP handler's questions (one per CURVE handshake on any port).
+    func answerHandshakes(_ zap: ZAPServer) {
+        while let r = zap.next() {
+
+            let verdict = gate?.admit(key: r.clientKey) ?? (allow: true, reason: "")
+            if verdict.allow {
+                zap.answer(r, allow: true, userId: r.clientKey ?? "")
+            } else {
+                security.refusedHandshakes += 1
+                log("refused a handshake from \(r.address): \(verdict.reason)")
+                zap.answer(r, allow: false, reason: verdict.reason)
+            }
+        }
+    }
+
+    /// Whether a hello on `route` may join: not locked out, under the worker limit, and its
+    /// id not live under another key (`PeerDirectory`'s rule). Refusals are said to the
+    /// worker, logged and counted.
+    func admit(_ h: Hello, route: [UInt8], key: String?, peers: inout PeerDirectory, live: Bool, socket: ZMQSocket) -> Bool {
+        let why: String?
+        if let locked = lockedOut[h.workerId] {
+            why = "\(h.workerId) is locked out: \(locked)"
+        } else if !live, actors.count + pool.count >= settings.maxWorkers {
+            why = "the learner admits at most \(settings.maxWorkers) workers (cluster.max_workers)"
+        } else if case .refused(let r) = peers.hello(route: route, workerId: h.workerId, key: key, live: live) {
+            why = r
+        } else {
+            why = nil
+        }
+        guard let why else { return true }
+        security.refusedHellos += 1
+        log("refused hello from \(h.workerId) at \(h.host) (key of \(gate?.name(of: key) ?? "—")): \(why)")
+        refuse(route, why: why, on: socket)
+        return false
+    }
+
+    func refuse(_ route: [UInt8], why: String, on socket: ZMQSocket) {
+        _ = try? socket.send([route, Message.shutdown(Shutdown(reason: Shutdown.refusedPrefix + why)).encoded()], wait: false)
+    }
+
+    /// Whether a message claiming to come from `id` came with `id`'s key (always, without
+    /// CURVE). An impostor's message is counted and rejected.
+    func owns(_ id: String, key: String?, in peers: PeerDirectory, port: String) -> Bool {
+        // An id not yet introduced is not an impostor (a heartbeat can outrun the hello).
+        guard let key, let owner = peers.key(of: id), owner != key else { return true }
+        security.impostorMessages += 1
+        reject(WireError.invalid("message claims to be from \(id) but comes with the key of \(gate?.name(of: key) ?? "?")"),
+               port: port, bytes: 0)
+        return false
+    }
+
+    /// Locks a worker out for good: its id here and its key at the door.
+    func lockOut(_ id: String, key: String?, why: String) {
+        lockedOut[id] = why
+        if let key { gate?.lockOut(key, why: why) }
+    }
+
+    /// The training thread found a group from `id` with forged log-probs; after
+    /// `cluster.forgery_limit` of them the actor is refused and what it holds re-issued.
+    func recordForgery(by id: String, on socket: ZMQSocket) {
+        security.forgedGroups += 1
+        forgeries[id, default: 0] += 1
+        log("group from \(id) has log-probs the policy does not give (\(forgeries[id]!) of \(settings.forgeryLimit) allowed)")
+        guard forgeries[id]! >= settings.forgeryLimit, lockedOut[id] == nil else { return }
+        security.refusedActors += 1
+        let why = "\(forgeries[id]!) groups whose log-probs the learner's recompute contradicts"
+        let route = actorPeers.route(of: id)
+        lockOut(id, key: actorPeers.key(of: id), why: why)
+        lose(actor: id, why: "refused (\(why))")
+        if let route { refuse(route, why: why, on: socket) }
+    }
+
+    /// A verifier whose answer the learner's own verifier contradicts: refused for good, and
+    /// what it holds goes to the others.
+    func quarantine(verifier id: String, why: String, on socket: ZMQSocket) {
+        security.quarantinedVerifiers += 1
+        let route = verifierPeers.route(of: id)
+        lockOut(id, key: verifierPeers.key(of: id), why: why)
+        let held = pool.remove(id)
+        verifierPeers.remove(id)
+        log("quarantined \(id): \(why); its \(held) pending score requests go to other verifiers")
+        if let route { refuse(route, why: why, on: socket) }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import Learner
+
+/// The broker's door as plain values: which hello may take an id, which key gets in.
+@Suite("PeerDirectory and Gatekeeper")
+struct SecurityPartsTests {
+    @Test func anIdBelongsToItsKeyWhileLive() {
+        var d = PeerDirectory()
+        #expect(d.hello(route: [1], workerId: "actor-1", key: "K1", live: false) == .accepted)
+        // Another key claiming the live id is refused; the first holder keeps its route.
+        if case .refused(let why) = d.hello(route: [2], workerId: "actor-1", key: "K2", live: true) {
+            #expect(why.contains("live under another key"))
+        } else { Issue.record("a live id taken by another key") }
+        #expect(d.route(of: "actor-1") == [1] && d.peer(at: [2]) == nil)
+        // The same key from a new connection is a restart or reconnect: it takes the id over.
+        #expect(d.hello(route: [3], workerId: "actor-1", key: "K1", live: true) == .accepted)
+        #expect(d.route(of: "actor-1") == [3] && d.peer(at: [1]) == nil && d.count == 1)
+        // Once the holder has gone silent, another key may have the id.
+        #expect(d.hello(route: [4], workerId: "actor-1", key: "K2", live: false) == .accepted)
+        #expect(d.key(of: "actor-1") == "K2")
+    }
+
+    @Test func withoutKeysEveryHelloTakesOver() {
+        var d = PeerDirectory()
+        #expect(d.hello(route: [1], workerId: "v", key: nil, live: false) == .accepted)
+        #expect(d.hello(route: [2], workerId: "v", key: nil, live: true) == .accepted)
+        #expect(d.route(of: "v") == [2])
+    }
+
+    @Test func aConnectionThatRenamesItselfLeavesNoStaleRoute() {
+        var d = PeerDirectory()
+        _ = d.hello(route: [1], workerId: "a", key: nil, live: false)
+        _ = d.hello(route: [1], workerId: "b", key: nil, live: false)
+        #expect(d.route(of: "a") == nil && d.peer(at: [1])?.workerId == "b")
+        d.remove("b")
+        #expect(d.count == 0 && d.peer(at: [1]) == nil)
+    }
+
+    @Test func theGateLetsInAllowedKeysNotLockedOut() {
+        var g = Gatekeeper(allowed: ["KEY-A": "actor-1"])
+        #expect(g.admit(key: "KEY-A").allow)
+        #expect(!g.admit(key: "KEY-B").allow && g.admit(key: "KEY-B").reason.contains("not in allowed_workers"))
+        #expect(!g.admit(key: nil).allow)
+        g.lockOut("KEY-A", why: "lied")
+        #expect(!g.admit(key: "KEY-A").allow && g.admit(key: "KEY-A").reason.contains("locked out: lied"))
+        #expect(g.name(of: "KEY-A") == "actor-1" && g.name(of: "nope") == "?")
+    }
+}
