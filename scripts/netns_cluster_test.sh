@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Multi-host test on one machine: the learner on one "host" and an actor and a verifier
 # on another, each host a Linux network namespace with its own address, joined by a
-# veth pair. Needs root and iproute2; exits 77 (skip) with the reason otherwise.
+# veth pair, with CURVE as across real machines: keys made by `keygen` beforehand, each
+# worker given its own folder; a worker on B without keys is refused and says so.
+# Needs root and iproute2; exits 77 (skip) with the reason otherwise.
 #
 #   scripts/netns_cluster_test.sh BINARY BASE_CHECKPOINT OUT_DIR [PORT]
 set -euo pipefail
@@ -28,14 +30,33 @@ ip -n $A link set $VA up
 ip -n $B link set $VB up
 echo "learner host $A at $LEARNER_IP, worker host $B at $WORKER_IP"
 
+# Beyond loopback the learner needs keys made first (it refuses to start without them).
+if "$BIN" learner configs/default.yaml --set run.init_from="$BASE" --set run.out="$OUT/nokeys" \
+     --set cluster.bind_host=0.0.0.0 --set cluster.keys="$OUT/nokeys/keys" >"$OUT/nokeys.log" 2>&1; then
+  echo "FAIL: the learner bound 0.0.0.0 without keys"; exit 1
+fi
+grep -q "nanoreasoner keygen" "$OUT/nokeys.log" || { echo "FAIL: no keygen hint in:"; cat "$OUT/nokeys.log"; exit 1; }
+KEYS=$OUT/keys
+"$BIN" keygen "$KEYS" --workers actor-on-B,verifier-on-B
+
 ip netns exec $A "$BIN" learner configs/default.yaml \
   --set run.init_from="$BASE" --set run.out="$OUT" --set cluster.bind_host=$LEARNER_IP --set cluster.base_port=$PORT \
+  --set cluster.keys="$KEYS" \
   --set cluster.verifiers=1 --set algorithm.steps=4 --set algorithm.prompts_per_step=4 --set algorithm.group_size=4 \
   --set algorithm.max_new_tokens=24 --set algorithm.dynamic_sampling=false --set eval.final_problems=16 --set eval.samples=4 --set eval.final_samples=4 \
   --set cluster.max_in_flight=8 2>&1 | sed 's/^/[learner@A] /' &
 LEARNER=$!
-ip netns exec $B "$BIN" actor --learner $LEARNER_IP --port $PORT --id actor-on-B --batch 2 --silence-limit 60 2>&1 | sed 's/^/[actor@B] /' &
-ip netns exec $B "$BIN" verifier --learner $LEARNER_IP --port $PORT --id verifier-on-B --silence-limit 60 2>&1 | sed 's/^/[verifier@B] /' &
+# A worker without keys on B, before the keyed ones (the learner waits for them, so it is
+# still listening): refused at the handshake, it exits with the reason instead of waiting.
+if ip netns exec $B timeout -k 5 60 "$BIN" verifier --learner $LEARNER_IP --port $PORT --id stranger-on-B --silence-limit 30 >"$OUT/stranger.log" 2>&1; then
+  echo "FAIL: a worker without keys ran to the end"; exit 1
+fi
+grep -q "handshake with .* keeps failing" "$OUT/stranger.log" || { echo "FAIL: the keyless worker did not say why:"; cat "$OUT/stranger.log"; exit 1; }
+echo "a worker without keys on B was refused: $(grep -o 'the handshake.*' "$OUT/stranger.log" | head -1)"
+ip netns exec $B "$BIN" actor --learner $LEARNER_IP --port $PORT --id actor-on-B --batch 2 --silence-limit 60 \
+  --keys "$KEYS/workers/actor-on-B" 2>&1 | sed 's/^/[actor@B] /' &
+ip netns exec $B "$BIN" verifier --learner $LEARNER_IP --port $PORT --id verifier-on-B --silence-limit 60 \
+  --keys "$KEYS/workers/verifier-on-B" 2>&1 | sed 's/^/[verifier@B] /' &
 # The worker host cannot see the learner on its own loopback: only through the veth link.
 if ip netns exec $B bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then echo "FAIL: learner reachable on B's loopback"; exit 1; fi
 wait $LEARNER

@@ -1,6 +1,7 @@
 import Foundation
 import Transport
 import Wire
+import Worker
 
 /// The broker's door: CURVE handshakes against the allow-list, the one rule for a worker
 /// id said twice, the check that a message's claimed sender owns the key it came with, and
@@ -9,8 +10,10 @@ extension Broker {
     /// Answers the ZAP handler's questions (one per CURVE handshake on any port).
     func answerHandshakes(_ zap: ZAPServer) {
         while let r = zap.next() {
-
-            let verdict = gate?.admit(key: r.clientKey) ?? (allow: true, reason: "")
+            var verdict = gate?.admit(key: r.clientKey) ?? (allow: true, reason: "")
+            if !verdict.allow, let key = r.clientKey, gate?.allowed[key] == nil, rereadAllowList() {
+                verdict = gate?.admit(key: key) ?? verdict
+            }
             if verdict.allow {
                 zap.answer(r, allow: true, userId: r.clientKey ?? "")
             } else {
@@ -19,6 +22,17 @@ extension Broker {
                 zap.answer(r, allow: false, reason: verdict.reason)
             }
         }
+    }
+
+    /// Reads `allowed_workers` again (at most once a second: a stranger knocking in a loop
+    /// must not make us read a file per knock); true when it was read.
+    private func rereadAllowList() -> Bool {
+        guard let dir = keys?.directory, Date().timeIntervalSince(allowListRead) > 1 else { return false }
+        allowListRead = Date()
+        guard let fresh = try? ClusterKeys.learner(at: dir) else { return false }
+        if fresh.allowed != gate?.allowed { log("allowed_workers changed: \(fresh.allowed.count) worker keys allowed") }
+        gate?.replaceAllowList(fresh.allowed)
+        return true
     }
 
     /// Whether a hello on `route` may join: not locked out, under the worker limit, and its

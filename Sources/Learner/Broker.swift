@@ -60,6 +60,7 @@ final class Broker: @unchecked Sendable {
     var lockedOut: [String: String] = [:]
     var forgeries: [String: Int] = [:]
     var security = SecurityCounts()
+    var allowListRead = Date()
 
     /// The newest weights: the version counted by the run, and the encoded message.
     var latestWeights: (version: UInt64, bytes: [UInt8])?

@@ -48,7 +48,7 @@ struct PeerDirectory {
 /// locked out for what they sent.
 struct Gatekeeper {
     /// Public key (Z85) → the name `keygen` gave it.
-    let allowed: [String: String]
+    private(set) var allowed: [String: String]
     private(set) var lockedOut: [String: String] = [:]
 
     init(allowed: [String: String]) { self.allowed = allowed }
@@ -60,6 +60,9 @@ struct Gatekeeper {
         if let why = lockedOut[key] { return (false, "key of \(allowed[key]!) is locked out: \(why)") }
         return (true, "")
     }
+
+    /// A newer allow-list (workers added or removed with `keygen` or by hand).
+    mutating func replaceAllowList(_ list: [String: String]) { allowed = list }
 
     func name(of key: String?) -> String { key.flatMap { allowed[$0] } ?? "?" }
 

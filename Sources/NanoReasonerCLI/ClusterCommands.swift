@@ -113,6 +113,13 @@ struct WorkerFlags: ParsableArguments {
     }
 }
 
+/// A worker that ran and had to stop (refused, learner gone): the reason, without the usage text.
+struct WorkerFailure: Error, CustomStringConvertible {
+    let underlying: Error
+    init(_ e: Error) { underlying = e }
+    var description: String { "\(underlying)" }
+}
+
 struct ActorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor", abstract: "A rollout worker: samples groups for the learner at --learner HOST.")
@@ -127,7 +134,7 @@ struct ActorCommand: ParsableCommand {
         guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
         guard (0...19).contains(nice) else { throw ValidationError("--nice must be in 0…19, got \(nice)") }
         if nice > 0 { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(nice)) }
-        do { try RolloutActor(options: o, batch: batch, threads: threads, log: log).run() } catch { throw ValidationError("\(error)") }
+        do { try RolloutActor(options: o, batch: batch, threads: threads, log: log).run() } catch { throw WorkerFailure(error) }
     }
 }
 
@@ -139,7 +146,7 @@ struct VerifierCommand: ParsableCommand {
 
     func run() throws {
         let o = try worker.options(role: "verifier")
-        do { try VerifierService(options: o, log: log).run() } catch { throw ValidationError("\(error)") }
+        do { try VerifierService(options: o, log: log).run() } catch { throw WorkerFailure(error) }
     }
 }
 

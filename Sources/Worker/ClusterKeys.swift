@@ -18,6 +18,9 @@ public enum ClusterKeys {
     public struct Learner: Sendable {
         public var keys: CurveKeyPair
         public var allowed: [String: String]
+        /// Where they were read: the allow-list is read again when an unknown key knocks, so
+        /// workers added with `keygen` get in without restarting the learner.
+        public var directory: String
         public var security: SocketSecurity { .curveServer(secretKey: keys.secretKey) }
     }
 
@@ -76,7 +79,7 @@ public enum ClusterKeys {
             guard parts.count == 2, Curve.isKey(parts[0]) else { throw KeyError.badAllowList(path, line: n + 1) }
             allowed[parts[0]] = parts[1]
         }
-        return Learner(keys: keys, allowed: allowed)
+        return Learner(keys: keys, allowed: allowed, directory: dir)
     }
 
     /// A worker's folder (`DIR/workers/NAME`, or a copy of it on another machine).

@@ -87,10 +87,14 @@ struct CurveTests {
         let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(3)) }
         zapThread.start()
         let plain = try ZMQSocket(context, .dealer)
+        let monitor = try SocketMonitor(plain, context: context)
         try plain.connect(server.router.endpoint)
         _ = try plain.send(Array("plain text".utf8), wait: false)
         #expect(try server.router.receive(timeout: 0.5) == nil)
         #expect(server.seen.isEmpty)
+        // The plain client sees its handshakes fail (the worker session counts these and gives up).
+        let events = monitor.events()
+        #expect(events.filter { if case .handshakeFailed = $0 { true } else { false } }.count >= 1, "\(events)")
     }
 
     @Test func zapRequestsParseAndMalformedOnesAreNot() throws {
