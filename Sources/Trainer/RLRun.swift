@@ -36,6 +36,9 @@ public final class RLRun {
 
     public var checkpointDir: String { (runDir as NSString).appendingPathComponent("checkpoint") }
     public var metricsPath: String { (runDir as NSString).appendingPathComponent("metrics.jsonl") }
+    /// Which prompts each step trained on or dropped as flat (`prompts.jsonl`).
+    public var promptLogPath: String { (runDir as NSString).appendingPathComponent("prompts.jsonl") }
+    private var promptLog: StepLog?
     public var plotPath: String { (runDir as NSString).appendingPathComponent("plot.svg") }
     public var policy: GPT { updater.policy }
 
@@ -81,8 +84,10 @@ public final class RLRun {
 
     /// Runs to `config.steps` (or the time limit, or a stop request); returns the summary.
     public func run() throws -> RunSummary {
-        let metrics = try openMetricsLog()
-        defer { metrics.closeFile() }
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        let metrics = try StepLog(path: metricsPath, resumingAt: step)
+        promptLog = try StepLog(path: promptLogPath, resumingAt: step)
+        defer { metrics.close(); promptLog?.close() }
         source.publish(policy, version: step)
         try evaluateBefore()
         _ = source.takeWindow()  // what the source did during the evaluation is not step 1's
@@ -92,7 +97,7 @@ public final class RLRun {
             while step < config.steps && !shouldStop && !timeIsUp() {
                 guard var m = try trainStep() else { continue }
                 try evaluatePeriodically(&m)
-                metrics.write(try Self.encoder.encode(m) + Data("\n".utf8))
+                metrics.write(try Self.encoder.encode(m))
                 (onStep ?? logLine)(m)
                 if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 { try saveCheckpoint() }
             }
@@ -112,7 +117,7 @@ public final class RLRun {
     func trainStep() throws -> StepMetrics? {
         let start = Date()
         var m = StepMetrics(step: step + 1, policyVersion: step)
-        var (batch, ages) = try assembleBatch(&m)
+        var (batch, ages, flat) = try assembleBatch(&m)
         if shouldStop {
             // Stopping mid-batch: the groups go back in the queue for a resumed run.
             source.ledger { l in for g in batch { l.reissue(g.groupId) } }
@@ -127,6 +132,7 @@ public final class RLRun {
             dropForged(u.forgedGroups, from: &batch, ages: &ages)
             if batch.isEmpty { return nil }  // nothing honest to train on: not a step
         }
+        logPrompts(step: step + 1, trained: batch, flat: flat)
         source.ledger { l in for g in batch { l.trained(g.groupId) } }
         step += 1
         source.publish(policy, version: step)
@@ -167,10 +173,10 @@ public final class RLRun {
     /// groups are dropped (their prompts return to the queue), flat ones too with dynamic
     /// sampling. Dynamic sampling looks at no more than (1 + max_resample_rounds) batches'
     /// worth of fresh groups, then trains on what it has; the surplus waits for the next step.
-    func assembleBatch(_ m: inout StepMetrics) throws -> (batch: [SourcedGroup], ages: [Int]) {
+    func assembleBatch(_ m: inout StepMetrics) throws -> (batch: [SourcedGroup], ages: [Int], flat: [Int]) {
         let P = config.promptsPerStep
         let cap = P * (config.dynamicSampling ? 1 + config.maxResampleRounds : 1)
-        var batch: [SourcedGroup] = [], ages: [Int] = []
+        var batch: [SourcedGroup] = [], ages: [Int] = [], flat: [Int] = []
         while batch.count < P && m.groupsArrived < cap && !shouldStop {
             let incoming = carried.isEmpty ? try source.take(need: P - batch.count, timeout: 0.25) : carried
             carried = []
@@ -189,7 +195,10 @@ public final class RLRun {
                 if g.group.isZeroVariance {
                     m.groupsZeroVariance += 1
                     if config.dropsZeroVarianceGroups {
-                        source.ledger { $0.droppedZeroVariance(g.groupId) }
+                        source.ledger { l in
+                            if let p = l.prompt(of: g.groupId) { flat.append(p) }
+                            l.droppedZeroVariance(g.groupId)
+                        }
                         continue
                     }
                 }
@@ -197,7 +206,20 @@ public final class RLRun {
                 ages.append(age)
             }
         }
-        return (batch, ages)
+        return (batch, ages, flat)
+    }
+
+    /// One line of `prompts.jsonl`: the prompt indices this step trained on and those it
+    /// dropped as flat, so a run (resumed or not) shows every prompt settled exactly once.
+    private func logPrompts(step: Int, trained: [SourcedGroup], flat: [Int]) {
+        let prompts = source.ledger { l in trained.compactMap { l.prompt(of: $0.groupId) } }
+        if let data = try? Self.encoder.encode(PromptLine(step: step, trained: prompts, droppedFlat: flat)) { promptLog?.write(data) }
+    }
+
+    struct PromptLine: Codable {
+        var step: Int
+        var trained: [Int]
+        var droppedFlat: [Int]
     }
 
     /// Another step of the last one's length would cross the time limit.
@@ -258,17 +280,6 @@ public final class RLRun {
         e.outputFormatting = [.sortedKeys]
         return e
     }()
-
-    /// The metrics log, appended to by a resumed run and started afresh otherwise.
-    private func openMetricsLog() throws -> FileHandle {
-        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
-        if step == 0 || !FileManager.default.fileExists(atPath: metricsPath) {
-            _ = FileManager.default.createFile(atPath: metricsPath, contents: nil)
-        }
-        guard let f = FileHandle(forWritingAtPath: metricsPath) else { throw TrainerError.cannotWrite(metricsPath) }
-        f.seekToEndOfFile()
-        return f
-    }
 
     /// Weights, optimiser and the data stream's position, written atomically.
     public func saveCheckpoint() throws {

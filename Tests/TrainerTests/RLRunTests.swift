@@ -66,7 +66,7 @@ struct RLRunTests {
         let source = ScriptedSource([[(mixed, -3), (flat, 0), (mixed, 0)], [(mixed, 0), (mixed, 0)]])
         let run = try Self.run(source)
         var m = StepMetrics(step: 1, policyVersion: 0)
-        let (batch, ages) = try run.assembleBatch(&m)
+        let (batch, ages, _) = try run.assembleBatch(&m)
         #expect(batch.count == 3 && ages == [0, 0, 0])
         #expect(m.groupsDroppedStale == 1 && m.groupsZeroVariance == 1 && m.groupsArrived == 4)
         let c = source.ledgerValue.counts
@@ -81,11 +81,11 @@ struct RLRunTests {
                                      [(mixed, 0), (mixed, 0)]])
         let run = try Self.run(source)
         var m = StepMetrics(step: 1, policyVersion: 0)
-        let (batch, _) = try run.assembleBatch(&m)
+        let (batch, _, _) = try run.assembleBatch(&m)
         #expect(batch.count == 1 && m.groupsArrived == 6, "trains on what it has after the cap")
         // The group past the cap is not lost: the next batch starts with it.
         var next = StepMetrics(step: 2, policyVersion: 0)
-        let (second, _) = try run.assembleBatch(&next)
+        let (second, _, _) = try run.assembleBatch(&next)
         #expect(second.count == 3 && second[0].groupId == 7 && source.ledgerValue.counts.lost == 0)
     }
 
