@@ -42,6 +42,8 @@ public struct BenchReport: Codable, Sendable {
         public var trajectories: WireBenchmark.Result?
         public var weights: WireBenchmark.Result?
         public var zmq: ZMQThroughput.Result?
+        /// The same with CurveZMQ, measured right after (the cluster's default).
+        public var zmqCurve: ZMQThroughput.Result?
         public var samplingSecondsPerGroup = Stats([])
         /// (codec + transport) seconds per group over sampling seconds per group.
         public var wireShareOfRollout: Double?

@@ -37,7 +37,10 @@ extension BenchSuite {
         w.weights = try WireBenchmark.roundTrip([.weights(Weights(version: 1, modelConfigJSON: json, params: params))],
                                                 repeats: wireRepeats)
         log("bench: ZeroMQ PUSH→PULL, \(options.zmqMessages) trajectory messages × \(options.repeats) over tcp loopback")
-        w.zmq = try ZMQThroughput.run(frames: trajectories.map { $0.encoded() }, count: options.zmqMessages, repeats: options.repeats)
+        let frames = trajectories.map { $0.encoded() }
+        w.zmq = try ZMQThroughput.run(frames: frames, count: options.zmqMessages, repeats: options.repeats)
+        log("bench: the same with CurveZMQ (encrypted and authenticated, the cluster's default)")
+        w.zmqCurve = try ZMQThroughput.run(frames: frames, count: options.zmqMessages, repeats: options.repeats, curve: true)
         if let codec = w.trajectories?.secondsPerMessage.median, let send = w.zmq?.secondsPerMessage.median,
            sample.samplingSecondsPerGroup.median > 0 {
             w.wireShareOfRollout = (codec + send) / sample.samplingSecondsPerGroup.median
@@ -57,11 +60,15 @@ extension BenchSuite {
         report.wire = w
     }
 
+    /// Plain and (for the default model) CURVE, each subscriber count measured both ways in a row.
     private func broadcast(name: String, params: [Float], json: String) throws -> [BroadcastBenchmark.Result] {
-        try options.broadcastSubscribers.map { k in
-            log("bench: weight broadcast, \(name) model (\(params.count) parameters) to \(k) subscriber(s)")
-            return try BroadcastBenchmark.run(model: name, params: params, modelConfigJSON: json, subscribers: k,
-                                              rounds: name == "default" ? options.broadcastRounds : max(3, options.broadcastRounds / 2))
+        try options.broadcastSubscribers.flatMap { k in
+            try (name == "default" ? [false, true] : [false]).map { curve in
+                log("bench: weight broadcast, \(name) model (\(params.count) parameters) to \(k) subscriber(s)" + (curve ? ", CURVE" : ""))
+                return try BroadcastBenchmark.run(model: name, params: params, modelConfigJSON: json, subscribers: k,
+                                                  rounds: name == "default" ? options.broadcastRounds : max(3, options.broadcastRounds / 2),
+                                                  curve: curve)
+            }
         }
     }
 

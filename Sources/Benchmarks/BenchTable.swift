@@ -56,15 +56,16 @@ public enum BenchTable {
                             String(format: "ratio %.2f×, %.0f B/message, %.1f µs/message", x.compressionRatio, x.payloadBytesPerMessage,
                                    x.secondsPerMessage.median * 1e6)], [22, 26, 50]))
         }
-        if let z = w.zmq {
-            out.append(row(["  ZeroMQ PUSH→PULL", range(z.messagesPerSecond) + " msg/s",
+        for (name, z) in [("ZeroMQ PUSH→PULL", w.zmq), ("  the same, CURVE", w.zmqCurve)] {
+            guard let z else { continue }
+            out.append(row(["  " + name, range(z.messagesPerSecond) + " msg/s",
                             String(format: "%.0f MB/s, %.0f B/message, tcp loopback", z.megabytesPerSecond.median, z.bytesPerMessage)], [22, 26, 50]))
         }
         if let s = w.wireShareOfRollout {
             out.append(String(format: "  wire per group vs sampling per group (%.2f ms): %.3f %%", w.samplingSecondsPerGroup.median * 1000, s * 100))
         }
         for b in w.broadcast {
-            out.append(row(["  broadcast \(b.model)", range(b.milliseconds, "%.2f") + " ms",
+            out.append(row(["  broadcast \(b.model)" + (b.curve ? ", CURVE" : ""), range(b.milliseconds, "%.2f") + " ms",
                             "\(b.parameters) params (\(b.messageBytes / 1000) kB) to \(b.subscribers) subscriber(s); encode "
                             + f(b.encodeMilliseconds.median, "%.2f") + " ms"], [22, 26, 50]))
         }

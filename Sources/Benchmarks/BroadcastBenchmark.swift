@@ -8,6 +8,8 @@ import Wire
 public enum BroadcastBenchmark {
     public struct Result: Codable, Sendable {
         public var model: String
+        /// CurveZMQ on the publisher and every subscriber (the cluster's default).
+        public var curve = false
         public var parameters: Int
         public var subscribers: Int
         public var messageBytes: Int
@@ -18,22 +20,28 @@ public enum BroadcastBenchmark {
     }
 
     /// Publishes `rounds` weight messages of `params` to `subscribers` subscriber threads.
-    public static func run(model: String, params: [Float], modelConfigJSON: String, subscribers: Int, rounds: Int) throws -> Result {
+    public static func run(model: String, params: [Float], modelConfigJSON: String, subscribers: Int, rounds: Int,
+                           curve: Bool = false) throws -> Result {
         guard subscribers >= 1, rounds >= 1, !params.isEmpty else { throw BenchError.invalid("broadcast needs parameters, subscribers and rounds ≥ 1") }
         let context = ZMQContext()
+        let security = try CurveSetup(context, curve: curve)
+        defer { security.stop() }
         return try withExtendedLifetime(context) {
-            try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds)
+            var r = try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds,
+                                security: security)
+            r.curve = curve
+            return r
         }
     }
 
     private static func measure(_ context: ZMQContext, model: String, params: [Float], json: String,
-                                subscribers k: Int, rounds: Int) throws -> Result {
-        let pub = try ZMQSocket(context, .pub)
+                                subscribers k: Int, rounds: Int, security: CurveSetup) throws -> Result {
+        let pub = try ZMQSocket(context, .pub, security: security.server)
         try pub.setHighWaterMarks(send: 4, receive: 1)
         try pub.bind("tcp://127.0.0.1:0")
         let board = BroadcastBoard(subscribers: k)
         for i in 0..<k {
-            let sub = try ZMQSocket(context, .sub)
+            let sub = try ZMQSocket(context, .sub, security: security.client)
             try sub.setHighWaterMarks(send: 1, receive: 4)
             try sub.subscribeAll()
             try sub.connect(pub.endpoint)
@@ -59,7 +67,7 @@ public enum BroadcastBenchmark {
             guard let done = board.waitAll(timeout: 30) else { throw BenchError.failed("a subscriber missed weights v\(r)") }
             latencies.append(Double(done - start) / 1e6)
         }
-        return Result(model: model, parameters: params.count, subscribers: k, messageBytes: size, milliseconds: Stats(latencies),
+        return Result(model: model, curve: false, parameters: params.count, subscribers: k, messageBytes: size, milliseconds: Stats(latencies),
                       encodeMilliseconds: Stats(encodes))
     }
 }

@@ -16,17 +16,20 @@ public enum ZMQThroughput {
 
     /// Sends `count` messages (cycling through `frames`) per repetition, timed from the first
     /// send to the last receive, after a handshake message has gone through.
-    public static func run(frames: [[UInt8]], count: Int, repeats: Int) throws -> Result {
+    /// `curve`: both ends run CurveZMQ, as the cluster's sockets do by default.
+    public static func run(frames: [[UInt8]], count: Int, repeats: Int, curve: Bool = false) throws -> Result {
         guard !frames.isEmpty, count >= 1, repeats >= 1 else { throw BenchError.invalid("ZeroMQ throughput needs frames, count and repeats ≥ 1") }
         let context = ZMQContext()
+        let security = try CurveSetup(context, curve: curve)
+        defer { security.stop() }
         // Sockets are closed when `measure` returns, before the context terminates.
-        return try withExtendedLifetime(context) { try measure(context, frames: frames, count: count, repeats: repeats) }
+        return try withExtendedLifetime(context) { try measure(context, frames: frames, count: count, repeats: repeats, security: security) }
     }
 
-    private static func measure(_ context: ZMQContext, frames: [[UInt8]], count: Int, repeats: Int) throws -> Result {
-        let pull = try ZMQSocket(context, .pull)
+    private static func measure(_ context: ZMQContext, frames: [[UInt8]], count: Int, repeats: Int, security: CurveSetup) throws -> Result {
+        let pull = try ZMQSocket(context, .pull, security: security.server)
         try pull.bind("tcp://127.0.0.1:0")
-        let push = try ZMQSocket(context, .push)
+        let push = try ZMQSocket(context, .push, security: security.client)
         try push.setSendTimeout(10)
         try push.connect(pull.endpoint)
         let receiver = Receiver(pull, perRepeat: count, repeats: repeats)

@@ -36,3 +36,11 @@ private func group(_ id: UInt64) -> Message {
                                        subscribers: 2, rounds: 2)
     #expect(r.milliseconds.runs.count == 2 && r.milliseconds.min > 0)
 }
+
+@Test func theCurveVariantsRunEncryptedEndToEnd() throws {
+    let z = try ZMQThroughput.run(frames: [group(1).encoded()], count: 50, repeats: 2, curve: true)
+    #expect(z.messagesPerSecond.min > 0)
+    let b = try BroadcastBenchmark.run(model: "tiny", params: [Float](repeating: 0.5, count: 1000), modelConfigJSON: "{}",
+                                       subscribers: 2, rounds: 2, curve: true)
+    #expect(b.curve && b.milliseconds.runs.count == 2)
+}
