@@ -44,3 +44,4 @@ private func group(_ id: UInt64) -> Message {
                                        subscribers: 2, rounds: 2, curve: true)
     #expect(b.curve && b.milliseconds.runs.count == 2)
 }
+
