@@ -49,6 +49,8 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var forgeryLimit = 3
     /// Workers (actors + verifiers) the learner admits at once.
     public var maxWorkers = 256
+    /// Messages each learner port queues per connection before libzmq stops reading it.
+    public var maxQueue = 1024
 
     public init() {}
 

@@ -123,6 +123,7 @@ public enum ConfigKeys {
         double("cluster.max_logprob_gap", \.cluster.maxLogprobGap),
         int("cluster.forgery_limit", \.cluster.forgeryLimit),
         int("cluster.max_workers", \.cluster.maxWorkers),
+        int("cluster.max_queue", \.cluster.maxQueue),
 
     ]
 }

@@ -98,6 +98,7 @@ public struct ExperimentConfig: Sendable {
         if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
         if !(0...1).contains(c.auditFraction) { throw bad("cluster.audit_fraction", "must be in 0…1, got \(c.auditFraction)") }
         if !(c.maxLogprobGap > 0) { throw bad("cluster.max_logprob_gap", "must be > 0, got \(c.maxLogprobGap)") }
+        if !(16...1_000_000).contains(c.maxQueue) { throw bad("cluster.max_queue", "must be in 16…1000000, got \(c.maxQueue)") }
         if c.forgeryLimit < 1 { throw bad("cluster.forgery_limit", "must be ≥ 1, got \(c.forgeryLimit)") }
         if c.maxWorkers < c.actors + c.verifiers {
             throw bad("cluster.max_workers", "must be ≥ cluster.actors + cluster.verifiers (\(c.actors + c.verifiers)), got \(c.maxWorkers)")

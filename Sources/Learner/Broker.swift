@@ -163,9 +163,10 @@ final class Broker: @unchecked Sendable {
         for x in [s.work, s.trajectories, s.verify, s.weights] { try x.limitMessageSize(settings.maxMessageBytes) }
         // Bounded queues on every port: no peer can grow the learner's memory by sending faster
         // than it reads (libzmq stops reading the connection instead).
-        try s.work.setHighWaterMarks(send: 1024, receive: 1024)
-        try s.verify.setHighWaterMarks(send: 1024, receive: 1024)
-        try s.trajectories.setHighWaterMarks(send: 1, receive: 1024)
+        let q = Int32(settings.maxQueue)
+        try s.work.setHighWaterMarks(send: q, receive: q)
+        try s.verify.setHighWaterMarks(send: q, receive: q)
+        try s.trajectories.setHighWaterMarks(send: 1, receive: q)
         try s.weights.setHighWaterMarks(send: 4, receive: 4)  // a slow subscriber drops old weights, not memory
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)
