@@ -50,17 +50,20 @@ extension Broker {
 
     func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
 
-    func handleTrajectory(_ m: Message, key: String?) {
+    func handleTrajectory(_ m: Message, key: String?, _ sockets: Sockets) {
         let now = Date()
         switch m {
         case .heartbeat(let h) where h.role == .actor:
             guard owns(h.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
+            guard actors.contains(h.workerId) else { return askToRejoin(h.workerId, actorPeers, sockets.work, now) }
             if actors.heartbeat(h.workerId, incarnation: h.incarnation, version: h.policyVersion,
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
                 republishWanted = true
             }
         case .heartbeat(let h) where h.role == .verifier:
             guard owns(h.workerId, key: key, in: verifierPeers, port: "trajectories") else { return }
+            // An idle verifier sends nothing else: its heartbeat is where we learn it is back.
+            guard pool.contains(h.workerId) else { return askToRejoin(h.workerId, verifierPeers, sockets.verify, now) }
             pool.heard(h.workerId, incarnation: h.incarnation, now: now)
         case .trajectory(let t):
             guard owns(t.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
@@ -69,6 +72,15 @@ extension Broker {
         default:
             reject(WireError.invalid("unexpected \(m.type) on the trajectories port"), port: "trajectories", bytes: 0)
         }
+    }
+
+    /// A worker presumed dead (the learner stalled, or it did) is still beating: tell it, on
+    /// the connection its last hello came on, to say hello again (at most once a second).
+    private func askToRejoin(_ id: String, _ peers: PeerDirectory, _ socket: ZMQSocket, _ now: Date) {
+        guard lockedOut[id] == nil, let route = peers.route(of: id),
+              now.timeIntervalSince(rejoinAsked[id] ?? .distantPast) > 1 else { return }
+        rejoinAsked[id] = now
+        tellToRejoin(route, on: socket)
     }
 
     /// A trajectory for a group in the ledger: checked, then queued for scoring.
@@ -113,7 +125,6 @@ extension Broker {
             lose(actor: id, why: String(format: "silent for %.1f s", seconds))
         }
         for (id, seconds, held) in pool.silent(now: now, timeout: settings.workerTimeout) {
-            verifierPeers.remove(id)
             log(String(format: "\(id) silent for %.1f s: presumed dead; re-sending its %d score requests", seconds, held))
         }
     }
@@ -122,7 +133,6 @@ extension Broker {
     func lose(actor id: String, why: String) {
         let held = reissueHeld(by: id)
         actors.remove(id)
-        actorPeers.remove(id)
         log("\(id) \(why): presumed dead; \(held) groups it held go back in the queue")
     }
 

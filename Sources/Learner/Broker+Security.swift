@@ -89,6 +89,7 @@ extension Broker {
         let route = actorPeers.route(of: id)
         lockOut(id, key: actorPeers.key(of: id), why: why)
         lose(actor: id, why: "refused (\(why))")
+        actorPeers.remove(id)
         if let route { refuse(route, why: why, on: socket) }
     }
 

@@ -61,6 +61,8 @@ final class Broker: @unchecked Sendable {
     var forgeries: [String: Int] = [:]
     var security = SecurityCounts()
     var allowListRead = Date()
+    /// When each worker presumed dead was last told to say hello again (its heartbeats keep coming).
+    var rejoinAsked: [String: Date] = [:]
 
     /// The newest weights: the version counted by the run, and the encoded message.
     var latestWeights: (version: UInt64, bytes: [UInt8])?
@@ -185,7 +187,7 @@ final class Broker: @unchecked Sendable {
             return
         }
         started.signal()
-        var lastHousekeeping = Date()
+        var lastHousekeeping = Date(), lastTurn = Date(), graceUntil = Date.distantPast
         while true {
             lock.lock(); let stop = stopping; lock.unlock()
             if stop { break }
@@ -194,13 +196,21 @@ final class Broker: @unchecked Sendable {
             if ready.count > 4, ready[4], let zap = s.zap { answerHandshakes(zap) }
             if ready[3] { drainControl(s.control, s.weights) }
             if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, $2, s.work) } }
-            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1, key: $2) } }
+            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1, key: $2, s) } }
             if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, $2, s.verify) } }
             for id in takeForged() { recordForgery(by: id, on: s.work) }
             let now = Date()
+            // The learner itself was not running (SIGSTOP, swapping): the workers' silence is
+            // ours. They get a full timeout to be heard again before any is presumed dead.
+            if now.timeIntervalSince(lastTurn) > settings.workerTimeout / 2 {
+                graceUntil = now.addingTimeInterval(settings.workerTimeout)
+                log(String(format: "the learner did not run for %.1f s; no worker is presumed dead for the next %.1f s",
+                           now.timeIntervalSince(lastTurn), settings.workerTimeout))
+            }
+            lastTurn = now
             if now.timeIntervalSince(lastHousekeeping) > 0.05 {
                 lastHousekeeping = now
-                checkLiveness(now)
+                if now > graceUntil { checkLiveness(now) }
                 checkScoreDeadlines(now)
                 if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
                     publish(w.bytes, on: s.weights)

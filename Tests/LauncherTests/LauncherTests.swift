@@ -76,6 +76,42 @@ struct LauncherTests {
         #expect(s.stoppedEarly && s.ledger.lost == 0)
     }
 
+    @Test func aVerifierPresumedDeadComesBackWhenItWakes() throws {
+        let out = Harness.tempDir("wake")
+        let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.worker_timeout=1.5"])
+        let started = try #require(c.waitFor("started verifier-1 (pid", timeout: 60))
+        let v1 = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
+        kill(v1, SIGSTOP)
+        defer { kill(v1, SIGCONT) }
+        try #require(c.waitFor("verifier-1 silent for", timeout: 30) != nil, "\(c.output)")
+        kill(v1, SIGCONT)
+        // An idle verifier sends nothing but heartbeats: those must bring it back, not its
+        // 300 s silence limit.
+        #expect(c.waitFor("[learner] verifier-1 joined", after: "verifier-1 silent for", timeout: 30) != nil, "\(c.output)")
+        c.signal(SIGTERM)
+        #expect(c.waitExit(timeout: 120) != nil)
+        #expect(try summary(out).ledger.lost == 0)
+    }
+
+    @Test func aStalledLearnerDoesNotWriteOffItsWorkers() throws {
+        let out = Harness.tempDir("stall")
+        let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.worker_timeout=1.5"])
+        let started = try #require(c.waitFor("started learner (pid", timeout: 60))
+        let learner = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
+        kill(learner, SIGSTOP)
+        defer { kill(learner, SIGCONT) }
+        Thread.sleep(forTimeInterval: 3)  // the stall itself (twice the worker timeout), not a synchronisation
+        kill(learner, SIGCONT)
+        let woke = try #require(c.waitFor("the learner did not run for", timeout: 30), "\(c.output)")
+        #expect(c.waitFor("[learner] step", after: "the learner did not run for", timeout: 60) != nil, "\(c.output)")
+        c.signal(SIGTERM)
+        #expect(c.waitExit(timeout: 120) != nil)
+        #expect(!c.output.contains(": presumed dead"), "its own stall is not the workers' silence: \(woke)")
+        #expect(try summary(out).ledger.lost == 0)
+    }
+
     @Test func sigtermStopsEverythingAndWritesACheckpoint() throws {
         let out = Harness.tempDir("sigterm")
         let c = try launch(out, port: Harness.freshPort(), steps: 1000)
