@@ -13,12 +13,20 @@ public struct RunStart {
     public var state: RunState?
     /// Copied into every checkpoint: the base's trainer state (it records the task config).
     public var baseFiles: [String: Data] = [:]
+    /// A resumed run's KL reference: the base it started from (`run.init_from`), not the
+    /// checkpoint it resumes (nil when the run starts at the base).
+    public var reference: GPT?
 
     public init(config: ExperimentConfig, runDir: String, resume: Bool) throws {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
         (policy, tokenizer) = try PolicyFiles.load(source)
         task = try ArithmeticTask(config: PolicyFiles.taskConfig(of: source))
+        if resume, config.rl.loss.beta > 0 {
+            do { reference = try PolicyFiles.load(config.initFrom).0 } catch {
+                throw TrainerError.cannotResume("the KL reference is the base at run.init_from (\(config.initFrom)), which does not load: \(error)")
+            }
+        }
         if let data = FileManager.default.contents(atPath: PolicyFiles.stateFile(source)) {
             baseFiles["trainer_state.json"] = data
         }
@@ -42,6 +50,6 @@ public struct RunStart {
         let source = LocalSource(config: config.rl, policy: policy, tokenizer: tokenizer, task: task,
                                  ledger: ledger(config: config.rl, maxInFlight: 1 << 30), verify: try Self.verifier(config))
         return try RLRun(config: config.rl, runDir: runDir, policy: policy, tokenizer: tokenizer, task: task,
-                         source: source, state: state, baseFiles: baseFiles, log: log)
+                         source: source, state: state, baseFiles: baseFiles, reference: reference, log: log)
     }
 }

@@ -24,7 +24,7 @@ public final class Learner {
                                   model: start.policy.config, tokenizer: start.tokenizer, task: start.task, keys: keys,
                                   endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, tokenizer: start.tokenizer, task: start.task,
-                        source: source, state: start.state, baseFiles: start.baseFiles, log: log)
+                        source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference, log: log)
         // Workers elsewhere say how they sampled: the first pass checks it.
         run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
         if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }

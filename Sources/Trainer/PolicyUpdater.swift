@@ -38,11 +38,13 @@ public final class PolicyUpdater {
     /// moves honest groups by a few hundredths; infinity (the default) checks nothing.
     public var maxBehaviourGap: Float = .infinity
 
-    public init(config: RLConfig, policy: GPT) throws {
+    /// `reference` is the frozen policy the KL term pulls toward: the run's base, which is
+    /// `policy` itself at the start of a run (a resumed run passes the base it started from).
+    public init(config: RLConfig, policy: GPT, reference base: GPT? = nil) throws {
         self.config = config
         self.policy = policy
         reference = try GPT(config: policy.config)
-        reference.params.copy(from: policy.params)
+        reference.params.copy(from: (base ?? policy).params)
         var opt = AdamWConfig()
         opt.weightDecay = 0
         opt.gradClip = config.gradClip

@@ -45,7 +45,7 @@ public final class RLRun {
     /// `state` (read from the run's checkpoint with `--resume`) continues a run; the policy
     /// then holds the checkpoint's weights and the optimiser is loaded from it here.
     public init(config: RLConfig, runDir: String, policy: GPT, tokenizer: Tokenizer, task: ArithmeticTask,
-                source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:],
+                source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: GPT? = nil,
                 log: @escaping (String) -> Void) throws {
         try config.validate()
         self.config = config
@@ -55,7 +55,7 @@ public final class RLRun {
         self.source = source
         self.baseFiles = baseFiles
         self.log = log
-        updater = try PolicyUpdater(config: config, policy: policy)
+        updater = try PolicyUpdater(config: config, policy: policy, reference: reference)
         if let s = state {
             try Checkpoint.loadOptimizer(updater.optimizer, from: checkpointDir)
             updater.restore(updates: s.step)

@@ -64,6 +64,18 @@ struct TrainerTests {
         if m.reward > 0 || algo == .kimi { #expect(t.policy.params.array != before) }
     }
 
+    /// A resumed run's KL term pulls toward the base it started from, not the checkpoint.
+    @Test func theReferenceIsTheBaseGivenNotThePolicy() throws {
+        let shape = GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8)
+        let base = try GPT(config: shape), resumed = try GPT(config: shape)
+        base.initialize(seed: 1)
+        resumed.initialize(seed: 2)
+        let fresh = try PolicyUpdater(config: RLConfig(), policy: resumed)
+        #expect(fresh.reference.params.array == resumed.params.array)
+        let continued = try PolicyUpdater(config: RLConfig(), policy: resumed, reference: base)
+        #expect(continued.reference.params.array == base.params.array && continued.policy.params.array == resumed.params.array)
+    }
+
     /// Sorting rows by length into micro-batches must not change the update: the losses
     /// divide by the whole update's rows and tokens, and gradients add up across micro-batches.
     @Test(arguments: [Algorithm.grpo, .kimi])
