@@ -44,11 +44,14 @@ ip netns exec $A "$BIN" learner configs/default.yaml \
   --set cluster.keys="$KEYS" \
   --set cluster.verifiers=1 --set algorithm.steps=4 --set algorithm.prompts_per_step=4 --set algorithm.group_size=4 \
   --set algorithm.max_new_tokens=24 --set algorithm.dynamic_sampling=false --set eval.final_problems=16 --set eval.samples=4 --set eval.final_samples=4 \
-  --set cluster.max_in_flight=8 2>&1 | sed 's/^/[learner@A] /' &
+  --set cluster.max_in_flight=8 2>&1 | sed -u 's/^/[learner@A] /' | tee "$OUT/learner.log" &
 LEARNER=$!
+# The learner binds after loading the policy (slow on a busy machine): wait for it.
+for _ in $(seq 1 600); do grep -q "listening:" "$OUT/learner.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "listening:" "$OUT/learner.log" || { echo "FAIL: the learner did not bind within 120 s"; exit 1; }
 # A worker without keys on B, before the keyed ones (the learner waits for them, so it is
 # still listening): refused at the handshake, it exits with the reason instead of waiting.
-if ip netns exec $B timeout -k 5 60 "$BIN" verifier --learner $LEARNER_IP --port $PORT --id stranger-on-B --silence-limit 30 >"$OUT/stranger.log" 2>&1; then
+if ip netns exec $B timeout -k 5 60 "$BIN" verifier --learner $LEARNER_IP --port $PORT --id stranger-on-B --silence-limit 60 >"$OUT/stranger.log" 2>&1; then
   echo "FAIL: a worker without keys ran to the end"; exit 1
 fi
 grep -q "handshake with .* keeps failing" "$OUT/stranger.log" || { echo "FAIL: the keyless worker did not say why:"; cat "$OUT/stranger.log"; exit 1; }
