@@ -187,47 +187,65 @@ final class Broker: @unchecked Sendable {
             return
         }
         started.signal()
-        var lastHousekeeping = Date(), lastTurn = Date(), graceUntil = Date.distantPast
+        var clock = LoopClock()
         while true {
             lock.lock(); let stop = stopping; lock.unlock()
             if stop { break }
-            let polled = [s.work, s.trajectories, s.verify, s.control] + (s.zap.map { [$0.socket] } ?? [])
-            let ready = (try? Poller.wait(polled, timeout: 0.02)) ?? polled.map { _ in false }
-            if ready.count > 4, ready[4], let zap = s.zap { answerHandshakes(zap) }
-            if ready[3] { drainControl(s.control, s.weights) }
-            if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, $2, s.work) } }
-            if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1, key: $2, s) } }
-            if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, $2, s.verify) } }
-            for id in takeForged() { recordForgery(by: id, on: s.work) }
-            let now = Date()
-            // The learner itself was not running (SIGSTOP, swapping): the workers' silence is
-            // ours. They get a full timeout to be heard again before any is presumed dead.
-            if now.timeIntervalSince(lastTurn) > settings.workerTimeout / 2 {
-                graceUntil = now.addingTimeInterval(settings.workerTimeout)
-                log(String(format: "the learner did not run for %.1f s; no worker is presumed dead for the next %.1f s",
-                           now.timeIntervalSince(lastTurn), settings.workerTimeout))
-            }
-            lastTurn = now
-            if now.timeIntervalSince(lastHousekeeping) > 0.05 {
-                lastHousekeeping = now
-                if now > graceUntil { checkLiveness(now) }
-                checkScoreDeadlines(now)
-                if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
-                    publish(w.bytes, on: s.weights)
-                    republishWanted = false
-                }
-            }
+            turn(s)
+            housekeeping(s, &clock)
             serveParkedRequests(s.work)
             dispatchScores(s.verify)
             refreshStatus()
         }
-        // Tell everyone we are done; workers also exit when their launcher stops them.
+        sayGoodbye(s)
+        finished.signal()
+    }
+
+    /// One turn of the loop: every socket with something to read, drained.
+    private func turn(_ s: Sockets) {
+        let polled = [s.work, s.trajectories, s.verify, s.control] + (s.zap.map { [$0.socket] } ?? [])
+        let ready = (try? Poller.wait(polled, timeout: 0.02)) ?? polled.map { _ in false }
+        if ready.count > 4, ready[4], let zap = s.zap { answerHandshakes(zap) }
+        if ready[3] { drainControl(s.control, s.weights) }
+        if ready[0] { drain(s.work, port: "work") { handleWork($0, $1, $2, s.work) } }
+        if ready[1] { drain(s.trajectories, port: "trajectories") { handleTrajectory($1, key: $2, s) } }
+        if ready[2] { drain(s.verify, port: "verify") { handleVerify($0, $1, $2, s.verify) } }
+        for id in takeForged() { recordForgery(by: id, on: s.work) }
+    }
+
+    /// When the loop last turned and did its housekeeping, and until when nobody's silence counts.
+    struct LoopClock {
+        var lastTurn = Date(), lastHousekeeping = Date(), graceUntil = Date.distantPast
+    }
+
+    /// Liveness, score deadlines and re-publishing, every 50 ms.
+    private func housekeeping(_ s: Sockets, _ clock: inout LoopClock) {
+        let now = Date()
+        // The learner itself was not running (SIGSTOP, swapping): the workers' silence is
+        // ours. They get a full timeout to be heard again before any is presumed dead.
+        if now.timeIntervalSince(clock.lastTurn) > settings.workerTimeout / 2 {
+            clock.graceUntil = now.addingTimeInterval(settings.workerTimeout)
+            log(String(format: "the learner did not run for %.1f s; no worker is presumed dead for the next %.1f s",
+                       now.timeIntervalSince(clock.lastTurn), settings.workerTimeout))
+        }
+        clock.lastTurn = now
+        guard now.timeIntervalSince(clock.lastHousekeeping) > 0.05 else { return }
+        clock.lastHousekeeping = now
+        if now > clock.graceUntil { checkLiveness(now) }
+        checkScoreDeadlines(now)
+        if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
+            publish(w.bytes, on: s.weights)
+            republishWanted = false
+        }
+    }
+
+    /// Tells everyone we are done (workers also exit when their launcher stops them).
+    private func sayGoodbye(_ s: Sockets) {
         let bye = Message.shutdown(Shutdown(reason: stopReason)).encoded()
         for id in actors.actors.keys { if let r = actorPeers.route(of: id) { _ = try? s.work.send([r, bye], wait: false) } }
         for id in pool.members.keys { if let r = verifierPeers.route(of: id) { _ = try? s.verify.send([r, bye], wait: false) } }
         _ = try? s.weights.send(bye, wait: false)
         drainWhileWorkersLeave(s.trajectories)
-        finished.signal()
     }
 
     /// Actors pushing a batch when the run ends would block on a closed socket (over
