@@ -15,11 +15,28 @@ public struct Evaluator {
         public var passAtK: [String: Double]
         /// maj@k: the majority answer of k samples is right, averaged over the ⌊n/k⌋ disjoint blocks of k samples.
         public var majAtK: [String: Double]
+        /// The test-time-scaling curve: pass@k and maj@k for every power of two up to n and
+        /// every k asked, each with a 95 % bootstrap interval over problems (nil in reports
+        /// written before it existed).
+        public var curve: [CurvePoint]?
         public var meanReward: Double
         public var formatRate: Double
         public var meanCompletionTokens: Double
         public var seconds: Double
         public var newTokensPerSecond: Double
+    }
+
+    /// One k of the curve: the estimate and its 95 % interval, for pass@k and maj@k.
+    public struct CurvePoint: Codable, Sendable, Equatable {
+        public var k: Int
+        public var passAtK: Double, passLow: Double, passHigh: Double
+        public var majAtK: Double, majLow: Double, majHigh: Double
+    }
+
+    /// The k's of the curve: powers of two up to n, and the k's asked.
+    public static func curveKs(samples n: Int, asked: [Int]) -> [Int] {
+        let powers = sequence(first: 1) { $0 * 2 }.prefix { $0 <= n }
+        return Array(Set(powers).union(asked.filter { $0 <= n })).sorted()
     }
 
     public let model: GPT
@@ -34,10 +51,12 @@ public struct Evaluator {
 
     public func run(problems: [Problem], samples n: Int, ks: [Int], params: SamplingParams, seed: UInt64,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
-        let ks = ks.filter { $0 <= n }
+        let asked = ks.filter { $0 <= n }
+        let ks = Self.curveKs(samples: n, asked: asked)
         var rng = Xoshiro256(seed: seed)
         let sampler = Sampler(model: model)
-        var pass = [Double](repeating: 0, count: ks.count), maj = [Double](repeating: 0, count: ks.count)
+        // Per k, each problem's value: the bootstrap resamples problems.
+        var pass = [[Double]](repeating: [], count: ks.count), maj = [[Double]](repeating: [], count: ks.count)
         var reward = 0.0, formed = 0.0, tokens = 0
         let start = Date()
         var done = 0
@@ -49,10 +68,10 @@ public struct Evaluator {
                 let scores = group.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer) }
                 let c = scores.filter(\.correct).count
                 for (i, k) in ks.enumerated() {
-                    pass[i] += passAtK(n: n, c: c, k: k)
+                    pass[i].append(passAtK(n: n, c: c, k: k))
                     let blocks = stride(from: 0, through: n - k, by: k).map { scores[$0..<($0 + k)] }
                     let right = blocks.filter { majorityCorrect(answers: $0.map(\.extracted), correct: $0.map(\.correct)) }.count
-                    maj[i] += Double(right) / Double(blocks.count)
+                    maj[i].append(Double(right) / Double(blocks.count))
                 }
                 reward += scores.reduce(0) { $0 + Double($1.reward) }
                 formed += Double(scores.filter(\.wellFormed).count)
@@ -63,10 +82,16 @@ public struct Evaluator {
         }
         let total = Double(problems.count), samples = total * Double(n)
         let secs = Date().timeIntervalSince(start)
+        let mean = { (v: [Double]) in v.reduce(0, +) / Double(max(v.count, 1)) }
+        let curve = ks.indices.map { i -> CurvePoint in
+            let p = Bootstrap.interval(pass[i]), m = Bootstrap.interval(maj[i])
+            return CurvePoint(k: ks[i], passAtK: mean(pass[i]), passLow: p.low, passHigh: p.high,
+                              majAtK: mean(maj[i]), majLow: m.low, majHigh: m.high)
+        }
         return Report(problems: problems.count, samplesPerProblem: n, temperature: params.temperature,
-                      passAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), pass.map { $0 / total })),
-                      majAtK: Dictionary(uniqueKeysWithValues: zip(ks.map(String.init), maj.map { $0 / total })),
-                      meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: Double(tokens) / samples,
+                      passAtK: Dictionary(uniqueKeysWithValues: curve.map { (String($0.k), $0.passAtK) }),
+                      majAtK: Dictionary(uniqueKeysWithValues: curve.map { (String($0.k), $0.majAtK) }),
+                      curve: curve, meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: Double(tokens) / samples,
                       seconds: secs, newTokensPerSecond: Double(tokens) / secs)
     }
 }
