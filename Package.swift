@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Tasks", swiftSettings: release),
         .target(name: "Verifier", swiftSettings: release),
         .target(name: "RL", dependencies: ["Kernels"], swiftSettings: release),
-        .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels", "Plots"], swiftSettings: release),
         .target(name: "Worker", dependencies: ["Transport", "Wire", "Sampler", "TinyGPT", "Verifier"], swiftSettings: release),
         .target(name: "Trainer", dependencies: ["RL", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels", "Plots", "Completions"],
                 swiftSettings: release),

@@ -12,8 +12,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Comma-separated k values for pass@k and maj@k.") var k = "1,8"
     @Option(help: "Evaluate only the first N held-out problems (default: all).") var problems: Int?
     @Option(help: "A JSONL file of {\"prompt\", \"answer\"} problems instead of the built-in held-out split.") var tasks: String?
+    @Option(help: "Also evaluate this checkpoint (the base) the same way, for the table and the plot.") var compare: String?
+    @Option(help: "Write the test-time-scaling curves (pass@k and maj@k against k, with 95 % intervals) as SVG here.") var plot: String?
     @OptionGroup var sampling: SamplingOptions
-    @Flag(help: "Print the report as JSON on stdout.") var json = false
+    @Flag(help: "Print the report as JSON on stdout ({\"model\", \"base\"} with --compare).") var json = false
 
     func run() throws {
         let ks = try k.split(separator: ",").map { s -> Int in
@@ -26,23 +28,41 @@ struct EvalCommand: ParsableCommand {
         if let bad = ks.first(where: { $0 > samples }) {
             throw ValidationError("k = \(bad) needs at least \(bad) samples per problem; raise --samples")
         }
-        let (model, tokenizer) = try loadPolicy(checkpoint)
         var list = try tasks.map { try JSONLTasks.load(path: $0) } ?? ArithmeticTask(config: taskConfig(of: checkpoint)).heldOut
         if let p = problems { list = Array(list.prefix(max(0, p))) }
         guard !list.isEmpty else { throw ValidationError("no problems to evaluate") }
-        let bar = ProgressBar(total: list.count, label: "eval")
-        let report = try Evaluator(model: model, tokenizer: tokenizer)
-            .run(problems: list, samples: samples, ks: ks, params: sampling.params, seed: sampling.seed) { done, total in
-                bar.update(done, "")
-            }
-        if json { try printJSON(report) } else { printTable(report, ks: ks) }
+        let report = try evaluate(checkpoint, list, ks)
+        // The same problems, samples and seed: the two curves differ only by the policy.
+        let base = try compare.map { try evaluate($0, list, ks) }
+        if let plot {
+            let svg = ScalingPlot.svg([(checkpoint, report)] + (base.map { [(compare!, $0)] } ?? []))
+            do { try svg.write(toFile: plot, atomically: true, encoding: .utf8) } catch { throw ValidationError("cannot write --plot \(plot): \(error)") }
+        }
+        if json {
+            if let base { try printJSON(["model": report, "base": base]) } else { try printJSON(report) }
+        } else {
+            if let base { print("base \(compare!):"); printTable(base) ; print("\n\(checkpoint):") }
+            printTable(report)
+            if let plot { print("plot: \(plot)") }
+        }
     }
 
-    private func printTable(_ r: Evaluator.Report, ks: [Int]) {
-        print("problems \(r.problems) × \(r.samplesPerProblem) samples at temperature \(r.temperature)")
-        print("metric          value")
-        for k in ks { print(String(format: "pass@%-9d %.3f", k, r.passAtK[String(k)] ?? 0)) }
-        for k in ks { print(String(format: "maj@%-10d %.3f", k, r.majAtK[String(k)] ?? 0)) }
+    private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int]) throws -> Evaluator.Report {
+        let (model, tokenizer) = try loadPolicy(dir)
+        let bar = ProgressBar(total: list.count, label: "eval")
+        return try Evaluator(model: model, tokenizer: tokenizer)
+            .run(problems: list, samples: samples, ks: ks, params: sampling.params, seed: sampling.seed) { done, _ in
+                bar.update(done, "")
+            }
+    }
+
+    private func printTable(_ r: Evaluator.Report) {
+        print("problems \(r.problems) × \(r.samplesPerProblem) samples at temperature \(r.temperature); 95 % bootstrap intervals over problems")
+        print("k       pass@k  (95 % interval)     maj@k  (95 % interval)")
+        for p in r.curve ?? [] {
+            print(String(format: "%-6d  %.3f   (%.3f–%.3f)       %.3f  (%.3f–%.3f)", p.k, p.passAtK, p.passLow, p.passHigh,
+                         p.majAtK, p.majLow, p.majHigh))
+        }
         print(String(format: "mean reward    %.3f", r.meanReward))
         print(String(format: "format rate    %.3f", r.formatRate))
         print(String(format: "mean length    %.1f tokens", r.meanCompletionTokens))

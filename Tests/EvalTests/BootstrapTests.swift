@@ -34,3 +34,15 @@ struct BootstrapTests {
         #expect(Bootstrap.quantile([1, 2, 3, 4], 0.0) == 1)
     }
 }
+
+@Suite("ScalingPlot")
+struct ScalingPlotTests {
+    @Test func bothPoliciesAndTheirIntervalsAreDrawn() {
+        let point = Evaluator.CurvePoint(k: 1, passAtK: 0.2, passLow: 0.1, passHigh: 0.3, majAtK: 0.2, majLow: 0.1, majHigh: 0.3)
+        let two = Evaluator.CurvePoint(k: 2, passAtK: 0.3, passLow: 0.2, passHigh: 0.4, majAtK: 0.25, majLow: 0.15, majHigh: 0.35)
+        let r = Evaluator.Report(problems: 4, samplesPerProblem: 2, temperature: 1, passAtK: [:], majAtK: [:], curve: [point, two],
+                                 meanReward: 0, formatRate: 1, meanCompletionTokens: 3, seconds: 1, newTokensPerSecond: 1)
+        let svg = ScalingPlot.svg([("trained", r), ("base", r)])
+        #expect(svg.hasPrefix("<svg") && svg.contains("trained") && svg.contains("base 95 % low") && svg.contains("maj@k"))
+    }
+}
