@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher",
+                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),

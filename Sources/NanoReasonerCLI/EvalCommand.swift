@@ -1,6 +1,8 @@
 import ArgumentParser
 import Eval
 import Foundation
+import Plots
+import Sampler
 import Tasks
 
 struct EvalCommand: ParsableCommand {
@@ -14,6 +16,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "A JSONL file of {\"prompt\", \"answer\"} problems instead of the built-in held-out split.") var tasks: String?
     @Option(help: "Also evaluate this checkpoint (the base) the same way, for the table and the plot.") var compare: String?
     @Option(help: "Write the test-time-scaling curves (pass@k and maj@k against k, with 95 % intervals) as SVG here.") var plot: String?
+    @Option(help: "Budget sweep: evaluate with each think budget (e.g. 0,4,8,16,32) and report accuracy against budget.")
+    var budgetSweep: String?
     @OptionGroup var sampling: SamplingOptions
     @Flag(help: "Print the report as JSON on stdout ({\"model\", \"base\"} with --compare).") var json = false
 
@@ -31,6 +35,7 @@ struct EvalCommand: ParsableCommand {
         var list = try tasks.map { try JSONLTasks.load(path: $0) } ?? ArithmeticTask(config: taskConfig(of: checkpoint)).heldOut
         if let p = problems { list = Array(list.prefix(max(0, p))) }
         guard !list.isEmpty else { throw ValidationError("no problems to evaluate") }
+        if let budgetSweep { return try sweep(budgetSweep, list, ks) }
         let report = try evaluate(checkpoint, list, ks)
         // The same problems, samples and seed: the two curves differ only by the policy.
         let base = try compare.map { try evaluate($0, list, ks) }
@@ -47,13 +52,59 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int]) throws -> Evaluator.Report {
+    private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int], thinkBudget: Int?? = nil) throws -> Evaluator.Report {
         let (model, tokenizer) = try loadPolicy(dir)
         let bar = ProgressBar(total: list.count, label: "eval")
+        let params = thinkBudget.map { sampling.params(thinkBudget: $0) } ?? sampling.params
         return try Evaluator(model: model, tokenizer: tokenizer)
-            .run(problems: list, samples: samples, ks: ks, params: sampling.params, seed: sampling.seed) { done, _ in
+            .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")
             }
+    }
+
+    struct Sweep: Codable {
+        var checkpoint: String
+        var problems: Int, samples: Int
+        var sweep: [BudgetPoint]
+    }
+
+    /// One point of a budget sweep.
+    struct BudgetPoint: Codable {
+        var budget: Int
+        var passAt1: Double, passLow: Double, passHigh: Double
+        var formatRate: Double
+        var meanCompletionTokens: Double
+    }
+
+    /// Accuracy against think budget (s1's figure), the same problems and seed at every budget.
+    private func sweep(_ text: String, _ list: [Problem], _ ks: [Int]) throws {
+        let budgets = try text.split(separator: ",").map { s -> Int in
+            guard let b = Int(s.trimmingCharacters(in: .whitespaces)), b >= 0 else {
+                throw ValidationError("--budget-sweep expects budgets ≥ 0 like 0,8,16; got \"\(s)\"")
+            }
+            return b
+        }
+        let points = try budgets.map { b -> BudgetPoint in
+            let r = try evaluate(checkpoint, list, [1], thinkBudget: .some(b))
+            let one = r.curve?.first { $0.k == 1 }
+            return BudgetPoint(budget: b, passAt1: one?.passAtK ?? 0, passLow: one?.passLow ?? 0, passHigh: one?.passHigh ?? 0,
+                               formatRate: r.formatRate, meanCompletionTokens: r.meanCompletionTokens)
+        }
+        if let plot {
+            let svg = SVGPlot(panels: [.init(title: "pass@1 against think budget (budget forcing)", series: [
+                .init(name: "pass@1", color: "#1f77b4", points: points.map { (Double($0.budget), $0.passAt1) }),
+                .init(name: "95 % low", color: "#1f77b466", points: points.map { (Double($0.budget), $0.passLow) }),
+                .init(name: "95 % high", color: "#1f77b466", points: points.map { (Double($0.budget), $0.passHigh) }),
+            ])], xLabel: "think budget (tokens)").render()
+            do { try svg.write(toFile: plot, atomically: true, encoding: .utf8) } catch { throw ValidationError("cannot write --plot \(plot): \(error)") }
+        }
+        if json { try printJSON(Sweep(checkpoint: checkpoint, problems: list.count, samples: samples, sweep: points)); return }
+        print("\(checkpoint): \(list.count) problems × \(samples) samples per budget")
+        print("budget  pass@1  (95 % interval)   format  tokens")
+        for p in points {
+            print(String(format: "%-6d  %.3f   (%.3f–%.3f)     %.3f   %.1f", p.budget, p.passAt1, p.passLow, p.passHigh, p.formatRate, p.meanCompletionTokens))
+        }
+        if let plot { print("plot: \(plot)") }
     }
 
     private func printTable(_ r: Evaluator.Report) {

@@ -10,10 +10,16 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Nucleus sampling mass (1 = all).") var topP: Float = 1
     @Option(help: "Most new tokens per completion.") var maxNewTokens = 96
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Budget forcing (s1): end the thinking after B tokens and force </think><answer>.") var thinkBudget: Int?
 
-    var params: SamplingParams {
-        SamplingParams(temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxNewTokens,
-                       stopTokens: [Tokenizer.eos, Tokenizer.answerClose])
+    var params: SamplingParams { params(thinkBudget: thinkBudget) }
+
+    func params(thinkBudget budget: Int?) -> SamplingParams {
+        var p = SamplingParams(temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxNewTokens,
+                               stopTokens: [Tokenizer.eos, Tokenizer.answerClose])
+        p.forcing = budget.map { BudgetForcing(budget: $0, open: Tokenizer.thinkOpen, close: Tokenizer.thinkClose,
+                                               force: [Tokenizer.thinkClose, Tokenizer.answerOpen]) }
+        return p
     }
 }
 

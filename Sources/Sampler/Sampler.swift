@@ -50,13 +50,21 @@ public final class Sampler {
         run(queries, logitsFor: lastIndex, cache: cache, scratch: s)
 
         var out = (0..<R).map { _ in Completion(tokens: [], logprobs: [], stopped: false) }
+        var budget = [BudgetForcing.State](repeating: .init(), count: params.forcing == nil ? 0 : R)
+        /// The sampled token, unless budget forcing writes one instead.
+        func choose(_ r: Int, _ sampled: (Int32, Float)) -> (Int32, Float) {
+            guard let f = params.forcing else { return sampled }
+            let pick = budget[r].take().map { ($0, Float(0)) } ?? sampled
+            budget[r].saw(pick.0, f)
+            return pick
+        }
         let stops = Set(params.stopTokens)
         let V = cfg.vocabSize
         var live: [Int] = []
         let dist = Distribution(capacity: V)
         for r in 0..<R {
             let b = r / G
-            let (tok, lp) = dist.sample(s.logits + b * V, V: V, params: params, rng: &rng)
+            let (tok, lp) = choose(r, dist.sample(s.logits + b * V, V: V, params: params, rng: &rng))
             out[r].tokens.append(tok)
             out[r].logprobs.append(lp)
             if stops.contains(tok) { out[r].stopped = true } else if maxNew[b] > 1 { live.append(r) }
@@ -72,7 +80,7 @@ public final class Sampler {
             run(queries, logitsFor: Array(0..<queries.count), cache: cache, scratch: s)
             var next: [Int] = []
             for (i, r) in live.enumerated() {
-                let (tok, lp) = dist.sample(s.logits + i * V, V: V, params: params, rng: &rng)
+                let (tok, lp) = choose(r, dist.sample(s.logits + i * V, V: V, params: params, rng: &rng))
                 out[r].tokens.append(tok)
                 out[r].logprobs.append(lp)
                 if stops.contains(tok) { out[r].stopped = true } else if out[r].tokens.count < maxNew[r / G] { next.append(r) }
