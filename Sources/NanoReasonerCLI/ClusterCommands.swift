@@ -104,7 +104,7 @@ struct WorkerFlags: ParsableArguments {
     func options(role: String) throws -> WorkerOptions {
         guard (1...65_532).contains(port) else { throw ValidationError("--port must be in 1…65532, got \(port)") }
         guard silenceLimit > 0 else { throw ValidationError("--silence-limit must be > 0, got \(silenceLimit)") }
-        var o = WorkerOptions(workerId: id ?? "\(role)-\(ProcessInfo.processInfo.hostName)-\(getpid())")
+        var o = WorkerOptions(workerId: id ?? "\(role)-\(WorkerOptions.hostName)-\(getpid())")
         o.learnerHost = learner; o.basePort = port; o.watchParent = watchParent; o.silenceLimit = silenceLimit
         if let keys {
             do { o.security = try ClusterKeys.worker(at: keys).security } catch { throw ValidationError("--keys \(keys): \(error)") }

@@ -14,6 +14,15 @@ public struct WorkerOptions: Sendable {
     /// CURVE keys (`ClusterKeys.worker(at:)`), or `.none` for a learner without them.
     public var security: SocketSecurity = .none
     public init(workerId: String) { self.workerId = workerId }
+
+    /// This machine's name, from gethostname(2). (Foundation's `ProcessInfo.hostName` also
+    /// resolves it, and aborted inside its own free() on a machine whose resolver had just
+    /// changed: a worker must not die for a name it only reports.)
+    public static var hostName: String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "unknown-host" }
+        return String(cString: buf)
+    }
 }
 
 /// A worker's side of the conversation with the learner, the same for actors and
@@ -100,7 +109,7 @@ public final class WorkerSession {
         try checkHandshakes()
         if settings == nil, Date().timeIntervalSince(lastHello) > 2 {
             try socket.send(Message.hello(Hello(role: role, workerId: options.workerId, incarnation: incarnation,
-                                                host: ProcessInfo.processInfo.hostName)).encoded())
+                                                host: WorkerOptions.hostName)).encoded())
             lastHello = Date()
         }
         if Date().timeIntervalSince(lastHeard) > options.silenceLimit {
