@@ -9,7 +9,7 @@ public enum BroadcastBenchmark {
     public struct Result: Codable, Sendable {
         public var model: String
         /// CurveZMQ on the publisher and every subscriber (the cluster's default).
-        public var curve = false
+        public var curve: Bool
         public var parameters: Int
         public var subscribers: Int
         public var messageBytes: Int
@@ -27,10 +27,8 @@ public enum BroadcastBenchmark {
         let security = try CurveSetup(context, curve: curve)
         defer { security.stop() }
         return try withExtendedLifetime(context) {
-            var r = try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds,
-                                security: security)
-            r.curve = curve
-            return r
+            try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds,
+                        security: security)
         }
     }
 
@@ -68,7 +66,7 @@ public enum BroadcastBenchmark {
             guard let done = board.waitAll(timeout: 30) else { throw BenchError.failed("a subscriber missed weights v\(r)") }
             latencies.append(Double(done - start) / 1e6)
         }
-        return Result(model: model, curve: false, parameters: params.count, subscribers: k, messageBytes: size, milliseconds: Stats(latencies),
+        return Result(model: model, curve: security.client != .none, parameters: params.count, subscribers: k, messageBytes: size, milliseconds: Stats(latencies),
                       encodeMilliseconds: Stats(encodes))
     }
 }

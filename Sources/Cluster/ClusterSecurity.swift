@@ -14,13 +14,21 @@ public enum ClusterSecurity {
             }
             return nil
         }
-        let dir = c.keyDirectory
-        if !FileManager.default.fileExists(atPath: dir + "/learner.key_secret") {
-            guard c.cluster.bindsLoopback else { throw SecurityError.noKeys(bindHost: c.cluster.bindHost, dir: dir, names: c.localWorkerNames) }
-            try ClusterKeys.make(at: dir, workers: c.localWorkerNames)
-            log("made CURVE keys for the local cluster in \(dir)")
+        if !ClusterKeys.exist(at: c.keyDirectory) {
+            try makeLocalKeys(c)
+            log("made CURVE keys for the local cluster in \(c.keyDirectory)")
         }
-        return try ClusterKeys.learner(at: dir)
+        return try ClusterKeys.learner(at: c.keyDirectory)
+    }
+
+    /// Makes (or completes) the keys of the config's local workers (`launch`'s), where the
+    /// rule allows: on loopback, or beside keys made beforehand with `keygen`.
+    public static func makeLocalKeys(_ c: ExperimentConfig) throws {
+        let dir = c.keyDirectory
+        guard c.cluster.bindsLoopback || ClusterKeys.exist(at: dir) else {
+            throw SecurityError.noKeys(bindHost: c.cluster.bindHost, dir: dir, names: c.localWorkerNames)
+        }
+        try ClusterKeys.make(at: dir, workers: c.localWorkerNames)
     }
 }
 

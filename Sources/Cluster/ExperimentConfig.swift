@@ -1,5 +1,6 @@
 import Foundation
 import Trainer
+import Worker
 import Yams
 
 /// One experiment: the RL recipe, where it starts and writes, and the cluster's shape.
@@ -111,9 +112,7 @@ public struct ExperimentConfig: Sendable {
     }
 
     /// The names `launch` gives its local workers (and their key folders).
-    public var localWorkerNames: [String] {
-        (1...max(cluster.actors, 1)).map { "actor-\($0)" } + (0..<cluster.verifiers).map { "verifier-\($0 + 1)" }
-    }
+    public var localWorkerNames: [String] { ClusterKeys.workerNames(actors: cluster.actors, verifiers: cluster.verifiers) }
 
     /// Every key with its current value, as a YAML document (what `launch --print-config` shows).
     public var yaml: String {

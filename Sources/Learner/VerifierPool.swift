@@ -99,13 +99,12 @@ struct VerifierPool<Request> {
     mutating func silent(now: Date, timeout: Double) -> [(id: String, seconds: Double, held: Int)] {
         var out: [(String, Double, Int)] = []
         for (id, m) in members.sorted(by: { $0.key < $1.key }) where now.timeIntervalSince(m.lastSeen) > timeout {
-            out.append((id, now.timeIntervalSince(m.lastSeen), requeue(heldBy: id)))
-            members[id] = nil
+            out.append((id, now.timeIntervalSince(m.lastSeen), remove(id)))
         }
         return out
     }
 
-    /// Takes a verifier out (quarantined); what it held goes back to the front of the queue.
+    /// Takes a verifier out (silent or quarantined); what it held goes back to the front of the queue.
     mutating func remove(_ id: String) -> Int {
         members[id] = nil
         return requeue(heldBy: id)

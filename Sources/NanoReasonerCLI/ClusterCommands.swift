@@ -205,11 +205,8 @@ struct LaunchCommand: ParsableCommand {
     /// loopback, or added to the keys made with `keygen`); the `--keys` arguments per worker.
     private func localKeys(_ c: ExperimentConfig) throws -> (String) -> [String] {
         guard c.cluster.curve else { return { _ in [] } }
+        do { try ClusterSecurity.makeLocalKeys(c) } catch { throw ValidationError("\(error)") }
         let dir = c.keyDirectory
-        guard c.cluster.bindsLoopback || FileManager.default.fileExists(atPath: dir + "/learner.key_secret") else {
-            throw ValidationError("\(SecurityError.noKeys(bindHost: c.cluster.bindHost, dir: dir, names: c.localWorkerNames))")
-        }
-        do { try ClusterKeys.make(at: dir, workers: c.localWorkerNames) } catch { throw ValidationError("\(error)") }
         return { ["--keys", "\(dir)/workers/\($0)"] }
     }
 }
@@ -232,7 +229,7 @@ struct KeygenCommand: ParsableCommand {
 
     func run() throws {
         let names = workers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            ?? (1...max(actors, 1)).map { "actor-\($0)" } + (0..<max(verifiers, 0)).map { "verifier-\($0 + 1)" }
+            ?? ClusterKeys.workerNames(actors: actors, verifiers: verifiers)
         let created: [String]
         do { created = try ClusterKeys.make(at: dir, workers: names) } catch { throw ValidationError("\(error)") }
         let learner = try ClusterKeys.learner(at: dir)

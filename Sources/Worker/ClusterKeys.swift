@@ -14,6 +14,14 @@ import Transport
 public enum ClusterKeys {
     public static let allowList = "allowed_workers"
 
+    /// Whether `dir` holds a learner's keys.
+    public static func exist(at dir: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/learner.key_secret") }
+
+    /// The names `launch` gives its workers (and `keygen` by default): actor-1…, verifier-1….
+    public static func workerNames(actors: Int, verifiers: Int) -> [String] {
+        (1...max(actors, 1)).map { "actor-\($0)" } + (0..<max(verifiers, 0)).map { "verifier-\($0 + 1)" }
+    }
+
     /// The learner's keys and whom it lets in (public key → worker name).
     public struct Learner: Sendable {
         public var keys: CurveKeyPair
@@ -42,7 +50,7 @@ public enum ClusterKeys {
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/workers", withIntermediateDirectories: true)
         let learner: CurveKeyPair
-        if fm.fileExists(atPath: dir + "/learner.key_secret") {
+        if exist(at: dir) {
             learner = try loadPair(public: dir + "/learner.key", secret: dir + "/learner.key_secret")
         } else {
             learner = try CurveKeyPair.generate()

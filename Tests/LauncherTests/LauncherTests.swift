@@ -9,6 +9,11 @@ struct LauncherTests {
         try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
     }
 
+    /// The pid the launcher reported for child `name` ("started NAME (pid N)"), once it has.
+    func startedPid(_ c: Child, _ name: String) -> Int32? {
+        c.waitFor("started \(name) (pid", timeout: 60).flatMap { Int32($0.split(separator: " ").last!.dropLast()) }
+    }
+
     func launch(_ out: String, port: Int, steps: Int, extra: [String] = [], stdoutTo: String? = nil) throws -> Child {
         let bin = try #require(Harness.binary, "build the binary first: swift build -c release")
         _ = try #require(Harness.tinyBase, "the tiny base could not be pretrained")
@@ -34,8 +39,7 @@ struct LauncherTests {
     @Test func anActorKilledMidRunIsRestartedAndNothingIsLost() throws {
         let out = Harness.tempDir("kill")
         let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000)
-        let started = try #require(c.waitFor("started actor-1 (pid", timeout: 60))
-        let pid = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        let pid = try #require(startedPid(c, "actor-1"))
         try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
         kill(pid, SIGKILL)
         let killed = "actor-1 was killed by signal 9; restarting"
@@ -56,10 +60,7 @@ struct LauncherTests {
     @Test func aKilledOrFrozenVerifierDoesNotStallTheRun() throws {
         let out = Harness.tempDir("verifier")
         let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.verify_timeout=1"])
-        let pid = { (name: String) -> Int32? in
-            c.waitFor("started \(name) (pid", timeout: 60).flatMap { Int32($0.split(separator: " ").last!.dropLast()) }
-        }
-        let v1 = try #require(pid("verifier-1")), v2 = try #require(pid("verifier-2"))
+        let v1 = try #require(startedPid(c, "verifier-1")), v2 = try #require(startedPid(c, "verifier-2"))
         try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
         kill(v1, SIGSTOP)  // frozen: no heartbeats, no answers
         kill(v2, SIGKILL)  // dead: restarted by the launcher
@@ -79,8 +80,7 @@ struct LauncherTests {
     @Test func aVerifierPresumedDeadComesBackWhenItWakes() throws {
         let out = Harness.tempDir("wake")
         let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.worker_timeout=1.5"])
-        let started = try #require(c.waitFor("started verifier-1 (pid", timeout: 60))
-        let v1 = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        let v1 = try #require(startedPid(c, "verifier-1"))
         try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
         kill(v1, SIGSTOP)
         defer { kill(v1, SIGCONT) }
@@ -97,8 +97,7 @@ struct LauncherTests {
     @Test func aStalledLearnerDoesNotWriteOffItsWorkers() throws {
         let out = Harness.tempDir("stall")
         let c = try launch(out, port: Harness.freshPort(), steps: 1_000_000, extra: ["--set", "cluster.worker_timeout=1.5"])
-        let started = try #require(c.waitFor("started learner (pid", timeout: 60))
-        let learner = try #require(Int32(started.split(separator: " ").last!.dropLast()))
+        let learner = try #require(startedPid(c, "learner"))
         try #require(c.waitFor("[learner] step 2/", timeout: 120) != nil, "\(c.output)")
         kill(learner, SIGSTOP)
         defer { kill(learner, SIGCONT) }

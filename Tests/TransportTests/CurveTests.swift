@@ -8,7 +8,7 @@ import Transport
 struct CurveTests {
     let context = ZMQContext()
 
-    /// A router with CURVE and a ZAP handler (answering on a thread) that allows `allowed`.
+    /// A router with CURVE and a ZAP handler, answered on a thread by `serveZAP`.
     final class Server: @unchecked Sendable {
         let keys: CurveKeyPair
         let router: ZMQSocket
@@ -17,7 +17,7 @@ struct CurveTests {
         private var _seen: [ZAPRequest] = []
         var seen: [ZAPRequest] { lock.lock(); defer { lock.unlock() }; return _seen }
 
-        init(context: ZMQContext, allowed: [String: String]) throws {
+        init(context: ZMQContext) throws {
             keys = try CurveKeyPair.generate()
             zap = try ZAPServer(context)  // bound before the router, so it is asked from the first handshake
             router = try ZMQSocket(context, .router, security: .curveServer(secretKey: keys.secretKey))
@@ -49,7 +49,7 @@ struct CurveTests {
     @Test func anAllowedKeyGetsInWithItsUserId() throws {
         let worker = try CurveKeyPair.generate()
         let allowed = [worker.publicKey: "actor-1"]
-        let server = try Server(context: context, allowed: allowed)
+        let server = try Server(context: context)
         let zapThread = Thread { server.serveZAP(allowed: allowed, until: Date().addingTimeInterval(5)) }
         zapThread.start()
         let dealer = try ZMQSocket(context, .dealer, security: .curveClient(serverKey: server.keys.publicKey, keys: worker))
@@ -65,7 +65,7 @@ struct CurveTests {
     }
 
     @Test func aStrangersKeyIsRefusedAndTheStrangerIsTold() throws {
-        let server = try Server(context: context, allowed: [:])
+        let server = try Server(context: context)
         let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(5)) }
         zapThread.start()
         let stranger = try ZMQSocket(context, .dealer, security: .curveClient(serverKey: server.keys.publicKey, keys: try .generate()))
@@ -83,7 +83,7 @@ struct CurveTests {
     }
 
     @Test func aPlainClientCannotTalkToACurveServer() throws {
-        let server = try Server(context: context, allowed: [:])
+        let server = try Server(context: context)
         let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(3)) }
         zapThread.start()
         let plain = try ZMQSocket(context, .dealer)
@@ -111,7 +111,7 @@ struct CurveTests {
 
 extension CurveTests {
     @Test func everyStrangerIsAskedAbout() throws {
-        let server = try Server(context: context, allowed: [:])
+        let server = try Server(context: context)
         let zapThread = Thread { server.serveZAP(allowed: [:], until: Date().addingTimeInterval(4)) }
         zapThread.start()
         let pub = try ZMQSocket(context, .pub, security: .curveServer(secretKey: server.keys.secretKey))
@@ -134,7 +134,7 @@ extension CurveTests {
     @Test func pubSubOverCurve() throws {
         let worker = try CurveKeyPair.generate()
         let allowed = [worker.publicKey: "w"]
-        let server = try Server(context: context, allowed: allowed)
+        let server = try Server(context: context)
         let zapThread = Thread { server.serveZAP(allowed: allowed, until: Date().addingTimeInterval(4)) }
         zapThread.start()
         let pub = try ZMQSocket(context, .pub, security: .curveServer(secretKey: server.keys.secretKey))
