@@ -3,12 +3,12 @@
 
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
-APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2
+APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2 python3
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run base test build deps bench torch check-hf rl clean
+.PHONY: run base test build deps bench torch check-hf rl experiments r1 clean
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -39,6 +39,17 @@ base: build
 rl: build base
 	$(BIN) train configs/default.yaml --set run.init_from=$(RUN_DIR) --set run.out=runs/grpo
 	$(BIN) train configs/kimi.yaml --set run.init_from=$(RUN_DIR) --set run.out=runs/kimi
+
+# Every algorithm (GRPO, Dr. GRPO, Kimi, RLOO, REINFORCE, PPO, GSPO, Dr. GRPO + process
+# reward) from the same base for MINUTES of training each, then RFT and RL from it; writes
+# runs/experiments/results.md and .json with the plots. About 9 × (MINUTES + 3) minutes.
+MINUTES    ?= 10
+experiments: build base
+	MINUTES=$(MINUTES) scripts/experiments.sh runs/experiments
+
+# DeepSeek-R1's pipeline alone: cold-start SFT (the base) → RL → rejection-sampling FT → RL.
+r1: build base
+	ONLY=drgrpo,rft MINUTES=$(MINUTES) scripts/experiments.sh runs/r1
 
 # The cluster tests run the release binary as real processes, so it is built first.
 test: build

@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Tasks"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer"]),

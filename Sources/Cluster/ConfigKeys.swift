@@ -69,7 +69,7 @@ public enum ConfigKeys {
         float("algorithm.lr", \.rl.learningRate),
         int("algorithm.warmup_steps", \.rl.warmupSteps),
         Key(name: "algorithm.epochs", apply: { c, v in
-            guard let x = Int(v) else { throw ParseFailure.expected("an integer (2 for grpo, rloo, reinforce and 1 for kimi when not set)") }
+            guard let x = Int(v) else { throw ParseFailure.expected("an integer (1 for kimi, 2 for the others when not set)") }
             c.rl.epochs = x
         }, current: { "\($0.rl.passes)" }),
         float("algorithm.beta", \.rl.loss.beta),
@@ -78,6 +78,13 @@ public enum ConfigKeys {
         float("algorithm.grad_clip", \.rl.gradClip),
         float("algorithm.clip_low", \.rl.loss.clipLow),
         float("algorithm.clip_high", \.rl.loss.clipHigh),
+        float("algorithm.seq_clip_low", \.rl.loss.sequenceClipLow),
+        float("algorithm.seq_clip_high", \.rl.loss.sequenceClipHigh),
+        float("algorithm.gamma", \.rl.ppo.gamma),
+        float("algorithm.lambda", \.rl.ppo.lambda),
+        float("algorithm.value_clip", \.rl.ppo.valueClip),
+        float("algorithm.value_coef", \.rl.ppo.valueCoef),
+        float("algorithm.value_lr", \.rl.ppo.valueLearningRate),
         bool("algorithm.no_std", \.rl.noStd),
         bool("algorithm.per_token", \.rl.loss.perToken),
         bool("algorithm.dynamic_sampling", \.rl.dynamicSampling),
@@ -90,6 +97,7 @@ public enum ConfigKeys {
         double("algorithm.minutes", \.rl.timeLimitMinutes),
         float("reward.accuracy_weight", \.rl.reward.accuracyWeight),
         float("reward.format_weight", \.rl.reward.formatWeight),
+        float("reward.process_weight", \.rl.reward.processWeight),
         string("reward.external_verifier", \.externalVerifier),
         double("reward.external_timeout", \.externalVerifierTimeout),
         int("eval.every", \.rl.evalEvery),

@@ -31,9 +31,14 @@ public enum PolicyFiles {
 
     /// The task config a checkpoint was trained with (the default when it recorded none).
     public static func taskConfig(of path: String) -> ArithmeticConfig {
+        pretrainConfig(of: path)?.task ?? ArithmeticConfig()
+    }
+
+    /// The supervised config a checkpoint was trained with (nil when it recorded none).
+    public static func pretrainConfig(of path: String) -> PretrainConfig? {
         guard let data = FileManager.default.contents(atPath: stateFile(path)),
-              let state = try? JSONDecoder().decode(TrainerState.self, from: data) else { return ArithmeticConfig() }
-        return state.config.task
+              let state = try? JSONDecoder().decode(TrainerState.self, from: data) else { return nil }
+        return state.config
     }
 }
 

@@ -45,46 +45,54 @@ struct PretrainCommand: ParsableCommand {
             if let v = operators { c.task.operators = v }
             do { trainer = try Pretrainer(config: c) } catch { throw ValidationError("\(error)") }
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let logPath = (out as NSString).appendingPathComponent("pretrain_log.jsonl")
-        if !resume { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        guard let logFile = FileHandle(forWritingAtPath: logPath) else {
-            throw ValidationError("cannot write \(logPath): check the directory's permissions")
-        }
-        logFile.seekToEndOfFile()
-        let cfg = trainer.config
-        log("pretrain: \(trainer.model.parameterCount) parameters, \(cfg.steps) steps × \(cfg.batchSize) problems, sequence \(trainer.sequenceLength) tokens")
-        let bar = ProgressBar(total: cfg.steps, label: "pretrain")
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        var last: Pretrainer.LogLine?
-        var smoothed: Float?
-        while trainer.step < cfg.steps {
-            let line = try trainer.trainStep()
-            last = line
-            smoothed = smoothed.map { 0.9 * $0 + 0.1 * line.loss } ?? line.loss
-            if line.step % cfg.logEvery == 0 || line.step == cfg.steps {
-                logFile.write(try enc.encode(line) + Data("\n".utf8))
-            }
-            bar.update(line.step, String(format: "loss %.3f lr %.1e %.0f tok/s", smoothed!, line.lr, line.tokensPerSecond))
-            if line.step % saveEvery == 0 && line.step < cfg.steps { try trainer.save(to: ckpt) }
-        }
-        try trainer.save(to: ckpt)
-        logFile.closeFile()
-        let summary = Summary(checkpoint: ckpt, log: logPath, steps: trainer.step, finalLoss: smoothed ?? 0,
-                              seconds: last?.elapsedSeconds ?? 0, parameters: trainer.model.parameterCount)
+        let summary = try supervisedLoop(trainer, out: out, logName: "pretrain_log.jsonl", append: resume, saveEvery: saveEvery, label: "pretrain")
         if json { try printJSON(summary) } else {
             print("pretrained \(summary.parameters) parameters for \(summary.steps) steps in \(ProgressBar.clock(summary.seconds)); loss \(String(format: "%.3f", summary.finalLoss))")
-            print("checkpoint: \(ckpt)\nloss log:   \(logPath)")
+            print("checkpoint: \(summary.checkpoint)\nloss log:   \(summary.log)")
         }
     }
+}
 
-    struct Summary: Codable {
-        var checkpoint: String
-        var log: String
-        var steps: Int
-        var finalLoss: Float
-        var seconds: Double
-        var parameters: Int
+/// What a supervised run (pretraining or rejection-sampling fine-tuning) reports.
+struct SupervisedSummary: Codable {
+    var checkpoint: String
+    var log: String
+    var steps: Int
+    var finalLoss: Float
+    var seconds: Double
+    var parameters: Int
+}
+
+/// Runs `trainer` to its last step with a progress bar, logging to OUT/`logName` and
+/// checkpointing to OUT/checkpoint every `saveEvery` steps and at the end.
+func supervisedLoop(_ trainer: Pretrainer, out: String, logName: String, append: Bool, saveEvery: Int, label: String) throws -> SupervisedSummary {
+    let ckpt = (out as NSString).appendingPathComponent("checkpoint")
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let logPath = (out as NSString).appendingPathComponent(logName)
+    if !append { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+    guard let logFile = FileHandle(forWritingAtPath: logPath) else {
+        throw ValidationError("cannot write \(logPath): check the directory's permissions")
     }
+    logFile.seekToEndOfFile()
+    let cfg = trainer.config
+    log("\(label): \(trainer.model.parameterCount) parameters, \(cfg.steps) steps × \(cfg.batchSize) problems, sequence \(trainer.sequenceLength) tokens")
+    let bar = ProgressBar(total: cfg.steps, label: label)
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    var last: Pretrainer.LogLine?
+    var smoothed: Float?
+    while trainer.step < cfg.steps {
+        let line = try trainer.trainStep()
+        last = line
+        smoothed = smoothed.map { 0.9 * $0 + 0.1 * line.loss } ?? line.loss
+        if line.step % cfg.logEvery == 0 || line.step == cfg.steps {
+            logFile.write(try enc.encode(line) + Data("\n".utf8))
+        }
+        bar.update(line.step, String(format: "loss %.3f lr %.1e %.0f tok/s", smoothed!, line.lr, line.tokensPerSecond))
+        if line.step % saveEvery == 0 && line.step < cfg.steps { try trainer.save(to: ckpt) }
+    }
+    try trainer.save(to: ckpt)
+    logFile.closeFile()
+    return SupervisedSummary(checkpoint: ckpt, log: logPath, steps: trainer.step, finalLoss: smoothed ?? 0,
+                             seconds: last?.elapsedSeconds ?? 0, parameters: trainer.model.parameterCount)
 }

@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "run.init_from") var initFrom: String?
     @Option(help: "run.out (default runs/<algo>)") var out: String?
     @Option(help: "run.seed") var seed: String?
-    @Option(help: "algorithm.name: grpo | kimi | rloo | reinforce") var algo: String?
+    @Option(help: "algorithm.name: grpo | kimi | rloo | reinforce | ppo | gspo") var algo: String?
     @Option(help: "algorithm.steps") var steps: String?
     @Option(help: "algorithm.minutes") var minutes: String?
     @Option(help: "algorithm.prompts_per_step") var promptsPerStep: String?

@@ -23,20 +23,42 @@ public final class Pretrainer {
     public let optimizer: AdamW
     public private(set) var step = 0
     public let sequenceLength: Int
+    /// Fixed worked solutions to train on (rejection-sampling fine-tuning), in a seeded
+    /// order; nil: the task generator's stream.
+    public let dataset: [Problem]?
     private var elapsed: Double = 0
 
-    public init(config: PretrainConfig, tokenizer: Tokenizer = .standard) throws {
+    /// `dataset` replaces the generator's problems; `initial` starts from those weights
+    /// (of this config's shape) instead of a fresh initialisation.
+    public init(config: PretrainConfig, tokenizer: Tokenizer = .standard, dataset: [Problem]? = nil, initial: GPT? = nil) throws {
         try config.validate()
         self.config = config
         self.tokenizer = tokenizer
         task = try ArithmeticTask(config: config.task)
-        let longest = task.maxSequenceLength(tokenizer: tokenizer) + 2  // BOS + EOS
+        var longest = task.maxSequenceLength(tokenizer: tokenizer) + 2  // BOS + EOS
+        if let data = dataset {
+            guard !data.isEmpty else { throw PretrainError.invalidConfig("the fine-tuning set is empty: nothing was accepted") }
+            longest = max(longest, data.map { tokenizer.encode($0.prompt).count + tokenizer.encode($0.completion ?? "").count + 2 }.max()!)
+        }
         guard longest <= config.contextLength + 1 else {
             throw PretrainError.sequenceTooLong(longest, context: config.contextLength)
         }
         sequenceLength = min(config.contextLength, longest - 1)
+        self.dataset = dataset.map { data in
+            var rng = Xoshiro256(seed: config.seed)
+            var shuffled = data
+            for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            return shuffled
+        }
         model = try GPT(config: config.modelConfig(vocabSize: tokenizer.vocabSize))
-        model.initialize(seed: config.seed)
+        if let initial {
+            guard initial.config == model.config else {
+                throw PretrainError.invalidConfig("the starting model's shape \(initial.config) differs from the config's \(model.config)")
+            }
+            model.params.copy(from: initial.params)
+        } else {
+            model.initialize(seed: config.seed)
+        }
         var opt = AdamWConfig()
         opt.weightDecay = config.weightDecay
         optimizer = AdamW(layout: model.layout, config: opt)
@@ -48,6 +70,9 @@ public final class Pretrainer {
         let state: TrainerState
         do { state = try JSONDecoder().decode(TrainerState.self, from: try Checkpoint.readFile(statePath)) } catch {
             throw CheckpointError(statePath, "cannot resume: \(error)")
+        }
+        guard state.kind == "pretrain" else {
+            throw CheckpointError(statePath, "was written by `\(state.kind)`, which does not resume: run it again")
         }
         try self.init(config: state.config)
         let loaded = try Checkpoint.loadModel(from: dir)
@@ -68,7 +93,10 @@ public final class Pretrainer {
     /// The problems of training step `s`: a pure function of the step, so resuming
     /// neither skips nor repeats data.
     public func problems(forStep s: Int) -> [Problem] {
-        (0..<config.batchSize).map { task.trainProblem(at: s * config.batchSize + $0) }
+        (0..<config.batchSize).map { k in
+            let i = s * config.batchSize + k
+            return dataset.map { $0[i % $0.count] } ?? task.trainProblem(at: i)
+        }
     }
 
     /// Runs one optimisation step and returns its log line.
@@ -93,7 +121,7 @@ public final class Pretrainer {
 
     /// Writes a resumable checkpoint (weights, optimizer, trainer state, tokenizer).
     public func save(to dir: String) throws {
-        let state = TrainerState(kind: "pretrain", step: step, config: config,
+        let state = TrainerState(kind: dataset == nil ? "pretrain" : "rft", step: step, config: config,
                                  cursor: step * config.batchSize, elapsedSeconds: elapsed)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -11,6 +11,10 @@ public struct LossConfig: Codable, Sendable, Equatable {
     public var perToken = true
     /// Kimi mirror-descent temperature τ.
     public var tau: Float = 1
+    /// GSPO's clip range of the sequence-level ratio: far tighter than the per-token one,
+    /// since a length-normalised ratio moves little (the GSPO paper's 3e-4 / 4e-4).
+    public var sequenceClipLow: Float = 3e-4
+    public var sequenceClipHigh: Float = 4e-4
     /// Kimi's baseline: τ·log Z of the group (false) or the group's mean reward (true), the
     /// limit of τ·log Z as τ → ∞, which the Kimi k1.5 report uses in its practical gradient.
     public var kimiMeanBaseline = false
@@ -35,6 +39,12 @@ public struct LossStats: Codable, Sendable {
 /// Returns the loss and dLoss/dlogp per position.
 public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Float], config c: LossConfig)
     -> (stats: LossStats, dLogp: [Float]) {
+    clippedPolicyLoss(logp: logp, batch: batch, tokenAdvantages: batch.sequence.map { $0 >= 0 ? advantages[Int($0)] : 0 }, config: c)
+}
+
+/// The same loss with an advantage per position (PPO's GAE) instead of one per sequence.
+public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, tokenAdvantages: [Float], config c: LossConfig)
+    -> (stats: LossStats, dLogp: [Float]) {
     var grad = [Float](repeating: 0, count: logp.count)
     var s = LossStats()
     var tokens = 0
@@ -44,7 +54,7 @@ public func clippedPolicyLoss(logp: [Float], batch: TokenBatch, advantages: [Flo
         let r = Int(batch.sequence[p])
         guard r >= 0 else { continue }
         let w = c.perToken ? 1 / Float(totalTokens) : 1 / (Float(max(batch.lengths[r], 1)) * rows)
-        let a = advantages[r]
+        let a = tokenAdvantages[p]
         let ratio = Foundation.exp(logp[p] - batch.oldLogprobs[p])
         let clipped = min(max(ratio, 1 - c.clipLow), 1 + c.clipHigh)
         let unclippedTerm = ratio * a, clippedTerm = clipped * a

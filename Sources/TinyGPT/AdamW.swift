@@ -32,6 +32,14 @@ public final class AdamW {
         }
     }
 
+    /// AdamW over `count` parameters outside a model's layout (a value head), none decayed.
+    public init(count: Int, config: AdamWConfig = AdamWConfig()) {
+        self.config = config
+        m = FloatBuffer(count: count)
+        v = FloatBuffer(count: count)
+        decayMask = [(0..<count, false)]
+    }
+
     /// L2 norm of all gradients.
     public static func gradNorm(_ grads: FloatBuffer) -> Float {
         var sum: Double = 0

@@ -61,6 +61,8 @@ public final class GPT {
     /// Gradient of the loss w.r.t. the logits; a loss fills every row (zeros where it has
     /// no target) before `backward()`: the buffer is reused between batches, not cleared.
     public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
+    /// The final LayerNorm's output of the last forward pass, [B, T, C]: what the head reads.
+    public var hidden: UnsafePointer<Float> { UnsafePointer(acts!.lnf) }
     public var lastBatchShape: (B: Int, T: Int)? { acts.map { ($0.B, $0.T) } }
 
     private func activations(B: Int, T: Int) -> Activations {
@@ -102,13 +104,16 @@ public final class GPT {
     }
 
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
-    public func backward() {
+    /// `hiddenGradient` [B, T, C], when given, is a second loss's gradient w.r.t. `hidden`
+    /// (a value head sharing the trunk): it joins the head's before the trunk.
+    public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
         guard let a = acts else { preconditionFailure("backward() before forward()") }
         let B = a.B, T = a.T, N = B * T
         let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
         // Tied head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(V),
                     1, a.dlogits, Int32(V), self[.wte], Int32(C), 0, a.dlnf, Int32(C))
+        if let extra = hiddenGradient { for i in 0..<(N * C) { a.dlnf[i] += extra[i] } }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(V), Int32(C), Int32(N),
                     1, a.dlogits, Int32(V), a.lnf, Int32(C), 1, grad(.wte), Int32(C))
         let dres = a.dresidual

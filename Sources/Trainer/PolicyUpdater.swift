@@ -9,6 +9,8 @@ public struct UpdateStats: Sendable {
     public var kl: Float = 0
     public var entropy: Float = 0
     public var clipFraction: Float = 0
+    /// PPO's value loss on the first pass (nil for the other algorithms).
+    public var valueLoss: Float?
     public var gradNorm: Float = 0
     public var lr: Float = 0
     public var completionLength: Float = 0
@@ -28,6 +30,8 @@ public final class PolicyUpdater {
     public let policy: GPT
     public let reference: GPT
     public let optimizer: AdamW
+    /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
+    public let valueHead: ValueHead?
     /// Positions (rows × length) per micro-batch: large enough for BLAS to run near its
     /// peak, small enough that rows of similar length share one.
     public var microBatchPositions = 4096
@@ -49,6 +53,7 @@ public final class PolicyUpdater {
         opt.weightDecay = 0
         opt.gradClip = config.gradClip
         optimizer = AdamW(layout: policy.layout, config: opt)
+        valueHead = config.algorithm == .ppo ? ValueHead(width: policy.config.width) : nil
     }
 
     /// Restores the optimiser step count (for resumed runs).
@@ -63,7 +68,8 @@ public final class PolicyUpdater {
         guard !groups.isEmpty else { return s }
         var kept = Array(groups.indices)
         var prepared = try prepare(groups, pad: pad)
-        var first = try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+        valueHead?.warmStart(mean: prepared.meanReward)
+        var first = try gradientPass(&prepared)
         // The first pass recomputes every log-prob the sender claims: a group beyond the bound
         // is left out and the pass run again without it (rare: only when someone forges).
         let gaps = groupGaps(first.rowGaps)
@@ -72,16 +78,19 @@ public final class PolicyUpdater {
             kept = groups.indices.filter { !s.forgedGroups.contains($0) }
             guard !kept.isEmpty else { return s }
             prepared = try prepare(kept.map { groups[$0] }, pad: pad)
-            first = try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+            first = try gradientPass(&prepared)
         }
         s.behaviourGap = kept.reduce(0) { $0 + gaps[$1] } / Float(kept.count)
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
         for epoch in 0..<config.passes {
-            let pass = epoch == 0 ? first : try gradientPass(prepared.chunks, values: prepared.values, rows: prepared.rows)
+            let pass = epoch == 0 ? first : try gradientPass(&prepared)
             let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
+            if let head = valueHead {
+                head.optimizer.update(params: head.params, grads: head.grads, lr: config.ppo.valueLearningRate)
+            }
             if epoch == 0 {
                 // Report the first pass: the policy that sampled the batch.
-                (s.gradNorm, s.loss, s.kl, s.entropy) = (norm, pass.loss, pass.kl, pass.entropy)
+                (s.gradNorm, s.loss, s.kl, s.entropy, s.valueLoss) = (norm, pass.loss, pass.kl, pass.entropy, pass.valueLoss)
             }
             s.clipFraction = pass.clipFraction
         }
@@ -94,10 +103,19 @@ public final class PolicyUpdater {
     /// An update's micro-batches with their rows' targets or advantages (and reference log-probs).
     private struct Prepared {
         var chunks: [TokenBatch]
+        /// Per chunk, its rows' targets (Kimi), advantages, or rewards (PPO, whose advantages are per token).
         var values: [[Float]]
         /// Chunk i's rows, as indices of the update's rows.
         var rows: [[Int]]
         var completionLength: Float
+        var meanReward: Float
+        /// PPO: per chunk, what the first pass fixed from the sampling policy's values.
+        var critic: [CriticTargets?]
+    }
+
+    /// The sampling policy's values and the GAE advantages and returns made from them.
+    private struct CriticTargets {
+        var oldValues: [Float], advantages: [Float], returns: [Float]
     }
 
     private func prepare(_ groups: [ScoredGroup], pad: Int32) throws -> Prepared {
@@ -113,13 +131,18 @@ public final class PolicyUpdater {
             }
         }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
-        let perRow = config.algorithm == .kimi
-            ? kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
-            : config.estimator.advantages(rewards: rewards, groupSize: G)
+        let perRow: [Float]
+        switch config.algorithm {
+        case .kimi: perRow = kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
+        case .ppo: perRow = rewards
+        case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
+        }
         let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
         var p = Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows),
-                         completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count))
+                         completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
+                         meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)),
+                         critic: Array(repeating: nil, count: batches.count))
         if config.loss.beta > 0 { try scoreUnderReference(&p.chunks) }
         return p
     }
@@ -145,30 +168,46 @@ public final class PolicyUpdater {
     /// What one pass reports: loss summed over micro-batches; KL, clip fraction and entropy per token.
     private struct PassStats {
         var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0
+        var valueLoss: Float?
         /// Per update row: Σ |behaviour − current log-prob| over its tokens, and how many.
         var rowGaps: [(sum: Float, tokens: Int)] = []
     }
 
     /// Forward and backward over every micro-batch, gradients summed into `policy.grads`
-    /// (zeroed first). `values[i]` holds the targets or advantages of chunk i's rows.
-    private func gradientPass(_ chunks: [TokenBatch], values: [[Float]], rows: [[Int]]) throws -> PassStats {
+    /// (zeroed first) and the value head's.
+    private func gradientPass(_ prepared: inout Prepared) throws -> PassStats {
         let V = policy.config.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
+        valueHead?.zeroGrad()
         var p = PassStats(), lossTokens = 0, entropyTokens = 0
-        p.rowGaps = Array(repeating: (0, 0), count: rows.reduce(0) { $0 + $1.count })
-        for (c, (chunk, rowValues)) in zip(chunks, values).enumerated() {
-            var batch = chunk
+        p.rowGaps = Array(repeating: (0, 0), count: prepared.rows.reduce(0) { $0 + $1.count })
+        for c in prepared.chunks.indices {
+            var batch = prepared.chunks[c]
             try forward(policy, batch)
             let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
             if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
-            let result = config.algorithm == .kimi
-                ? kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: rowValues, config: config.loss)
-                : clippedPolicyLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
+            let rowValues = prepared.values[c]
+            var dHidden: [Float]?
+            let result: (stats: LossStats, dLogp: [Float])
+            switch config.algorithm {
+            case .kimi: result = kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: rowValues, config: config.loss)
+            case .gspo: result = gspoLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
+            case .ppo:
+                let ppo = ppoLosses(batch, logp: out.logp, rewards: rowValues, critic: &prepared.critic[c])
+                (result, dHidden) = (ppo.policy, ppo.dHidden)
+                p.valueLoss = (p.valueLoss ?? 0) + ppo.valueLoss
+            case .grpo, .rloo, .reinforce:
+                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
+            }
             let bonus = entropyWeights(batch)
             LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
                                  temperature: t, entropyBonus: bonus)
-            policy.backward()
+            if let dHidden {
+                dHidden.withUnsafeBufferPointer { policy.backward(hiddenGradient: $0.baseAddress!) }
+            } else {
+                policy.backward()
+            }
             let n = batch.lengths.reduce(0, +)
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
             p.kl += result.stats.kl * Float(n)
@@ -177,7 +216,7 @@ public final class PolicyUpdater {
             for q in batch.sequence.indices where batch.sequence[q] >= 0 {
                 p.entropy += out.entropy[q]
                 entropyTokens += 1
-                let row = rows[c][Int(batch.sequence[q])]
+                let row = prepared.rows[c][Int(batch.sequence[q])]
                 p.rowGaps[row].sum += abs(out.logp[q] - batch.oldLogprobs[q])
                 p.rowGaps[row].tokens += 1
             }
@@ -186,6 +225,26 @@ public final class PolicyUpdater {
         p.clipFraction /= Float(max(lossTokens, 1))
         p.entropy /= Float(max(entropyTokens, 1))
         return p
+    }
+
+    /// PPO on one micro-batch after its forward: the value head reads the trunk's hidden
+    /// state; the first pass fixes the sampling policy's values and the GAE advantages
+    /// (`critic`), later passes are clipped against them. Adds the head's gradients and
+    /// returns the policy loss, the value loss and the value loss's gradient for the trunk.
+    private func ppoLosses(_ batch: TokenBatch, logp: [Float], rewards: [Float], critic: inout CriticTargets?)
+        -> (policy: (stats: LossStats, dLogp: [Float]), valueLoss: Float, dHidden: [Float]) {
+        let head = valueHead!, ppo = config.ppo
+        let values = head.forward(policy.hidden, N: batch.rows * batch.T)
+        if critic == nil {
+            let gae = generalizedAdvantages(values: values, batch: batch, rewards: rewards, gamma: ppo.gamma, lambda: ppo.lambda)
+            critic = CriticTargets(oldValues: values, advantages: gae.advantages, returns: gae.returns)
+        }
+        let targets = critic!
+        let policyLoss = clippedPolicyLoss(logp: logp, batch: batch, tokenAdvantages: targets.advantages, config: config.loss)
+        let value = clippedValueLoss(values: values, oldValues: targets.oldValues, returns: targets.returns, batch: batch,
+                                     clip: ppo.valueClip, perToken: config.loss.perToken)
+        let dHidden = head.backward(policy.hidden, dValues: value.dValues, trunkWeight: ppo.valueCoef)
+        return (policyLoss, value.loss, dHidden)
     }
 
     /// The update's rows sorted by length and cut into micro-batches, each padded only to

@@ -6,6 +6,10 @@ import Verifier
 /// The policy-optimisation algorithm.
 public enum Algorithm: String, Codable, Sendable, CaseIterable {
     case grpo, kimi, rloo, reinforce
+    /// PPO with a value head and GAE (`RLConfig.ppo`), the same clipped policy loss.
+    case ppo
+    /// GRPO's advantages with GSPO's sequence-level ratio and clip.
+    case gspo
 
     /// The one place per-algorithm defaults live. Two passes for the advantage-based losses
     /// (a second pass over the same groups bought more than a new batch in a fixed time);
@@ -45,6 +49,8 @@ public struct RLConfig: Codable, Sendable {
     /// The curriculum still accepts at least this fraction of every shape's prompts.
     public var curriculumFloor = 0.1
     public var loss = LossConfig()
+    /// PPO's critic and GAE (used when `algorithm` is `.ppo`).
+    public var ppo = PPOConfig()
     public var reward = RewardConfig()
     /// Held-out evaluation every N steps (0: only before and after training).
     public var evalEvery = 25
@@ -79,10 +85,10 @@ public struct RLConfig: Codable, Sendable {
 
     public var estimator: AdvantageEstimator {
         switch algorithm {
-        case .grpo: return noStd ? .grpoNoStd : .grpo
+        case .grpo, .gspo: return noStd ? .grpoNoStd : .grpo
         case .rloo: return .rloo
         case .reinforce: return .reinforce
-        case .kimi: return .grpoNoStd  // not used by the Kimi loss; logged only
+        case .kimi, .ppo: return .grpoNoStd  // not used by the Kimi loss nor PPO's GAE; logged only
         }
     }
 
@@ -116,6 +122,14 @@ public struct RLConfig: Codable, Sendable {
         if !(loss.clipLow > 0 && loss.clipLow < 1) { throw bad("clip_low", "must be in (0, 1), got \(loss.clipLow)") }
         if !(loss.clipHigh > 0) { throw bad("clip_high", "must be > 0, got \(loss.clipHigh)") }
         if loss.beta < 0 { throw bad("beta", "must be ≥ 0, got \(loss.beta)") }
+        if !(loss.sequenceClipLow > 0 && loss.sequenceClipLow < 1) { throw bad("seq_clip_low", "must be in (0, 1), got \(loss.sequenceClipLow)") }
+        if !(loss.sequenceClipHigh > 0) { throw bad("seq_clip_high", "must be > 0, got \(loss.sequenceClipHigh)") }
+        if !(0...1).contains(ppo.gamma) { throw bad("gamma", "must be in [0, 1], got \(ppo.gamma)") }
+        if !(0...1).contains(ppo.lambda) { throw bad("lambda", "must be in [0, 1], got \(ppo.lambda)") }
+        if !(ppo.valueClip > 0) { throw bad("value_clip", "must be > 0, got \(ppo.valueClip)") }
+        if !(ppo.valueCoef >= 0) { throw bad("value_coef", "must be ≥ 0 (0: the trunk ignores the value loss), got \(ppo.valueCoef)") }
+        if !(ppo.valueLearningRate > 0 && ppo.valueLearningRate < 1) { throw bad("value_lr", "must be in (0, 1), got \(ppo.valueLearningRate)") }
+        if !(reward.processWeight >= 0) { throw bad("reward.process_weight", "must be ≥ 0, got \(reward.processWeight)") }
         if !(loss.tau > 0) { throw bad("tau", "must be > 0, got \(loss.tau)") }
         if evalEvery < 0 { throw bad("eval_every", "must be ≥ 0 (0: evaluate only before and after), got \(evalEvery)") }
         if evalSamples < 1 || evalProblems < 1 { throw bad("eval", "needs at least 1 problem and 1 sample") }

@@ -58,12 +58,25 @@ public final class RLRun {
         updater = try PolicyUpdater(config: config, policy: policy, reference: reference)
         if let s = state {
             try Checkpoint.loadOptimizer(updater.optimizer, from: checkpointDir)
+            if let head = updater.valueHead { try Self.loadValueHead(head, from: checkpointDir) }
             updater.restore(updates: s.step)
             step = s.step
             elapsed = s.elapsedSeconds
             before = s.before
             evals = s.evals
             log("resuming at step \(s.step), cursor \(s.cursor), \(s.pending.count) pending prompts handed out first")
+        }
+    }
+
+    /// PPO's critic from a checkpoint; one without (a run that was not PPO) leaves the head
+    /// to start afresh, as a new PPO run's does.
+    private static func loadValueHead(_ head: ValueHead, from dir: String) throws {
+        let path = (dir as NSString).appendingPathComponent(ValueHead.checkpointFile)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        do {
+            try head.restore(JSONDecoder().decode(ValueHead.Saved.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+        } catch {
+            throw TrainerError.cannotResume("\(path) is not a value head this model can use (\(error)); resume without PPO or start a new run")
         }
     }
 
@@ -292,6 +305,7 @@ public final class RLRun {
         files[Tokenizer.checkpointFile] = tokenizer.descriptionJSON()
         files[RunState.file] = try pretty.encode(state)
         files["rl_config.json"] = try pretty.encode(config)
+        if let head = updater.valueHead { files[ValueHead.checkpointFile] = try JSONEncoder().encode(head.saved) }
         try Checkpoint.save(model: policy, optimizer: updater.optimizer, extraFiles: files,
                             configExtras: Tokenizer.huggingFaceConfigIds, to: checkpointDir)
     }

@@ -13,6 +13,8 @@ public struct StepMetrics: Codable, Sendable {
     public var kl: Float = 0
     public var entropy: Float = 0
     public var clipFraction: Float = 0
+    /// PPO's clipped value loss (first pass); nil for the other algorithms.
+    public var valueLoss: Float?
     public var completionLength: Float = 0
     public var gradNorm: Float = 0
     public var lr: Float = 0
@@ -76,6 +78,7 @@ public struct StepMetrics: Codable, Sendable {
         lr = u.lr
         completionLength = u.completionLength
         behaviourGap = u.behaviourGap
+        valueLoss = u.valueLoss
     }
 
     /// Throughput and wire counters of the source's window over this step.

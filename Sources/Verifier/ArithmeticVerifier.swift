@@ -17,7 +17,8 @@ public struct ArithmeticVerifier: Sendable {
             correct = extracted.map { $0.trimmingCharacters(in: " ") == answer.trimmingCharacters(in: " ") } ?? false
         }
         let formed = Self.isWellFormed(completion)
-        let reward = (correct ? config.accuracyWeight : 0) + (formed ? config.formatWeight : 0)
+        var reward = (correct ? config.accuracyWeight : 0) + (formed ? config.formatWeight : 0)
+        if config.processWeight > 0 { reward += config.processWeight * ProcessCheck.fractionCorrect(completion) }
         return Score(reward: reward, correct: correct, wellFormed: formed, extracted: extracted)
     }
 

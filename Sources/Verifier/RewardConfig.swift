@@ -1,10 +1,24 @@
-/// Reward = accuracyWeight · [answer equals the truth] + formatWeight · [well-formed template].
+/// Reward = accuracyWeight · [answer equals the truth] + formatWeight · [well-formed template]
+///        + processWeight · (fraction of the worked trace's checkable steps that are right).
 public struct RewardConfig: Codable, Sendable, Equatable {
     public var accuracyWeight: Float = 1
     public var formatWeight: Float = 0.1
-    public init(accuracyWeight: Float = 1, formatWeight: Float = 0.1) {
+    /// Dense process reward (`ProcessCheck`); 0: outcome-only.
+    public var processWeight: Float = 0
+    public init(accuracyWeight: Float = 1, formatWeight: Float = 0.1, processWeight: Float = 0) {
         self.accuracyWeight = accuracyWeight
         self.formatWeight = formatWeight
+        self.processWeight = processWeight
+    }
+
+    private enum CodingKeys: String, CodingKey { case accuracyWeight, formatWeight, processWeight }
+
+    /// A missing `processWeight` (settings from an older learner) is outcome-only.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        accuracyWeight = try c.decode(Float.self, forKey: .accuracyWeight)
+        formatWeight = try c.decode(Float.self, forKey: .formatWeight)
+        processWeight = try c.decodeIfPresent(Float.self, forKey: .processWeight) ?? 0
     }
 }
 

@@ -31,7 +31,7 @@ struct ExperimentConfigTests {
 
     @Test func aWrongValueSaysWhatWasExpected() {
         #expect { try setting("algorithm.lr", "fast") } throws: { "\($0)".contains("algorithm.lr = 'fast': expected a number") }
-        #expect { try setting("algorithm.name", "ppo") } throws: { "\($0)".contains("one of grpo, kimi, rloo, reinforce") }
+        #expect { try setting("algorithm.name", "trpo") } throws: { "\($0)".contains("one of grpo, kimi, rloo, reinforce, ppo, gspo") }
         #expect { try setting("algorithm.no_std", "maybe") } throws: { "\($0)".contains("true or false") }
     }
 

@@ -69,4 +69,21 @@ struct PretrainTests {
             #expect("\(error)".contains("context"))
         }
     }
+
+    /// RFT's fine-tuning: a fixed set in a seeded order, from given weights, not resumable as pretraining.
+    @Test func fineTuningTrainsOnTheGivenSetFromTheGivenWeights() throws {
+        let c = smallConfig()
+        let start = try Pretrainer(config: c).model
+        let set = (0..<5).map { Problem(id: $0, prompt: "\($0)+1=", answer: "\($0 + 1)", completion: "<think></think><answer>\($0 + 1)</answer>") }
+        let t = try Pretrainer(config: c, dataset: set, initial: start)
+        #expect(t.model.params.array == start.params.array)
+        let drawn = (0..<3).flatMap { t.problems(forStep: $0) }.map(\.prompt)
+        #expect(Set(drawn) == Set(set.map(\.prompt)) && drawn.count == 12)
+        try t.trainStep()
+        #expect(t.model.params.array != start.params.array)
+        let dir = NSTemporaryDirectory() + "rft-\(UUID().uuidString)"
+        try t.save(to: dir)
+        #expect(throws: (any Error).self) { try Pretrainer(resumeFrom: dir) }
+        #expect(throws: (any Error).self) { try Pretrainer(config: c, dataset: [], initial: start) }
+    }
 }

@@ -148,4 +148,67 @@ struct RLTests {
         let expected = plain + 2 * c.tau * c.beta * k3.reduce(0, +) / Float(batch.rows)
         #expect(abs(withKL - expected) < 1e-5)
     }
+
+    @Test func gspoLossGradientMatchesFiniteDifferences() {
+        let (batch, V) = fixture()
+        var c = LossConfig()
+        c.beta = 0.3
+        // Wide enough that most sequences stay inside the clip at these random log-probs.
+        c.sequenceClipLow = 0.6
+        c.sequenceClipHigh = 0.8
+        let adv: [Float] = [1.2, -0.7, 0.3, -1.1, 0.9, 0.2]
+        checkGradient("gspo", loss: { lp in let (s, g) = gspoLoss(logp: lp, batch: batch, advantages: adv, config: c); return (s.loss, g) },
+                      batch: batch, V: V)
+    }
+
+    /// One ratio per sequence: at the sampling policy it is 1 and the gradient is A/|y| on every token.
+    @Test func gspoClipsWholeSequences() {
+        let (batch, _) = fixture()
+        let adv: [Float] = [1, -1, 0.5, 1, -1, 0.5]
+        let atOld = gspoLoss(logp: batch.oldLogprobs, batch: batch, advantages: adv, config: LossConfig())
+        #expect(atOld.stats.clipFraction == 0 && abs(atOld.stats.meanRatio - 1) < 1e-6)
+        let p = batch.sequence.firstIndex(of: 2)!
+        #expect(abs(atOld.dLogp[p] - (-0.5 / 3 / 6)) < 1e-6)  // row 2 has 3 tokens, 6 rows
+        var lp = batch.oldLogprobs
+        for i in lp.indices where batch.sequence[i] == 0 { lp[i] += 0.01 }  // s = e^0.01 > 1 + 4e-4, A > 0
+        let moved = gspoLoss(logp: lp, batch: batch, advantages: adv, config: LossConfig())
+        #expect(abs(moved.stats.clipFraction - 1.0 / 6) < 1e-6)
+        #expect(batch.sequence.indices.filter { batch.sequence[$0] == 0 }.allSatisfy { moved.dLogp[$0] == 0 })
+    }
+
+    /// A row of 3 tokens, reward 1 at the end, V = (0.2, 0.5, 0.9), γ = 1, λ = 0.5, worked by hand:
+    /// δ = (0.3, 0.4, 0.1), A_2 = 0.1, A_1 = 0.4 + 0.05 = 0.45, A_0 = 0.3 + 0.225 = 0.525.
+    @Test func gaeByHand() {
+        let b = TokenBatch(prompts: [[1]], completions: [[2, 3, 4]], behaviourLogprobs: [[0, 0, 0]], length: 3, pad: 0)
+        let values: [Float] = [0.2, 0.5, 0.9]
+        let (adv, ret) = generalizedAdvantages(values: values, batch: b, rewards: [1], gamma: 1, lambda: 0.5)
+        for (got, want) in zip(adv, [Float(0.525), 0.45, 0.1]) { #expect(abs(got - want) < 1e-6) }
+        for (got, want) in zip(ret, [Float(0.725), 0.95, 1.0]) { #expect(abs(got - want) < 1e-6) }
+        // λ = 1: every advantage is the reward minus the position's value.
+        let mc = generalizedAdvantages(values: values, batch: b, rewards: [1], gamma: 1, lambda: 1).advantages
+        for (got, v) in zip(mc, values) { #expect(abs(got - (1 - v)) < 1e-6) }
+    }
+
+    @Test func valueLossGradientMatchesFiniteDifferences() {
+        let (batch, _) = fixture()
+        let n = batch.sequence.count
+        let old = rand(n, 21), returns = rand(n, 22)
+        // Some positions far beyond the clip (the clipped branch), some inside it.
+        var values = zip(old, rand(n, 23, scale: 0.5)).map { $0 + $1 }
+        values[0] = old[0] + 0.05
+        for perToken in [true, false] {
+            let loss = { (v: [Float]) in clippedValueLoss(values: v, oldValues: old, returns: returns, batch: batch, clip: 0.2, perToken: perToken) }
+            let analytic = loss(values).dValues
+            var worst: Float = 0
+            for p in 0..<n where batch.sequence[p] >= 0 {
+                var up = values, down = values
+                up[p] += 1e-3
+                down[p] -= 1e-3
+                let num = (loss(up).loss - loss(down).loss) / 2e-3
+                worst = max(worst, abs(num - analytic[p]) / max(1e-2, abs(num)))
+            }
+            #expect(worst < 2e-2, "value loss (perToken \(perToken)): worst relative error \(worst)")
+            #expect(batch.sequence.indices.filter { batch.sequence[$0] < 0 }.allSatisfy { analytic[$0] == 0 })
+        }
+    }
 }

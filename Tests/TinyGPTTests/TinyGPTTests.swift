@@ -68,6 +68,53 @@ struct TinyGPTTests {
         #expect(worst < 0.05, "worst relative gradient error \(worst)")
     }
 
+    /// PPO's value path: L = ½·Σ (V − y)², V = head(hidden), back through the head and,
+    /// weighted by the trunk weight, through the whole model.
+    @Test func valueHeadGradientMatchesFiniteDifferences() throws {
+        let m = try tinyModel()
+        let B = 2, T = 5, N = B * T, C = tiny.width, trunk: Float = 0.7
+        let (tokens, _) = batch(B: B, T: T, V: tiny.vocabSize, seed: 4)
+        let head = ValueHead(width: C)
+        var rng = Xoshiro256(seed: 9)
+        for i in 0...C { head.params.pointer[i] = 0.5 * rng.normal() }
+        let y = (0..<N).map { _ in rng.normal() }
+        func loss() throws -> Double {
+            try m.forward(tokens, B: B, T: T)
+            return zip(head.forward(m.hidden, N: N), y).reduce(0) { $0 + 0.5 * Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+        }
+        m.zeroGrad()
+        head.zeroGrad()
+        try m.forward(tokens, B: B, T: T)
+        let dV = zip(head.forward(m.hidden, N: N), y).map { $0 - $1 }
+        let dHidden = head.backward(m.hidden, dValues: dV, trunkWeight: trunk)
+        m.dlogits.update(repeating: 0, count: N * tiny.vocabSize)  // the policy loss is not part of this check
+        dHidden.withUnsafeBufferPointer { m.backward(hiddenGradient: $0.baseAddress!) }
+        func numeric(_ p: UnsafeMutablePointer<Float>) throws -> Double {
+            let old = p.pointee, h: Float = 1e-2
+            p.pointee = old + h
+            let up = try loss()
+            p.pointee = old - h
+            let down = try loss()
+            p.pointee = old
+            return (up - down) / Double(2 * h)
+        }
+        var worst = 0.0
+        for i in 0...C {
+            let num = try numeric(head.params.pointer + i)
+            worst = max(worst, abs(num - Double(head.grads.pointer[i])) / max(0.05, abs(num)))
+        }
+        // The trunk's gradient is the value loss's scaled by the trunk weight.
+        for (_, tensor, layer) in m.layout.namedSlices where tensor != .wte || layer == 0 {
+            let base = m.layout.offset(tensor, layer: layer), n = m.layout.sliceSizes[tensor.rawValue]
+            for k in 0..<min(n, 3) {
+                let i = base + (k * 7919) % n
+                let num = Double(trunk) * (try numeric(m.params.pointer + i))
+                worst = max(worst, abs(num - Double(m.grads.pointer[i])) / max(0.05, abs(num)))
+            }
+        }
+        #expect(worst < 0.05, "worst relative gradient error \(worst)")
+    }
+
     @Test func lossFallsOnAFixedBatch() throws {
         let m = try GPT(config: tiny)
         m.initialize(seed: 5)

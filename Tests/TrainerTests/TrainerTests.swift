@@ -78,7 +78,7 @@ struct TrainerTests {
 
     /// Sorting rows by length into micro-batches must not change the update: the losses
     /// divide by the whole update's rows and tokens, and gradients add up across micro-batches.
-    @Test(arguments: [Algorithm.grpo, .kimi])
+    @Test(arguments: [Algorithm.grpo, .kimi, .ppo, .gspo])
     func microBatchesGiveTheSameUpdateAsOneBatch(algo: Algorithm) throws {
         var c = RLConfig()
         c.algorithm = algo

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Verifier
+import Tasks
 
 @Suite("Verifier")
 struct VerifierTests {
@@ -44,5 +45,36 @@ struct VerifierTests {
             let score = v.score(completion: s, answer: next() % 2 == 0 ? "7" : s)
             #expect(score.reward >= 0 && score.reward <= 1.1 + 1e-6)
         }
+    }
+
+    /// Every trace the task writes checks out in full; one wrong digit costs its checks only.
+    @Test func processRewardChecksEachStep() throws {
+        let task = try ArithmeticTask(config: ArithmeticConfig())
+        for i in 0..<200 {
+            let p = task.trainProblem(at: i)
+            let c = try #require(p.completion)
+            #expect(ProcessCheck.fractionCorrect(c) == 1, "\(p.prompt) \(c)")
+            #expect(ProcessCheck.checks(String(ProcessCheck.thinking(c)!)).total >= 2)
+        }
+        // 47+85: two columns and the header against the result; the second column is wrong.
+        #expect(ProcessCheck.checks("47+85:7+5+0=12,4+8+1=14;132") == (2, 3))
+        #expect(ProcessCheck.checks("17-52=-(52-17):12-7-0=5,5-1-1=3;-35") == (3, 3))
+        #expect(ProcessCheck.checks("47*23=47*3+47*20|12+170-6") == (1, 1))
+        #expect(ProcessCheck.checks("garbage|1+=2|=|:;") .right == 0)
+        #expect(ProcessCheck.fractionCorrect("no think tags") == 0)
+        // Deep nesting and huge numbers are a wrong step, not a crash.
+        #expect(ProcessCheck.checks(String(repeating: "(", count: 10_000) + "1=1").right == 0)
+        #expect(ProcessCheck.checks("99999999999999999999*9=1").right == 0)
+    }
+
+    @Test func processWeightAddsTheFractionOfRightSteps() {
+        let v = ArithmeticVerifier(config: RewardConfig(accuracyWeight: 1, formatWeight: 0.1, processWeight: 0.5))
+        let half = v.score(completion: "<think>47+85:7+5+0=12,4+8+1=14;133</think><answer>133</answer>", answer: "132")
+        #expect(!half.correct && abs(half.reward - (0.1 + 0.5 / 3)) < 1e-6)
+        let none = ArithmeticVerifier().score(completion: "<think>47+85:7+5+0=12,4+8+1=14;133</think><answer>133</answer>", answer: "132")
+        #expect(abs(none.reward - 0.1) < 1e-6)
+        // Settings from a learner that predates the process weight decode as outcome-only.
+        let old = try? JSONDecoder().decode(RewardConfig.self, from: Data(#"{"accuracyWeight":1,"formatWeight":0.1}"#.utf8))
+        #expect(old?.processWeight == 0)
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Kernels
+import Sampler
+import Tasks
+import TinyGPT
+import Verifier
+
+/// DeepSeek-R1's third stage: sample a policy on training prompts and keep only the
+/// completions the verifier accepts (right answer, well-formed), as a new SFT set.
+public struct RejectionSampler {
+    /// What a pass over the prompts kept, and how much it threw away.
+    public struct Result: Sendable {
+        /// One problem per kept completion: the prompt with `completion` set (no EOS).
+        public var kept: [Problem]
+        public var prompts: Int
+        public var sampled: Int
+        /// Accepted completions before dropping duplicates and the per-prompt cap.
+        public var accepted: Int
+        /// Prompts with at least one kept completion.
+        public var promptsCovered: Int
+    }
+
+    public let model: GPT
+    public let tokenizer: Tokenizer
+    public var verifier = ArithmeticVerifier()
+    public var batchProblems = 32
+
+    public init(model: GPT, tokenizer: Tokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    /// Samples `n` completions per problem and keeps at most `perPrompt` distinct accepted ones.
+    public func run(problems: [Problem], samples n: Int, perPrompt: Int, params: SamplingParams, seed: UInt64,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+        var rng = Xoshiro256(seed: seed)
+        let sampler = Sampler(model: model)
+        var r = Result(kept: [], prompts: problems.count, sampled: 0, accepted: 0, promptsCovered: 0)
+        for chunk in stride(from: 0, to: problems.count, by: batchProblems) {
+            let batch = Array(problems[chunk..<min(problems.count, chunk + batchProblems)])
+            let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
+            let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: n, params: params, rng: &rng)
+            for (problem, group) in zip(batch, groups) {
+                var seen = Set<String>()
+                for c in group {
+                    let text = tokenizer.decode(c.tokens.filter { $0 != Tokenizer.eos })
+                    let score = verifier.score(completion: text, answer: problem.answer)
+                    guard score.correct && score.wellFormed else { continue }
+                    r.accepted += 1
+                    guard seen.count < perPrompt, seen.insert(text).inserted else { continue }
+                    var kept = problem
+                    kept.completion = text
+                    r.kept.append(kept)
+                }
+                if !seen.isEmpty { r.promptsCovered += 1 }
+                r.sampled += group.count
+            }
+            progress?(min(problems.count, chunk + batchProblems), problems.count)
+        }
+        return r
+    }
+}
