@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Tasks"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer", "Tasks"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels", "Completions"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),

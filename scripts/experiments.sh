@@ -73,4 +73,4 @@ if [[ ! -f $OUT/test_time_scaling.json ]]; then
   "$NR" eval --checkpoint "$OUT/$win" --samples 8 --k 1,8 --problems 200 --budget-sweep 0,4,8,16,32,64 \
     --plot "$OUT/budget_forcing.svg" --json >"$OUT/budget_forcing.json"
 fi
-python3 scripts/experiments_table.py "$OUT" --minutes "$MINUTES" --winner-plots "$win"
+python3 scripts/experiments_table.py "$OUT" --minutes "$MINUTES" --base-dir "$BASE" --winner-plots "$win"

@@ -42,10 +42,12 @@ def time_to(out, name, target):
     return None
 
 
-def row(out, name, what):
+def row(out, name, what, b1):
+    """One method's figures; `b1` is the base's pass@1 (also for r1_rl, whose own start is the RFT model)."""
     s = load(os.path.join(out, name, "summary.json"))
-    before, after = s["before"], s["after"]
-    b1 = before["passAtK"]["1"]
+    after = s["after"]
+    if name == "r1_rl":
+        what += " (it started at pass@1 %.3f; gain and 2× are against the base)" % s["before"]["passAtK"]["1"]
     one, eight = point(after, 1), point(after, 8)
     return {
         "method": name, "what": what, "steps": s["steps"], "seconds": round(s["seconds"], 1),
@@ -53,13 +55,13 @@ def row(out, name, what):
         "passAt8": eight["passAtK"], "passAt8CI": [eight["passLow"], eight["passHigh"]],
         "majAt8": eight["majAtK"], "majAt8CI": [eight["majLow"], eight["majHigh"]],
         "gain": one["passAtK"] / b1 if b1 > 0 else None,
-        "startPassAt1": b1,
+        "startPassAt1": s["before"]["passAtK"]["1"],
         "secondsTo2x": time_to(out, name, 2 * b1),
     }
 
 
 def base_row(out, rows):
-    s = load(os.path.join(out, rows[0]["method"], "summary.json"))
+    s = load(os.path.join(out, rows[0]["method"], "summary.json"))  # every run but r1_rl starts from the base
     b = s["before"]
     one, eight = point(b, 1), point(b, 8)
     return {"passAt1": one["passAtK"], "passAt1CI": [one["passLow"], one["passHigh"]],
@@ -147,9 +149,11 @@ def main():
     ap.add_argument("--winner-plots")
     ap.add_argument("--base-dir", default="runs/base")
     a = ap.parse_args()
-    rows = [row(a.out, n, w) for n, w in methods(a.out)]
-    if not rows:
+    names = methods(a.out)
+    if not names:
         sys.exit("no finished runs under %s: run scripts/experiments.sh first" % a.out)
+    b1 = load(os.path.join(a.out, names[0][0], "summary.json"))["before"]["passAtK"]["1"]
+    rows = [row(a.out, n, w, b1) for n, w in names]
     if a.winner:
         print(max((r for r in rows if r["method"] != "r1_rl"), key=lambda r: r["passAt1"])["method"])
         return

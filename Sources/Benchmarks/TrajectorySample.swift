@@ -11,8 +11,8 @@ import Wire
 /// time each took. Also times the verifier on them.
 public struct TrajectorySample {
     public var groups: [TrajectoryGroup]
-    /// Ground-truth answers, parallel to `groups`.
-    public var answers: [String]
+    /// The problems (prompt text and ground-truth answer), parallel to `groups`.
+    public var problems: [Problem]
     /// Sampling seconds per group, one entry per sampled batch.
     public var samplingSecondsPerGroup: Stats
     /// Sampled completion tokens per second, one entry per batch.
@@ -33,7 +33,7 @@ public struct TrajectorySample {
                                batches: Int, batch: Int, groupSize: Int) throws -> TrajectorySample {
         let sampler = Sampler(model: model)
         var rng = Xoshiro256(seed: 11)
-        var out = TrajectorySample(groups: [], answers: [], samplingSecondsPerGroup: Stats([]), sampledTokensPerSecond: Stats([]))
+        var out = TrajectorySample(groups: [], problems: [], samplingSecondsPerGroup: Stats([]), sampledTokensPerSecond: Stats([]))
         var perGroup: [Double] = [], tokenRates: [Double] = []
         var cursor = 20_000_000  // past pretraining's problems, like RL
         for b in 0...batches {  // batch 0 warms the sampler up and is not timed
@@ -50,7 +50,7 @@ public struct TrajectorySample {
                     workerId: "bench-actor", groupId: UInt64(out.groups.count), promptIndex: UInt64(p.id), policyVersion: 0,
                     prompt: ids, rollouts: g,
                     sampleSeconds: Float(secs / Double(batch))))
-                out.answers.append(p.answer)
+                out.problems.append(p)
             }
         }
         out.samplingSecondsPerGroup = Stats(perGroup)
@@ -66,8 +66,8 @@ public struct TrajectorySample {
         var sink = 0.0
         for _ in 0..<max(repeats, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            for (g, answer) in zip(groups, answers) {
-                for r in g.rollouts { sink += Double(verifier.score(completion: tokenizer.decode(r.tokens), answer: answer).reward) }
+            for (g, p) in zip(groups, problems) {
+                for r in g.rollouts { sink += Double(verifier.score(completion: tokenizer.decode(r.tokens), answer: p.answer, prompt: p.prompt).reward) }
             }
             runs.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(groups.count))
         }

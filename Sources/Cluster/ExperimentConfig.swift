@@ -80,6 +80,9 @@ public struct ExperimentConfig: Sendable {
         do { try rl.validate() } catch let TrainerError.invalidConfig(why) { throw ConfigError.invalid(why) }
         let c = cluster
         func bad(_ k: String, _ why: String) -> ConfigError { .invalid("\(k) \(why)") }
+        if rl.reward.processWeight > 0 && !externalVerifier.isEmpty {
+            throw bad("reward.process_weight", "checks the built-in task's traces; with reward.external_verifier set, put any process reward in that command and leave this 0")
+        }
         if c.actors < 1 { throw bad("cluster.actors", "must be ≥ 1, got \(c.actors)") }
         if c.verifiers < 0 { throw bad("cluster.verifiers", "must be ≥ 0, got \(c.verifiers)") }
         if !(1...65_532).contains(c.basePort) { throw bad("cluster.base_port", "must be in 1…65532, got \(c.basePort)") }

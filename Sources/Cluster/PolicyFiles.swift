@@ -29,16 +29,25 @@ public enum PolicyFiles {
         (checkpointDir(path) as NSString).appendingPathComponent(TrainerState.file)
     }
 
-    /// The task config a checkpoint was trained with (the default when it recorded none).
-    public static func taskConfig(of path: String) -> ArithmeticConfig {
-        pretrainConfig(of: path)?.task ?? ArithmeticConfig()
+    /// The task config a checkpoint was trained with (the built-in default when it has no
+    /// trainer_state.json).
+    public static func taskConfig(of path: String) throws -> ArithmeticConfig {
+        try pretrainConfig(of: path)?.task ?? ArithmeticConfig()
     }
 
-    /// The supervised config a checkpoint was trained with (nil when it recorded none).
-    public static func pretrainConfig(of path: String) -> PretrainConfig? {
-        guard let data = FileManager.default.contents(atPath: stateFile(path)),
-              let state = try? JSONDecoder().decode(TrainerState.self, from: data) else { return nil }
-        return state.config
+    /// The supervised config a checkpoint was trained with; nil when it has no trainer_state.json.
+    /// One that is not ours (Hugging Face's Trainer writes a trainer_state.json in its
+    /// checkpoint-N/ folders) is an error naming it, not a silent fall back to the default task.
+    public static func pretrainConfig(of path: String) throws -> PretrainConfig? {
+        let file = stateFile(path)
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        do { return try JSONDecoder().decode(TrainerState.self, from: data).config } catch {
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            let huggingFace = object.map { $0["global_step"] != nil || $0["log_history"] != nil } ?? false
+            throw PolicyFilesError("\(file) is not NanoReasoner's trainer state"
+                + (huggingFace ? " (it is Hugging Face Trainer's: it has global_step and log_history)" : "")
+                + ", so the task this checkpoint learned is unknown: rename that file to use the built-in task, or give the problems with --tasks")
+        }
     }
 }
 

@@ -21,7 +21,7 @@ public struct RunStart {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
         (policy, tokenizer) = try PolicyFiles.load(source)
-        task = try ArithmeticTask(config: PolicyFiles.taskConfig(of: source))
+        task = try ArithmeticTask(config: try PolicyFiles.taskConfig(of: source))
         if resume, config.rl.loss.beta > 0 {
             do { reference = try PolicyFiles.load(config.initFrom).0 } catch {
                 throw TrainerError.cannotResume("the KL reference is the base at run.init_from (\(config.initFrom)), which does not load: \(error)")

@@ -65,7 +65,7 @@ public struct Evaluator {
             let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
             let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: n, params: params, rng: &rng)
             for (p, group) in zip(batch, groups) {
-                let scores = group.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer) }
+                let scores = group.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer, prompt: p.prompt) }
                 let c = scores.filter(\.correct).count
                 for (i, k) in ks.enumerated() {
                     pass[i].append(passAtK(n: n, c: c, k: k))

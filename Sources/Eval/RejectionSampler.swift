@@ -44,7 +44,7 @@ public struct RejectionSampler {
                 var seen = Set<String>()
                 for c in group {
                     let text = tokenizer.decode(c.tokens.filter { $0 != Tokenizer.eos })
-                    let score = verifier.score(completion: text, answer: problem.answer)
+                    let score = verifier.score(completion: text, answer: problem.answer, prompt: problem.prompt)
                     guard score.correct && score.wellFormed else { continue }
                     r.accepted += 1
                     guard seen.count < perPrompt, seen.insert(text).inserted else { continue }

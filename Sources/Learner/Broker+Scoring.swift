@@ -61,8 +61,8 @@ extension Broker {
     }
 
     private func scoreHere(_ t: TrajectoryGroup) -> [Score] {
-        let answer = problem(Int(t.promptIndex)).answer
-        return t.rollouts.map { localVerifier.score(completion: tokenizer.decode($0.tokens), answer: answer) }
+        let p = problem(Int(t.promptIndex))
+        return t.rollouts.map { localVerifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer, prompt: p.prompt) }
     }
 
     /// Sends queued score requests to verifiers with free credit; scores in-process when

@@ -31,12 +31,20 @@ struct RFTCommand: ParsableCommand {
 
     func run() throws {
         let (policy, tokenizer) = try loadPolicy(from)
-        guard var config = PolicyFiles.pretrainConfig(of: base) else {
-            throw ValidationError("\(PolicyFiles.stateFile(base)) is missing or not ours: --base must be a checkpoint `nanoreasoner pretrain` wrote")
+        guard var config = try pretrainConfig(of: base) else {
+            throw ValidationError("\(PolicyFiles.stateFile(base)) is missing: --base must be a checkpoint `nanoreasoner pretrain` wrote")
         }
         let (baseModel, baseTokenizer) = try loadPolicy(base)
         guard baseTokenizer == tokenizer else { throw ValidationError("--from and --base use different tokenizers; RFT needs one") }
-        let kept = try collect(policy, tokenizer, task: try ArithmeticTask(config: config.task))
+        var kept = try collect(policy, tokenizer, task: try ArithmeticTask(config: config.task))
+        // BOS + prompt + completion + EOS must fit the base's context; longer ones are left out, and said.
+        let fits = { (p: Problem) in tokenizer.encode(p.prompt).count + tokenizer.encode(p.completion ?? "").count + 2 <= config.contextLength + 1 }
+        let tooLong = kept.kept.filter { !fits($0) }.count
+        if tooLong > 0 {
+            log("rft: \(tooLong) accepted completions are longer than the base's context (\(config.contextLength)) and are left out")
+            kept.kept = kept.kept.filter(fits)
+            guard !kept.kept.isEmpty else { throw ValidationError("every accepted completion is longer than the base's context") }
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let dataPath = (out as NSString).appendingPathComponent("rft_data.jsonl")
         try writeData(kept.kept, to: dataPath)

@@ -63,19 +63,34 @@ public final class ValueHead {
     /// What a checkpoint keeps of the head: weights, moments and step, for `--resume`.
     public struct Saved: Codable, Sendable {
         public var params: [Float], m: [Float], v: [Float], step: Int
+        /// Whether the bias was warm-started (nil in files without it: after a first update).
+        public var started: Bool?
     }
 
     public var saved: Saved {
-        Saved(params: params.array, m: optimizer.m.array, v: optimizer.v.array, step: optimizer.step)
+        Saved(params: params.array, m: optimizer.m.array, v: optimizer.v.array, step: optimizer.step, started: started)
+    }
+
+    /// JSON that keeps a diverged head's NaN or ±∞ rather than failing the checkpoint.
+    public static func encode(_ s: Saved) throws -> Data {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(s)
+    }
+
+    public static func decode(_ data: Data) throws -> Saved {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try d.decode(Saved.self, from: data)
     }
 
     public func restore(_ s: Saved) throws {
         guard s.params.count == width + 1, s.m.count == width + 1, s.v.count == width + 1 else {
-            throw CheckpointError("value head", "has \(s.params.count - 1) inputs, the model's width is \(width)")
+            throw CheckpointError("value head", "has \(s.params.count) weights, a head on this model's width \(width) has \(width + 1)")
         }
         for i in 0...width { params.pointer[i] = s.params[i]; optimizer.m.pointer[i] = s.m[i]; optimizer.v.pointer[i] = s.v[i] }
         optimizer.step = s.step
-        started = true
+        started = s.started ?? (s.step > 0)
     }
 
     public static let checkpointFile = "value_head.json"

@@ -68,6 +68,7 @@ public final class PolicyUpdater {
         guard !groups.isEmpty else { return s }
         var kept = Array(groups.indices)
         var prepared = try prepare(groups, pad: pad)
+        let freshHead = valueHead.map { !$0.started } ?? false
         valueHead?.warmStart(mean: prepared.meanReward)
         var first = try gradientPass(&prepared)
         // The first pass recomputes every log-prob the sender claims: a group beyond the bound
@@ -76,8 +77,10 @@ public final class PolicyUpdater {
         s.forgedGroups = gaps.indices.filter { gaps[$0] > maxBehaviourGap }
         if !s.forgedGroups.isEmpty {
             kept = groups.indices.filter { !s.forgedGroups.contains($0) }
+            if freshHead { valueHead?.started = false }  // its warm start must not count the forged rewards
             guard !kept.isEmpty else { return s }
             prepared = try prepare(kept.map { groups[$0] }, pad: pad)
+            valueHead?.warmStart(mean: prepared.meanReward)
             first = try gradientPass(&prepared)
         }
         s.behaviourGap = kept.reduce(0) { $0 + gaps[$1] } / Float(kept.count)
@@ -180,7 +183,7 @@ public final class PolicyUpdater {
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
         valueHead?.zeroGrad()
-        var p = PassStats(), lossTokens = 0, entropyTokens = 0
+        var p = PassStats(), lossTokens = 0, entropyTokens = 0, clipTotal = 0
         p.rowGaps = Array(repeating: (0, 0), count: prepared.rows.reduce(0) { $0 + $1.count })
         for c in prepared.chunks.indices {
             var batch = prepared.chunks[c]
@@ -211,7 +214,10 @@ public final class PolicyUpdater {
             let n = batch.lengths.reduce(0, +)
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
             p.kl += result.stats.kl * Float(n)
-            p.clipFraction += result.stats.clipFraction * Float(n)
+            // GSPO clips sequences, the others tokens: weigh each chunk's fraction by its own unit.
+            let clipUnits = config.algorithm == .gspo ? batch.rows : n
+            p.clipFraction += result.stats.clipFraction * Float(clipUnits)
+            clipTotal += clipUnits
             lossTokens += n
             for q in batch.sequence.indices where batch.sequence[q] >= 0 {
                 p.entropy += out.entropy[q]
@@ -222,7 +228,7 @@ public final class PolicyUpdater {
             }
         }
         p.kl /= Float(max(lossTokens, 1))
-        p.clipFraction /= Float(max(lossTokens, 1))
+        p.clipFraction /= Float(max(clipTotal, 1))
         p.entropy /= Float(max(entropyTokens, 1))
         return p
     }

@@ -74,7 +74,7 @@ public final class RLRun {
         let path = (dir as NSString).appendingPathComponent(ValueHead.checkpointFile)
         guard FileManager.default.fileExists(atPath: path) else { return }
         do {
-            try head.restore(JSONDecoder().decode(ValueHead.Saved.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+            try head.restore(ValueHead.decode(Data(contentsOf: URL(fileURLWithPath: path))))
         } catch {
             throw TrainerError.cannotResume("\(path) is not a value head this model can use (\(error)); resume without PPO or start a new run")
         }
@@ -305,7 +305,7 @@ public final class RLRun {
         files[Tokenizer.checkpointFile] = tokenizer.descriptionJSON()
         files[RunState.file] = try pretty.encode(state)
         files["rl_config.json"] = try pretty.encode(config)
-        if let head = updater.valueHead { files[ValueHead.checkpointFile] = try JSONEncoder().encode(head.saved) }
+        if let head = updater.valueHead { files[ValueHead.checkpointFile] = try ValueHead.encode(head.saved) }
         try Checkpoint.save(model: policy, optimizer: updater.optimizer, extraFiles: files,
                             configExtras: Tokenizer.huggingFaceConfigIds, to: checkpointDir)
     }

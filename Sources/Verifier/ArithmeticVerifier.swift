@@ -8,7 +8,9 @@ public struct ArithmeticVerifier: Sendable {
 
     public init(config: RewardConfig = RewardConfig()) { self.config = config }
 
-    public func score(completion: String, answer: String) -> Score {
+    /// Scores `completion` against `answer`; `prompt` grounds the process reward's steps
+    /// (`ProcessCheck`), which counts only with `config.processWeight` > 0.
+    public func score(completion: String, answer: String, prompt: String) -> Score {
         let extracted = Self.extractAnswer(completion)
         let correct: Bool
         if let e = extracted, let got = NumberValue(e), let want = NumberValue(answer) {
@@ -18,7 +20,7 @@ public struct ArithmeticVerifier: Sendable {
         }
         let formed = Self.isWellFormed(completion)
         var reward = (correct ? config.accuracyWeight : 0) + (formed ? config.formatWeight : 0)
-        if config.processWeight > 0 { reward += config.processWeight * ProcessCheck.fractionCorrect(completion) }
+        if config.processWeight > 0 { reward += config.processWeight * ProcessCheck.fractionCorrect(completion, prompt: prompt) }
         return Score(reward: reward, correct: correct, wellFormed: formed, extracted: extracted)
     }
 

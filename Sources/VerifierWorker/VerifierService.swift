@@ -55,7 +55,7 @@ public final class VerifierService {
     private func makeScorer(_ s: WorkerSettings) throws -> Scorer {
         guard !s.externalVerifier.isEmpty else {
             let builtIn = ArithmeticVerifier(config: s.reward)
-            return { r, text in builtIn.score(completion: text, answer: r.answer) }
+            return { r, text in builtIn.score(completion: text, answer: r.answer, prompt: r.prompt) }
         }
         let external = try ExternalVerifier(command: s.externalVerifier.split(separator: " ").map(String.init),
                                             timeout: s.externalVerifierTimeout)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cluster
+import Tasks
 
 @Suite("ExperimentConfig")
 struct ExperimentConfigTests {
@@ -42,6 +43,23 @@ struct ExperimentConfigTests {
         c = ExperimentConfig()
         c.cluster.actors = 0
         #expect { try c.validate() } throws: { "\($0)".contains("cluster.actors") }
+        c = ExperimentConfig()
+        c.rl.reward.processWeight = 0.2
+        c.externalVerifier = "python3 check.py"
+        #expect { try c.validate() } throws: { "\($0)".contains("reward.process_weight") && "\($0)".contains("external_verifier") }
+        c = ExperimentConfig()
+        c.rl.ppo.lambda = 1.5
+        #expect { try c.validate() } throws: { "\($0)".contains("lambda") }
+    }
+
+    /// Hugging Face's Trainer writes a trainer_state.json too: ours is told apart, not mistaken
+    /// for a checkpoint of the default task.
+    @Test func aTrainerStateThatIsNotOursIsNamed() throws {
+        let dir = NSTemporaryDirectory() + "nr-hf-state-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        #expect(try PolicyFiles.taskConfig(of: dir) == ArithmeticConfig())  // none: the built-in task
+        try Data(#"{"global_step": 500, "log_history": [], "epoch": 3.0}"#.utf8).write(to: URL(fileURLWithPath: dir + "/trainer_state.json"))
+        #expect { try PolicyFiles.taskConfig(of: dir) } throws: { "\($0)".contains("not NanoReasoner's") && "\($0)".contains("Hugging Face") }
     }
 
     @Test func badYAMLIsReportedNotCrashed() {

@@ -144,4 +144,16 @@ struct InProcessClusterTests {
         // The workers beat at the learner's 0.1 s, inside its 0.45 s timeout (WorkerSessionTests counts the beats).
         #expect(s.steps == 2 && !cluster.output.contains("presumed dead"), "\(cluster.output)")
     }
+
+    /// PPO (its value head on the learner only) and GSPO through the cluster, with the process
+    /// reward the verifiers are sent: every verifier answer audited, none disagreeing.
+    @Test(arguments: ["ppo", "gspo"])
+    func theOtherAlgorithmsTrainInTheCluster(algo: String) throws {
+        let cluster = try InProcessCluster(steps: 3, extra: ["algorithm.name=\(algo)", "reward.process_weight=0.2", "cluster.audit_fraction=1"])
+        let (s, ended) = try cluster.run(actors: 1)
+        #expect(s.steps == 3 && s.ledger.trained == 12 && s.ledger.lost == 0, "\(cluster.output)")
+        #expect(s.security.auditedGroups > 0 && s.security.auditMismatches == 0)
+        #expect(ended)
+        #expect(FileManager.default.fileExists(atPath: s.checkpoint + "/value_head.json") == (algo == "ppo"))
+    }
 }

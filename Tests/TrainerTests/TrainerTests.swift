@@ -64,6 +64,20 @@ struct TrainerTests {
         if m.reward > 0 || algo == .kimi { #expect(t.policy.params.array != before) }
     }
 
+    /// PPO's critic is part of the checkpoint: a resumed run continues with the same head.
+    @Test func aResumedPPORunKeepsItsValueHead() throws {
+        let dir = NSTemporaryDirectory() + "nr-ppo-\(UUID().uuidString)"
+        let t = try trainer(.ppo, runDir: dir)
+        _ = try t.trainStep()
+        let head = try #require(t.updater.valueHead)
+        head.params.pointer[0] = 0.625  // a value no fresh head has
+        try t.saveCheckpoint()
+        let resumed = try trainer(.ppo, runDir: dir, state: try RLRun.savedState(runDir: dir))
+        let again = try #require(resumed.updater.valueHead)
+        #expect(again.params.array == head.params.array && again.started)
+        #expect(again.optimizer.step == head.optimizer.step)
+    }
+
     /// A resumed run's KL term pulls toward the base it started from, not the checkpoint.
     @Test func theReferenceIsTheBaseGivenNotThePolicy() throws {
         let shape = GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8)
