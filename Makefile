@@ -62,12 +62,14 @@ bench: build
 
 # PyTorch + transformers for the comparison benchmark and the Hugging Face check (several GB).
 torch:
-	python3 -m pip install torch transformers safetensors
+	python3 -m pip install torch transformers safetensors tokenizers
 
-# Hugging Face loads our checkpoint and agrees with our log-probabilities.
+# Hugging Face loads our checkpoint and agrees with our log-probabilities, and its
+# `tokenizers` reads the checkpoint's tokenizer.json and gives our ids.
 check-hf: build
 	$(BIN) logprobs --checkpoint $(RUN_DIR) --text "47+85=<think>47+85:7+5=12,4+8+1=13>132</think><answer>132</answer>" --full > /tmp/nanoreasoner_logprobs.json
 	python3 scripts/check_hf.py --checkpoint $(RUN_DIR)/checkpoint --ours /tmp/nanoreasoner_logprobs.json --full-logprobs
+	python3 scripts/check_hf_tokenizer.py --checkpoint $(RUN_DIR)/checkpoint --nanoreasoner $(BIN) scripts/hf_tokenizer_texts.txt
 
 clean:
 	rm -rf .build

@@ -125,9 +125,9 @@ public final class Pretrainer {
                                  cursor: step * config.batchSize, elapsedSeconds: elapsed)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Checkpoint.save(model: model, optimizer: optimizer, extraFiles: [
-            TrainerState.file: try enc.encode(state),
-            Tokenizer.checkpointFile: tokenizer.descriptionJSON(),
-        ], configExtras: Tokenizer.huggingFaceConfigIds, to: dir)
+        var files = tokenizer.huggingFaceFiles(contextLength: model.config.contextLength)
+        files[TrainerState.file] = try enc.encode(state)
+        files[Tokenizer.checkpointFile] = tokenizer.descriptionJSON()
+        try Checkpoint.save(model: model, optimizer: optimizer, extraFiles: files, configExtras: Tokenizer.huggingFaceConfigIds, to: dir)
     }
 }

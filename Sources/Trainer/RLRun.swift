@@ -301,7 +301,7 @@ public final class RLRun {
                              seed: config.seed, before: before, evals: evals, curriculum: curriculum)
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
-        var files = baseFiles
+        var files = baseFiles.merging(tokenizer.huggingFaceFiles(contextLength: policy.config.contextLength)) { _, ours in ours }
         files[Tokenizer.checkpointFile] = tokenizer.descriptionJSON()
         files[RunState.file] = try pretty.encode(state)
         files["rl_config.json"] = try pretty.encode(config)

@@ -43,6 +43,22 @@ struct TokenizerTests {
         }
     }
 
+    /// tokenizer.json holds every id once, each where ours has it (scripts/check_hf_tokenizer.py,
+    /// in `make check-hf`, has Hugging Face's `tokenizers` encode with it).
+    @Test func huggingFaceTokenizerJSONHasOurIds() throws {
+        let t = Tokenizer.standard
+        let json = try #require(try JSONSerialization.jsonObject(with: t.huggingFaceTokenizerJSON()) as? [String: Any])
+        let model = try #require(json["model"] as? [String: Any])
+        let vocab = try #require(model["vocab"] as? [String: Int])
+        #expect(vocab.count == t.vocabSize && Set(vocab.values) == Set(0..<t.vocabSize))
+        #expect(vocab["<think>"] == Int(Tokenizer.thinkOpen) && vocab["7"] == Int(t.encode("7")[0]))
+        #expect(vocab["<0x61>"] == Int(t.encode("a")[0]) && model["byte_fallback"] as? Bool == true)
+        let added = try #require(json["added_tokens"] as? [[String: Any]])
+        #expect(added.map { $0["content"] as? String } == Tokenizer.specialTokens)
+        let config = try #require(try JSONSerialization.jsonObject(with: t.huggingFaceConfigJSON(contextLength: 128)) as? [String: Any])
+        #expect(config["eos_token"] as? String == "<eos>" && config["model_max_length"] as? Int == 128)
+    }
+
     @Test func idLayout() {
         #expect([Tokenizer.pad, Tokenizer.bos, Tokenizer.eos] == [0, 1, 2])
         #expect([Tokenizer.thinkOpen, Tokenizer.thinkClose, Tokenizer.answerOpen, Tokenizer.answerClose] == [3, 4, 5, 6])

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The tokenizer in the `tokenizers` library's format, so Hugging Face's
+/// `AutoTokenizer.from_pretrained(checkpoint)` gives our ids.
+///
+/// A BPE model without merges is exactly a character tokenizer: every alphabet scalar is a
+/// vocabulary entry, anything else falls back to `<0xNN>` byte tokens (ids `firstByteId + b`,
+/// as ours). The four tags are added tokens, matched whole before the model, as `encode`
+/// matches them; PAD, BOS and EOS are special added tokens (so, unlike ours, the literal text
+/// `<pad>`, `<bos>` or `<eos>` becomes that id in Hugging Face's encoding).
+extension Tokenizer {
+    /// Files a Hugging Face checkpoint directory carries for its tokenizer, by name.
+    public func huggingFaceFiles(contextLength: Int) -> [String: Data] {
+        ["tokenizer.json": huggingFaceTokenizerJSON(), "tokenizer_config.json": huggingFaceConfigJSON(contextLength: contextLength)]
+    }
+
+    /// `tokenizer.json`.
+    public func huggingFaceTokenizerJSON() -> Data {
+        var vocab: [String: Int] = [:]
+        for (i, name) in Tokenizer.specialTokens.enumerated() { vocab[name] = i }
+        for (i, scalar) in alphabet.enumerated() { vocab[String(Character(scalar))] = Tokenizer.specialCount + i }
+        for b in 0..<256 { vocab[String(format: "<0x%02X>", b)] = byteOffset + b }
+        let added: [[String: Any]] = Tokenizer.specialTokens.enumerated().map { i, name in
+            ["id": i, "content": name, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": i < 3]
+        }
+        let root: [String: Any] = [
+            "version": "1.0",
+            "truncation": NSNull(),
+            "padding": NSNull(),
+            "added_tokens": added,
+            "normalizer": NSNull(),
+            "pre_tokenizer": NSNull(),
+            "post_processor": NSNull(),
+            "decoder": ["type": "Sequence", "decoders": [["type": "ByteFallback"], ["type": "Fuse"]]],
+            "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
+                      "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": true, "ignore_merges": false,
+                      "vocab": vocab, "merges": [String]()] as [String: Any],
+        ]
+        return (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+
+    /// `tokenizer_config.json`: the fast tokenizer class and the special tokens' names.
+    public func huggingFaceConfigJSON(contextLength: Int) -> Data {
+        let config: [String: Any] = [
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>",
+            "model_max_length": contextLength,
+            "clean_up_tokenization_spaces": false,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+}
