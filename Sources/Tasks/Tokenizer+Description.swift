@@ -70,7 +70,14 @@ extension Tokenizer {
     public static func load(checkpoint dir: String) throws -> Tokenizer {
         let path = URL(fileURLWithPath: dir).appendingPathComponent(checkpointFile).path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw TokenizerError.invalidDescription("\(path) is missing; is \(dir) a NanoReasoner checkpoint?")
+            // A directory `save_pretrained` wrote carries only Hugging Face's file: read ours from it.
+            let hf = URL(fileURLWithPath: dir).appendingPathComponent("tokenizer.json").path
+            if let hfData = FileManager.default.contents(atPath: hf) {
+                do { return try Tokenizer(huggingFaceJSON: hfData) } catch let error as TokenizerError {
+                    throw TokenizerError.invalidDescription("\(hf): \(error.reason)")
+                }
+            }
+            throw TokenizerError.invalidDescription("\(path) is missing (and there is no tokenizer.json); is \(dir) a NanoReasoner checkpoint?")
         }
         do {
             return try Tokenizer(descriptionJSON: data)

@@ -49,4 +49,36 @@ extension Tokenizer {
         ]
         return (try? JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])) ?? Data()
     }
+
+    /// Reads back a tokenizer.json of our layout (as `huggingFaceTokenizerJSON()` writes it and
+    /// `save_pretrained` keeps it): the seven specials at 0…6, one scalar per id up to the 256
+    /// byte tokens. Any other tokenizer is an error saying what differs.
+    public init(huggingFaceJSON data: Data) throws {
+        func bad(_ why: String) -> TokenizerError { .invalidDescription("not a NanoReasoner character tokenizer: \(why)") }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("not a JSON object") }
+        guard let model = root["model"] as? [String: Any], model["type"] as? String == "BPE",
+              let vocab = model["vocab"] as? [String: Int] else { throw bad("its model is not a BPE with a vocab") }
+        guard (model["merges"] as? [Any])?.isEmpty ?? true else { throw bad("it has BPE merges (multi-character tokens)") }
+        var byId = [String?](repeating: nil, count: vocab.count)
+        for (token, id) in vocab {
+            guard (0..<vocab.count).contains(id), byId[id] == nil else { throw bad("id \(id) is outside 0..<\(vocab.count) or given twice") }
+            byId[id] = token
+        }
+        let names = byId.compactMap { $0 }
+        let bytes = vocab.count - 256
+        guard names.count == vocab.count, bytes >= Tokenizer.specialCount,
+              Array(names.prefix(Tokenizer.specialCount)) == Tokenizer.specialTokens else {
+            throw bad("ids 0…6 are not \(Tokenizer.specialTokens.joined(separator: " "))")
+        }
+        for b in 0..<256 where names[bytes + b] != String(format: "<0x%02X>", b) {
+            throw bad("id \(bytes + b) is \"\(names[bytes + b])\", not the byte token <0x\(String(format: "%02X", b))>")
+        }
+        var alphabet: [Unicode.Scalar] = []
+        for id in Tokenizer.specialCount..<bytes {
+            let scalars = Array(names[id].unicodeScalars)
+            guard scalars.count == 1 else { throw bad("id \(id) is \"\(names[id])\", not one character") }
+            alphabet.append(scalars[0])
+        }
+        try self.init(alphabet: alphabet)
+    }
 }

@@ -57,6 +57,13 @@ struct TokenizerTests {
         #expect(added.map { $0["content"] as? String } == Tokenizer.specialTokens)
         let config = try #require(try JSONSerialization.jsonObject(with: t.huggingFaceConfigJSON(contextLength: 128)) as? [String: Any])
         #expect(config["eos_token"] as? String == "<eos>" && config["model_max_length"] as? Int == 128)
+        // Read back (a checkpoint `save_pretrained` wrote has only this file), and another tokenizer refused.
+        #expect(try Tokenizer(huggingFaceJSON: t.huggingFaceTokenizerJSON()) == t)
+        let other = try Tokenizer(alphabet: Array("abc".unicodeScalars))
+        #expect(try Tokenizer(huggingFaceJSON: other.huggingFaceTokenizerJSON()) == other)
+        #expect { try Tokenizer(huggingFaceJSON: Data(#"{"model": {"type": "WordPiece", "vocab": {}}}"#.utf8)) } throws: {
+            "\($0)".contains("not a BPE")
+        }
     }
 
     @Test func idLayout() {
