@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
-APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2 iputils-ping python3
+APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2 python3
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift

@@ -173,6 +173,8 @@ struct MultiHostTests {
             return
         }
         #expect(status == 0, "\(c.output)")
+        // The script retries a stranger whose connection never completed (a known, unexplained flake): say so.
+        for line in c.output.split(separator: "\n") where line.contains("stranger attempt") { print("multi-host: \(line)") }
         let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
         #expect(s.steps == 4 && s.ledger.lost == 0)
         #expect(c.output.contains("actor-on-B joined from"))
