@@ -124,7 +124,7 @@ def markdown(res):
     return "\n".join(lines) + "\n"
 
 
-def verdict(rows):
+def verdict(rows, base_pass8):
     ranked = sorted(rows, key=lambda r: -r["passAt1"])
     w, second = ranked[0], ranked[1] if len(ranked) > 1 else None
     text = "**%s** wins on held-out pass@1: %.3f, %.2f× the base." % (w["method"], w["passAt1"], w["gain"] or 0)
@@ -135,7 +135,7 @@ def verdict(rows):
     losers = [r for r in ranked if (r["gain"] or 0) < 2]
     if losers:
         text += " Below 2× the base in this budget: " + ", ".join("%s (%.2f×)" % (r["method"], r["gain"] or 0) for r in losers) + "."
-    held = [r["method"] for r in ranked if r["passAt8"] < rows[0]["startPassAt8"] - 0.02] if "startPassAt8" in rows[0] else []
+    held = [r["method"] for r in ranked if r["passAt8"] < base_pass8 - 0.02]
     if held:
         text += " pass@8 fell by more than 0.02 below the base's for: " + ", ".join(held) + "."
     return text
@@ -158,8 +158,6 @@ def main():
         print(max((r for r in rows if r["method"] != "r1_rl"), key=lambda r: r["passAt1"])["method"])
         return
     base = base_row(a.out, rows)
-    for r in rows:
-        r["startPassAt8"] = base["passAt8"]
     first = load(os.path.join(a.out, rows[0]["method"], "summary.json"))["after"]
     res = {"machine": machine(), "minutes": a.minutes, "base_dir": a.base_dir, "base": base, "rows": rows,
            "heldOut": "%d problems × %d samples" % (first["problems"], first["samplesPerProblem"])}
@@ -172,7 +170,7 @@ def main():
                       "accepted": info["accepted"], "kept": info["kept"], "promptsCovered": info["promptsCovered"],
                       "steps": info["fineTuning"]["steps"], "model": pick(e["model"]), "source": pick(e["base"])}
         res["rft"]["ratio"] = res["rft"]["model"]["passAt1"] / max(res["rft"]["source"]["passAt1"], 1e-9)
-    res["verdict"] = verdict([r for r in rows if r["method"] != "r1_rl"])
+    res["verdict"] = verdict([r for r in rows if r["method"] != "r1_rl"], base["passAt8"])
     res["plots"] = a.winner_plots
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(res, f, indent=2, sort_keys=True)

@@ -1,5 +1,4 @@
 import Foundation
-import Kernels
 import Sampler
 import Tasks
 import TinyGPT
@@ -53,32 +52,23 @@ public struct Evaluator {
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         let asked = ks.filter { $0 <= n }
         let ks = Self.curveKs(samples: n, asked: asked)
-        var rng = Xoshiro256(seed: seed)
-        let sampler = Sampler(model: model)
         // Per k, each problem's value: the bootstrap resamples problems.
         var pass = [[Double]](repeating: [], count: ks.count), maj = [[Double]](repeating: [], count: ks.count)
         var reward = 0.0, formed = 0.0, tokens = 0
         let start = Date()
-        var done = 0
-        for chunk in stride(from: 0, to: problems.count, by: batchProblems) {
-            let batch = Array(problems[chunk..<min(problems.count, chunk + batchProblems)])
-            let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
-            let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: n, params: params, rng: &rng)
-            for (p, group) in zip(batch, groups) {
-                let scores = group.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: p.answer, prompt: p.prompt) }
-                let c = scores.filter(\.correct).count
-                for (i, k) in ks.enumerated() {
-                    pass[i].append(passAtK(n: n, c: c, k: k))
-                    let blocks = stride(from: 0, through: n - k, by: k).map { scores[$0..<($0 + k)] }
-                    let right = blocks.filter { majorityCorrect(answers: $0.map(\.extracted), correct: $0.map(\.correct)) }.count
-                    maj[i].append(Double(right) / Double(blocks.count))
-                }
-                reward += scores.reduce(0) { $0 + Double($1.reward) }
-                formed += Double(scores.filter(\.wellFormed).count)
-                tokens += group.reduce(0) { $0 + $1.tokens.count }
+        try sampleEachProblem(problems, samples: n, model: model, tokenizer: tokenizer, params: params, seed: seed,
+                              batchProblems: batchProblems, progress: progress) { p, group in
+            let scores = group.map { verifier.score(completion: tokenizer.decode($0), answer: p.answer, prompt: p.prompt) }
+            let c = scores.filter(\.correct).count
+            for (i, k) in ks.enumerated() {
+                pass[i].append(passAtK(n: n, c: c, k: k))
+                let blocks = stride(from: 0, through: n - k, by: k).map { scores[$0..<($0 + k)] }
+                let right = blocks.filter { majorityCorrect(answers: $0.map(\.extracted), correct: $0.map(\.correct)) }.count
+                maj[i].append(Double(right) / Double(blocks.count))
             }
-            done += batch.count
-            progress?(done, problems.count)
+            reward += scores.reduce(0) { $0 + Double($1.reward) }
+            formed += Double(scores.filter(\.wellFormed).count)
+            tokens += group.reduce(0) { $0 + $1.count }
         }
         let total = Double(problems.count), samples = total * Double(n)
         let secs = Date().timeIntervalSince(start)

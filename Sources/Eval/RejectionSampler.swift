@@ -1,5 +1,4 @@
 import Foundation
-import Kernels
 import Sampler
 import Tasks
 import TinyGPT
@@ -33,29 +32,22 @@ public struct RejectionSampler {
     /// Samples `n` completions per problem and keeps at most `perPrompt` distinct accepted ones.
     public func run(problems: [Problem], samples n: Int, perPrompt: Int, params: SamplingParams, seed: UInt64,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Result {
-        var rng = Xoshiro256(seed: seed)
-        let sampler = Sampler(model: model)
         var r = Result(kept: [], prompts: problems.count, sampled: 0, accepted: 0, promptsCovered: 0)
-        for chunk in stride(from: 0, to: problems.count, by: batchProblems) {
-            let batch = Array(problems[chunk..<min(problems.count, chunk + batchProblems)])
-            let prompts = batch.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
-            let groups = try sampler.generate(prompts: prompts, samplesPerPrompt: n, params: params, rng: &rng)
-            for (problem, group) in zip(batch, groups) {
-                var seen = Set<String>()
-                for c in group {
-                    let text = tokenizer.decode(c.tokens.filter { $0 != Tokenizer.eos })
-                    let score = verifier.score(completion: text, answer: problem.answer, prompt: problem.prompt)
-                    guard score.correct && score.wellFormed else { continue }
-                    r.accepted += 1
-                    guard seen.count < perPrompt, seen.insert(text).inserted else { continue }
-                    var kept = problem
-                    kept.completion = text
-                    r.kept.append(kept)
-                }
-                if !seen.isEmpty { r.promptsCovered += 1 }
-                r.sampled += group.count
+        try sampleEachProblem(problems, samples: n, model: model, tokenizer: tokenizer, params: params, seed: seed,
+                              batchProblems: batchProblems, progress: progress) { problem, group in
+            var seen = Set<String>()
+            for tokens in group {
+                let text = tokenizer.decode(tokens.filter { $0 != Tokenizer.eos })
+                let score = verifier.score(completion: text, answer: problem.answer, prompt: problem.prompt)
+                guard score.correct && score.wellFormed else { continue }
+                r.accepted += 1
+                guard seen.count < perPrompt, seen.insert(text).inserted else { continue }
+                var kept = problem
+                kept.completion = text
+                r.kept.append(kept)
             }
-            progress?(min(problems.count, chunk + batchProblems), problems.count)
+            if !seen.isEmpty { r.promptsCovered += 1 }
+            r.sampled += group.count
         }
         return r
     }

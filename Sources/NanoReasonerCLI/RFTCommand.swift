@@ -38,12 +38,11 @@ struct RFTCommand: ParsableCommand {
         guard baseTokenizer == tokenizer else { throw ValidationError("--from and --base use different tokenizers; RFT needs one") }
         var kept = try collect(policy, tokenizer, task: try ArithmeticTask(config: config.task))
         // BOS + prompt + completion + EOS must fit the base's context; longer ones are left out, and said.
-        let fits = { (p: Problem) in tokenizer.encode(p.prompt).count + tokenizer.encode(p.completion ?? "").count + 2 <= config.contextLength + 1 }
-        let tooLong = kept.kept.filter { !fits($0) }.count
-        if tooLong > 0 {
-            log("rft: \(tooLong) accepted completions are longer than the base's context (\(config.contextLength)) and are left out")
-            kept.kept = kept.kept.filter(fits)
-            guard !kept.kept.isEmpty else { throw ValidationError("every accepted completion is longer than the base's context") }
+        let fitting = kept.kept.filter { tokenizer.encode($0.prompt).count + tokenizer.encode($0.completion ?? "").count + 2 <= config.contextLength + 1 }
+        if fitting.count < kept.kept.count {
+            log("rft: \(kept.kept.count - fitting.count) accepted completions are longer than the base's context (\(config.contextLength)) and are left out")
+            guard !fitting.isEmpty else { throw ValidationError("every accepted completion is longer than the base's context") }
+            kept.kept = fitting
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let dataPath = (out as NSString).appendingPathComponent("rft_data.jsonl")
