@@ -30,13 +30,17 @@ let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + (hostHasAVX2 ? ["-
 
 let package = Package(
     name: "NanoReasoner",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nanoreasoner", targets: ["NanoReasonerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -62,6 +66,10 @@ let package = Package(
                 swiftSettings: release),
         .target(name: "Learner", dependencies: ["Cluster", "Trainer", "Worker", "Transport", "Wire", "CZMQ", "Tasks", "TinyGPT", "Completions", "Verifier"],
                 swiftSettings: release),
+        .target(name: "Telemetry", dependencies: ["Trainer", .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+                swiftSettings: release),
         .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels"], swiftSettings: release),
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
@@ -70,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots",
+                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -79,6 +87,7 @@ let package = Package(
         .testTarget(name: "LearnerTests", dependencies: ["Learner", "Transport", "Wire"]),
         .testTarget(name: "LauncherTests", dependencies: ["Trainer"]),
         .testTarget(name: "PackageTests"),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Trainer"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Verifier"]),
         .testTarget(name: "InProcessClusterTests", dependencies: ["Actor", "Cluster", "Learner", "Tasks", "TinyGPT", "Trainer", "Transport", "VerifierWorker", "Worker"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

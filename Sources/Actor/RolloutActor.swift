@@ -17,6 +17,17 @@ public final class RolloutActor {
     let log: (String) -> Void
     let context: ZMQContext?
     let endpoints: Endpoints?
+    /// Called after each batch is pushed (for the actor's live metrics).
+    public var onBatch: (@Sendable (SampledBatch) -> Void)?
+
+    /// What one batch sampled.
+    public struct SampledBatch: Sendable {
+        public var groups: Int
+        public var completions: Int
+        public var tokens: Int
+        public var seconds: Double
+        public var policyVersion: UInt64
+    }
 
     /// `context` and `endpoints`: for an actor thread in the learner's process (`inproc://`).
     public init(options: WorkerOptions, batch: Int, threads: Int, context: ZMQContext? = nil, endpoints: Endpoints? = nil,
@@ -136,7 +147,12 @@ public final class RolloutActor {
         let start = Date()
         let groups = try sampler.generate(prompts: work.assignments.map(\.prompt), samplesPerPrompt: settings.groupSize,
                                           params: settings.sampling, rng: &rng)
-        let perGroup = Float(Date().timeIntervalSince(start)) / Float(work.assignments.count)
+        let seconds = Date().timeIntervalSince(start)
+        let perGroup = Float(seconds) / Float(work.assignments.count)
+        defer {
+            onBatch?(SampledBatch(groups: groups.count, completions: groups.reduce(0) { $0 + $1.count },
+                                  tokens: groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }, seconds: seconds, policyVersion: v))
+        }
         for (n, (a, g)) in zip(work.assignments, groups).enumerated() {
             let t = TrajectoryGroup(workerId: options.workerId, groupId: a.groupId, promptIndex: a.promptIndex, policyVersion: v,
                                     prompt: a.prompt, rollouts: g,

@@ -17,7 +17,7 @@ extension BenchSuite {
     func wire(base: BaseCheckpoint) throws {
         let exp = try experiment()
         let (model, tokenizer) = try PolicyFiles.load(base.path)
-        let task = try ArithmeticTask(config: try PolicyFiles.taskConfig(of: base.path))
+        let task = try PolicyFiles.problemSet(of: base.path)
         let cl = exp.cluster
         var w = BenchReport.WireSection()
         w.trajectorySource = "\(options.trajectoryBatches) batches × \(cl.actorBatch) training prompts × \(exp.rl.groupSize) samples from "

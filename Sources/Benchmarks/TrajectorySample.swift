@@ -19,7 +19,7 @@ public struct TrajectorySample {
     public var sampledTokensPerSecond: Stats
 
     /// Samples `batches` batches with `threads` sampler threads (actors use 1 by default).
-    public static func make(model: GPT, tokenizer: Tokenizer, task: ArithmeticTask, params: SamplingParams,
+    public static func make(model: GPT, tokenizer: Tokenizer, task: any ProblemSet, params: SamplingParams,
                             batches: Int, batch: Int, groupSize: Int, threads: Int) throws -> TrajectorySample {
         guard batches >= 1, batch >= 1, groupSize >= 1, threads >= 1 else {
             throw BenchError.invalid("trajectory sampling needs batches, batch, group size and threads ≥ 1")
@@ -29,7 +29,7 @@ public struct TrajectorySample {
         }
     }
 
-    private static func sample(model: GPT, tokenizer: Tokenizer, task: ArithmeticTask, params: SamplingParams,
+    private static func sample(model: GPT, tokenizer: Tokenizer, task: any ProblemSet, params: SamplingParams,
                                batches: Int, batch: Int, groupSize: Int) throws -> TrajectorySample {
         let sampler = Sampler(model: model)
         var rng = Xoshiro256(seed: 11)

@@ -53,6 +53,8 @@ public enum ConfigKeys {
         string("run.init_from", \.initFrom),
         string("run.out", \.out),
         int("run.checkpoint_every", \.rl.checkpointEvery),
+        string("task.file", \.taskFile),
+        string("task.held_out", \.taskHeldOut),
         Key(name: "run.seed", apply: { c, v in
             guard let x = UInt64(v) else { throw ParseFailure.expected("a non-negative integer") }
             c.rl.seed = x
@@ -105,6 +107,8 @@ public enum ConfigKeys {
         int("eval.samples", \.rl.evalSamples),
         int("eval.final_problems", \.rl.finalEvalProblems),
         int("eval.final_samples", \.rl.finalSamples),
+        int("metrics.port", \.metricsPort),
+        string("metrics.host", \.metricsHost),
         string("cluster.bind_host", \.cluster.bindHost),
         string("cluster.learner_host", \.cluster.learnerHost),
         int("cluster.base_port", \.cluster.basePort),

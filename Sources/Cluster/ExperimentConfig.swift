@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import Trainer
 import Worker
 import Yams
@@ -15,7 +16,18 @@ public struct ExperimentConfig: Sendable {
     /// External verifier command (empty: the built-in arithmetic verifier).
     public var externalVerifier = ""
     public var externalVerifierTimeout = 5.0
+    /// RL on these JSONL problems (`task.file`, `task.held_out`); empty: the base's own task.
+    public var taskFile = ""
+    public var taskHeldOut = ""
+    /// `/metrics` and `/health` over HTTP on this port (0: off); `launch` gives its actors the next ports.
+    public var metricsPort = 0
+    public var metricsHost = "127.0.0.1"
     public init() {}
+
+    /// The task files the config names, or nil when the run keeps its base's task.
+    public var taskFiles: TaskFiles? {
+        taskFile.isEmpty ? nil : TaskFiles(train: taskFile, heldOut: taskHeldOut)
+    }
 
     /// `run.out`, or when it is empty `runs/<algorithm>` for `train` and
     /// `runs/cluster-<algorithm>` for the cluster, so the two never write into one directory.
@@ -82,6 +94,16 @@ public struct ExperimentConfig: Sendable {
         func bad(_ k: String, _ why: String) -> ConfigError { .invalid("\(k) \(why)") }
         if rl.reward.processWeight > 0 && !externalVerifier.isEmpty {
             throw bad("reward.process_weight", "checks the built-in task's traces; with reward.external_verifier set, put any process reward in that command and leave this 0")
+        }
+        if taskFile.isEmpty != taskHeldOut.isEmpty {
+            throw bad(taskFile.isEmpty ? "task.file" : "task.held_out",
+                      "is empty: task.file (training problems) and task.held_out (the split scored before and after) go together")
+        }
+        if rl.reward.processWeight > 0 && !taskFile.isEmpty {
+            throw bad("reward.process_weight", "checks the built-in task's worked traces; a task file's completions are not those traces: leave it 0 with task.file")
+        }
+        if !(0...65_535).contains(metricsPort) || (metricsPort > 0 && metricsPort + c.actors > 65_535) {
+            throw bad("metrics.port", "must be 0 (off) or a port with room for the actors' after it (≤ \(65_535 - c.actors)), got \(metricsPort)")
         }
         if c.actors < 1 { throw bad("cluster.actors", "must be ≥ 1, got \(c.actors)") }
         if c.verifiers < 0 { throw bad("cluster.verifiers", "must be ≥ 0, got \(c.verifiers)") }

@@ -35,6 +35,11 @@ public enum PolicyFiles {
         try pretrainConfig(of: path)?.task ?? ArithmeticConfig()
     }
 
+    /// The problems a checkpoint was trained on: its task files, or the generator's config.
+    public static func problemSet(of path: String) throws -> any ProblemSet {
+        try pretrainConfig(of: path)?.problemSet() ?? ArithmeticTask()
+    }
+
     /// The supervised config a checkpoint was trained with; nil when it has no trainer_state.json.
     /// One that is not ours (Hugging Face's Trainer writes a trainer_state.json in its
     /// checkpoint-N/ folders) is an error naming it, not a silent fall back to the default task.

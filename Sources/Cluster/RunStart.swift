@@ -9,7 +9,7 @@ import Verifier
 public struct RunStart {
     public var policy: GPT
     public var tokenizer: Tokenizer
-    public var task: ArithmeticTask
+    public var task: any ProblemSet
     public var state: RunState?
     /// Copied into every checkpoint: the base's trainer state (it records the task config).
     public var baseFiles: [String: Data] = [:]
@@ -21,7 +21,13 @@ public struct RunStart {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
         (policy, tokenizer) = try PolicyFiles.load(source)
-        task = try ArithmeticTask(config: try PolicyFiles.taskConfig(of: source))
+        task = try config.taskFiles.map { try FileTask(files: $0) } ?? PolicyFiles.problemSet(of: source)
+        if let files = task as? FileTask {
+            try files.checkCovered(by: tokenizer)
+            if config.rl.reward.processWeight > 0 {
+                throw ConfigError.invalid("reward.process_weight checks the built-in task's worked traces; this run's problems come from \(files.files.train): leave it 0")
+            }
+        }
         if resume, config.rl.loss.beta > 0 {
             do { reference = try PolicyFiles.load(config.initFrom).0 } catch {
                 throw TrainerError.cannotResume("the KL reference is the base at run.init_from (\(config.initFrom)), which does not load: \(error)")

@@ -16,7 +16,7 @@ final class BrokerSource: GroupSource {
     private let learnerThreads: Int
     private var serving = false
 
-    init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: ArithmeticTask,
+    init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: any ProblemSet,
          keys: ClusterKeys.Learner?, endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
         var sampling = config.rl.samplingParams
         sampling.maxNewTokens = config.rl.maxNewTokens

@@ -52,6 +52,8 @@ struct LearnerCommand: ParsableCommand {
         let config = try options.load()
         let learner: Learner
         do { learner = try Learner(config: config, resume: resume, log: log) } catch { throw ValidationError("\(error)") }
+        let metrics = try serveLearnerMetrics(learner.run, config: config)
+        defer { metrics?.stop() }
         let summary = try withStopSignals(learner.run) { try learner.run.run() }
         try writeSummary(summary, runDir: learner.run.runDir)
         if json { try printJSON(summary) } else if !noSummary { printRunSummary(summary, samples: config.rl.evalSamples) }
@@ -128,13 +130,19 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Prompts per sampling batch.") var batch = 8
     @Option(help: "Threads for sampling.") var threads = 1
     @Option(help: "Lower this process's scheduling priority by N (0…19).") var nice = 0
+    @Option(help: "Serve /metrics and /health over HTTP on this port (off when not given).") var metricsPort: Int?
+    @Option(help: "The address the metrics port binds.") var metricsHost = "127.0.0.1"
 
     func run() throws {
         let o = try worker.options(role: "actor")
         guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be ≥ 1") }
         guard (0...19).contains(nice) else { throw ValidationError("--nice must be in 0…19, got \(nice)") }
         if nice > 0 { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(nice)) }
-        do { try RolloutActor(options: o, batch: batch, threads: threads, log: log).run() } catch { throw WorkerFailure(error) }
+        if let p = metricsPort, !(1...65_535).contains(p) { throw ValidationError("--metrics-port must be in 1…65535, got \(p)") }
+        let actor = RolloutActor(options: o, batch: batch, threads: threads, log: log)
+        let metrics = try serveActorMetrics(actor, worker: o.workerId, host: metricsHost, port: metricsPort)
+        defer { metrics?.stop() }
+        do { try actor.run() } catch { throw WorkerFailure(error) }
     }
 }
 
@@ -178,6 +186,7 @@ struct LaunchCommand: ParsableCommand {
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
                                                                    "--threads", String(cl.actorThreads), "--nice", String(cl.actorNice)]
+                                       + (c.metricsPort > 0 ? ["--metrics-port", String(c.metricsPort + i), "--metrics-host", c.metricsHost] : [])
                                        + common + keyArgs("actor-\(i)"), restartable: true))
         }
         for i in stride(from: 1, through: cl.verifiers, by: 1) {

@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
         if let bad = ks.first(where: { $0 > samples }) {
             throw ValidationError("k = \(bad) needs at least \(bad) samples per problem; raise --samples")
         }
-        var list = try tasks.map { try JSONLTasks.load(path: $0) } ?? ArithmeticTask(config: taskConfig(of: checkpoint)).heldOut
+        var list = try problemList()
         if let p = problems { list = Array(list.prefix(max(0, p))) }
         guard !list.isEmpty else { throw ValidationError("no problems to evaluate") }
         if let budgetSweep { return try sweep(budgetSweep, list, ks) }
@@ -50,6 +50,15 @@ struct EvalCommand: ParsableCommand {
             printTable(report)
             if let plot { print("plot: \(plot)") }
         }
+    }
+
+    /// `--tasks` (every character checked against the checkpoint's tokenizer), or the
+    /// checkpoint's own held-out split.
+    private func problemList() throws -> [Problem] {
+        guard let tasks else { return try problemSet(of: checkpoint).heldOut }
+        let numbered = try JSONLTasks.loadNumbered(path: tasks)
+        try JSONLTasks.checkCovered(numbered, source: tasks, by: try loadPolicy(checkpoint).1)
+        return numbered.map(\.problem)
     }
 
     private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int], thinkBudget: Int?? = nil) throws -> Evaluator.Report {

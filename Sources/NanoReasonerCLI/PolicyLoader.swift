@@ -9,8 +9,8 @@ func loadPolicy(_ path: String) throws -> (GPT, Tokenizer) {
     do { return try PolicyFiles.load(path) } catch { throw ValidationError("\(error)") }
 }
 
-func taskConfig(of path: String) throws -> ArithmeticConfig {
-    do { return try PolicyFiles.taskConfig(of: path) } catch { throw ValidationError("\(error)") }
+func problemSet(of path: String) throws -> any ProblemSet {
+    do { return try PolicyFiles.problemSet(of: path) } catch { throw ValidationError("\(error)") }
 }
 
 func pretrainConfig(of path: String) throws -> PretrainConfig? {

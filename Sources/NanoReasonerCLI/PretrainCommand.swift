@@ -21,6 +21,11 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Largest operand digit count.") var maxDigits: Int?
     @Option(help: "Most operands per problem.") var maxOperands: Int?
     @Option(help: "Operators to use, a subset of \"+-*\".") var operators: String?
+    @Option(help: "Context length in tokens (prompt + completion).") var context: Int?
+    @Option(help: "Train on this JSONL file of {\"prompt\", \"answer\"[, \"completion\"]} problems instead of the generator; the tokenizer's alphabet is built from it. Needs --held-out.")
+    var tasks: String?
+    @Option(help: "The held-out JSONL problems that go with --tasks (never trained on; RL and eval score them).")
+    var heldOut: String?
     @Option(help: "Save a checkpoint every N steps (and at the end).") var saveEvery = 500
     @Flag(help: "Continue from OUT/checkpoint.") var resume = false
     @Flag(help: "Print the final summary as JSON on stdout.") var json = false
@@ -43,13 +48,39 @@ struct PretrainCommand: ParsableCommand {
             if let v = maxDigits { c.task.maxDigits = v }
             if let v = maxOperands { c.task.maxOperands = v }
             if let v = operators { c.task.operators = v }
-            do { trainer = try Pretrainer(config: c) } catch { throw ValidationError("\(error)") }
+            if let v = context { c.contextLength = v }
+            do {
+                let tokenizer = try tokenizer(for: &c)  // names the task files in c
+                trainer = try Pretrainer(config: c, tokenizer: tokenizer)
+            } catch { throw ValidationError("\(error)") }
+        }
+        if let files = trainer.task as? FileTask {
+            log("pretrain: \(files.trainCount) training problems from \(files.files.train)" + (files.overlapDropped > 0 ? " (\(files.overlapDropped) also held out, left out)" : "")
+                + ", \(files.heldOut.count) held out; alphabet of \(trainer.tokenizer.alphabet.count) characters")
         }
         let summary = try supervisedLoop(trainer, out: out, logName: "pretrain_log.jsonl", append: resume, saveEvery: saveEvery, label: "pretrain")
         if json { try printJSON(summary) } else {
             print("pretrained \(summary.parameters) parameters for \(summary.steps) steps in \(ProgressBar.clock(summary.seconds)); loss \(String(format: "%.3f", summary.finalLoss))")
             print("checkpoint: \(summary.checkpoint)\nloss log:   \(summary.log)")
         }
+    }
+}
+
+extension PretrainCommand {
+    func validate() throws {
+        if (tasks == nil) != (heldOut == nil) { throw ValidationError("--tasks and --held-out go together: the problems to train on and the split to score") }
+        if tasks != nil, minDigits != nil || maxDigits != nil || maxOperands != nil || operators != nil {
+            throw ValidationError("--min-digits, --max-digits, --max-operands and --operators shape the built-in generator; they do nothing with --tasks")
+        }
+    }
+
+    /// The standard tokenizer, or with --tasks one whose alphabet covers the files (which
+    /// `c` then names).
+    private func tokenizer(for c: inout PretrainConfig) throws -> Tokenizer {
+        guard let tasks, let heldOut else { return .standard }
+        let files = TaskFiles(train: tasks, heldOut: heldOut)
+        c.taskFiles = files
+        return try Tokenizer(alphabet: Tokenizer.alphabet(covering: try FileTask(files: files).texts))
     }
 }
 

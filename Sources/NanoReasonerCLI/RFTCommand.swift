@@ -36,7 +36,7 @@ struct RFTCommand: ParsableCommand {
         }
         let (baseModel, baseTokenizer) = try loadPolicy(base)
         guard baseTokenizer == tokenizer else { throw ValidationError("--from and --base use different tokenizers; RFT needs one") }
-        var kept = try collect(policy, tokenizer, task: try ArithmeticTask(config: config.task))
+        var kept = try collect(policy, tokenizer, task: try config.problemSet())
         // BOS + prompt + completion + EOS must fit the base's context; longer ones are left out, and said.
         let fitting = kept.kept.filter { tokenizer.encode($0.prompt).count + tokenizer.encode($0.completion ?? "").count + 2 <= config.contextLength + 1 }
         if fitting.count < kept.kept.count {
@@ -69,7 +69,7 @@ struct RFTCommand: ParsableCommand {
     }
 
     /// Training prompts from index 0, as RL drew them.
-    private func collect(_ policy: GPT, _ tokenizer: Tokenizer, task: ArithmeticTask) throws -> RejectionSampler.Result {
+    private func collect(_ policy: GPT, _ tokenizer: Tokenizer, task: any ProblemSet) throws -> RejectionSampler.Result {
         let problems = (0..<prompts).map { task.trainProblem(at: $0) }
         let bar = ProgressBar(total: problems.count, label: "sample")
         let result = try RejectionSampler(model: policy, tokenizer: tokenizer)

@@ -71,6 +71,8 @@ struct TrainCommand: ParsableCommand {
             bar.update(m.step, String(format: "reward %.3f acc %.3f kl %.4f H %.2f zero-var %.2f", m.reward, m.accuracy, m.kl, m.entropy, m.zeroVarianceFraction)
                 + (m.evalPassAt1.map { String(format: " eval pass@1 %.3f", $0) } ?? ""))
         }
+        let metrics = try serveLearnerMetrics(run, config: config)
+        defer { metrics?.stop() }
         let summary = try withStopSignals(run) { try run.run() }
         try writeSummary(summary, runDir: runDir)
         if json { try printJSON(summary) } else { print(""); printRunSummary(summary, samples: rl.evalSamples) }

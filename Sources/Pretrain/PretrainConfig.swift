@@ -16,8 +16,16 @@ public struct PretrainConfig: Codable, Sendable, Equatable {
     public var seed: UInt64 = 1337
     public var logEvery = 25
     public var task = ArithmeticConfig()
+    /// Train on these JSONL files instead of the built-in generator (`pretrain --tasks`).
+    public var taskFiles: TaskFiles? = nil
 
     public init() {}
+
+    /// The problems this config trains on: the task files when set, else the generator.
+    public func problemSet() throws -> any ProblemSet {
+        if let files = taskFiles { return try FileTask(files: files) }
+        return try ArithmeticTask(config: task)
+    }
 
     public func modelConfig(vocabSize: Int) -> GPTConfig {
         GPTConfig(vocabSize: vocabSize, contextLength: contextLength, layers: layers, heads: heads, width: width)
@@ -33,7 +41,7 @@ public struct PretrainConfig: Codable, Sendable, Equatable {
         if !(0...1).contains(minLRFraction) { throw bad("min_lr_fraction", "must be in [0, 1], got \(minLRFraction)") }
         if logEvery < 1 { throw bad("log_every", "must be ≥ 1, got \(logEvery)") }
         do { try modelConfig(vocabSize: 300).validate() } catch { throw PretrainError.invalidConfig("\(error)") }
-        try task.validate()
+        if taskFiles == nil { try task.validate() }
     }
 }
 

@@ -18,7 +18,7 @@ public final class Pretrainer {
 
     public let config: PretrainConfig
     public let tokenizer: Tokenizer
-    public let task: ArithmeticTask
+    public let task: any ProblemSet
     public let model: GPT
     public let optimizer: AdamW
     public private(set) var step = 0
@@ -34,7 +34,8 @@ public final class Pretrainer {
         try config.validate()
         self.config = config
         self.tokenizer = tokenizer
-        task = try ArithmeticTask(config: config.task)
+        task = try config.problemSet()
+        if let files = task as? FileTask { try files.checkCovered(by: tokenizer) }
         var longest = task.maxSequenceLength(tokenizer: tokenizer) + 2  // BOS + EOS
         if let data = dataset {
             guard !data.isEmpty else { throw PretrainError.invalidConfig("the fine-tuning set is empty: nothing was accepted") }
@@ -74,7 +75,7 @@ public final class Pretrainer {
         guard state.kind == "pretrain" else {
             throw CheckpointError(statePath, "was written by `\(state.kind)`, which does not resume: run it again")
         }
-        try self.init(config: state.config)
+        try self.init(config: state.config, tokenizer: try Tokenizer.load(checkpoint: dir))
         let loaded = try Checkpoint.loadModel(from: dir)
         guard loaded.config == model.config else {
             throw CheckpointError(dir, "model shape \(loaded.config) differs from the trainer config")

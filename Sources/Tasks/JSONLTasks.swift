@@ -11,6 +11,11 @@ import Foundation
 public enum JSONLTasks {
     /// Reads and parses the file at `path`; errors name the file and line.
     public static func load(path: String) throws -> [Problem] {
+        try loadNumbered(path: path).map(\.problem)
+    }
+
+    /// `load(path:)` with each problem's 1-based line in the file, for messages about it.
+    public static func loadNumbered(path: String) throws -> [(line: Int, problem: Problem)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw JSONLTasksError.fileNotFound(path: path)
@@ -24,24 +29,39 @@ public enum JSONLTasks {
         guard let text = String(data: data, encoding: .utf8) else {
             throw JSONLTasksError.unreadable(path: path, reason: "not UTF-8 text")
         }
-        return try parse(text, source: path)
+        return try parseNumbered(text, source: path)
     }
 
     /// Parses JSON Lines `text`; `source` names it in error messages (`source:line: …`).
     public static func parse(_ text: String, source: String) throws -> [Problem] {
-        var problems: [Problem] = []
+        try parseNumbered(text, source: source).map(\.problem)
+    }
+
+    /// `parse` with each problem's 1-based line.
+    public static func parseNumbered(_ text: String, source: String) throws -> [(line: Int, problem: Problem)] {
+        var problems: [(line: Int, problem: Problem)] = []
         // Split on "\n" only (not Character boundaries) so line numbers match editors;
         // a trailing "\r" from CRLF files is whitespace to JSON anyway.
         for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let bytes = Data(line)
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) { continue }
             do {
-                problems.append(try problem(from: bytes, defaultID: problems.count))
+                problems.append((index + 1, try problem(from: bytes, defaultID: problems.count)))
             } catch let reason as LineProblem {
                 throw JSONLTasksError.malformedLine(source: source, line: index + 1, reason: reason.text)
             }
         }
         return problems
+    }
+
+    /// Throws `unmappableCharacter` naming `source` and the line of the first character
+    /// `tokenizer` has no id for (in a prompt, answer or completion).
+    public static func checkCovered(_ problems: [(line: Int, problem: Problem)], source: String, by tokenizer: Tokenizer) throws {
+        for (line, p) in problems {
+            if let c = tokenizer.firstUnmapped(in: p.prompt + p.answer + (p.completion ?? "")) {
+                throw JSONLTasksError.unmappableCharacter(source: source, line: line, character: c)
+            }
+        }
     }
 
     /// Why one line was rejected, in a few words.

@@ -8,6 +8,11 @@ public enum JSONLTasksError: Error, Equatable, CustomStringConvertible, Localize
     case unreadable(path: String, reason: String)
     /// Line `line` (1-based) of `source` is not a valid problem object.
     case malformedLine(source: String, line: Int, reason: String)
+    /// Line `line` of `source` has a character the tokenizer has no id for: the model
+    /// would see it only as UTF-8 byte ids it never trained on.
+    case unmappableCharacter(source: String, line: Int, character: Unicode.Scalar)
+    /// The file has no problems (or none left once the held-out prompts are taken out).
+    case empty(source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +22,13 @@ public enum JSONLTasksError: Error, Equatable, CustomStringConvertible, Localize
             return "cannot read tasks file \(path): \(reason)"
         case .malformedLine(let source, let line, let reason):
             return "\(source):\(line): expected a JSON object with \"prompt\" (string) and \"answer\" (string or number): \(reason)"
+        case .unmappableCharacter(let source, let line, let c):
+            let hex = String(c.value, radix: 16, uppercase: true)
+            return "\(source):\(line): \"\(c.escaped(asASCII: false))\" (U+\(hex)) is not in the checkpoint's tokenizer alphabet: "
+                + "the model would see it only as UTF-8 byte ids it never trained on. Pretrain on this file (`nanoreasoner pretrain --tasks`), "
+                + "which builds the alphabet from the data, or remove the character"
+        case .empty(let source, let reason):
+            return "\(source): no problems to use: \(reason)"
         }
     }
 

@@ -13,7 +13,7 @@ public final class LocalSource: GroupSource {
 
     let config: RLConfig
     let tokenizer: Tokenizer
-    let task: ArithmeticTask
+    let task: any ProblemSet
     let verify: Verify
     private var _ledger: WorkLedger
     private let sampler: Sampler
@@ -21,7 +21,7 @@ public final class LocalSource: GroupSource {
     private var version = 0
     private var window = SourceWindow()
 
-    public init(config: RLConfig, policy: GPT, tokenizer: Tokenizer, task: ArithmeticTask, ledger: WorkLedger,
+    public init(config: RLConfig, policy: GPT, tokenizer: Tokenizer, task: any ProblemSet, ledger: WorkLedger,
                 verify: @escaping Verify) {
         self.config = config
         self.tokenizer = tokenizer

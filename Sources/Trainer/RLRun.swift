@@ -13,13 +13,17 @@ public final class RLRun {
     public let runDir: String
     public let updater: PolicyUpdater
     let tokenizer: Tokenizer
-    let task: ArithmeticTask
+    let task: any ProblemSet
     let source: GroupSource
     let log: (String) -> Void
     /// Files copied into every checkpoint (the base's trainer state, for its task config).
     let baseFiles: [String: Data]
     /// Called after every step (the default logs one line).
     public var onStep: ((StepMetrics) -> Void)?
+    /// Called with every step's metrics as well as `onStep` (or the log line): live metrics.
+    public var onMetrics: ((StepMetrics) -> Void)?
+    /// Called after each held-out evaluation (before, every `eval.every` steps, after).
+    public var onEval: ((EvalPoint) -> Void)?
 
     /// Updates so far; also the policy version (the version is counted here and only here).
     public private(set) var step = 0
@@ -44,7 +48,7 @@ public final class RLRun {
 
     /// `state` (read from the run's checkpoint with `--resume`) continues a run; the policy
     /// then holds the checkpoint's weights and the optimiser is loaded from it here.
-    public init(config: RLConfig, runDir: String, policy: GPT, tokenizer: Tokenizer, task: ArithmeticTask,
+    public init(config: RLConfig, runDir: String, policy: GPT, tokenizer: Tokenizer, task: any ProblemSet,
                 source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: GPT? = nil,
                 log: @escaping (String) -> Void) throws {
         try config.validate()
@@ -112,6 +116,7 @@ public final class RLRun {
                 try evaluatePeriodically(&m)
                 metrics.write(try Self.encoder.encode(m))
                 (onStep ?? logLine)(m)
+                onMetrics?(m)
                 if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 { try saveCheckpoint() }
             }
         }
@@ -259,6 +264,7 @@ public final class RLRun {
 
     private func record(_ r: Evaluator.Report, at step: Int) {
         evals.append(EvalPoint(step: step, passAt1: r.passAtK["1"] ?? 0, passAtK: r.passAtK[String(config.evalSamples)] ?? 0))
+        onEval?(evals.last!)
     }
 
     private func evaluateBefore() throws {

@@ -5,6 +5,12 @@ public struct EvalPoint: Codable, Sendable, Equatable {
     public var step: Int
     public var passAt1: Double
     public var passAtK: Double
+
+    public init(step: Int, passAt1: Double, passAtK: Double) {
+        self.step = step
+        self.passAt1 = passAt1
+        self.passAtK = passAtK
+    }
 }
 
 /// What `--resume` needs besides weights and optimiser: where the run and its data stream stood.
