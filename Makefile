@@ -4,15 +4,23 @@
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
 APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2 python3
+# What only the tests need: the real Prometheus server the metrics test scrapes the cluster with.
+TEST_PKGS  := prometheus
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run base test build deps bench torch check-hf rl experiments r1 clean
+.PHONY: run base test build deps test-deps apt bench torch check-hf rl experiments r1 clean
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PKGS="$(APT_PKGS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt PKGS="$(TEST_PKGS)"
+
+apt:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -52,7 +60,7 @@ r1: build base
 	ONLY=drgrpo,rft MINUTES=$(MINUTES) scripts/experiments.sh runs/r1
 
 # The cluster tests run the release binary as real processes, so it is built first.
-test: build
+test: build test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
