@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run base test build deps test-deps apt bench torch check-hf rl experiments r1 clean
+.PHONY: run base test build deps test-deps apt bench torch check-hf rl experiments r1 deepmind-math clean
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -59,6 +59,13 @@ experiments: build base
 r1: build base
 	ONLY=drgrpo,rft MINUTES=$(MINUTES) scripts/experiments.sh runs/r1
 
+# The seed's experiment on DeepMind's mathematics data: generate it (mathematics-dataset in
+# its own virtualenv), cold-start on it, RL for MINUTES (20), the before/after table per module.
+DM_MINUTES ?= 20
+deepmind-math: build
+	@$(MAKE) --no-print-directory apt PKGS="python3-venv"
+	MINUTES=$(DM_MINUTES) scripts/deepmind_math.sh runs/deepmind_math
+
 # The cluster tests run the release binary as real processes, so it is built first.
 test: build test-deps
 	$(SWIFT) build --build-tests
@@ -69,15 +76,19 @@ bench: build
 	$(BIN) bench
 
 # PyTorch + transformers for the comparison benchmark and the Hugging Face check (several GB).
+# A CPU-only wheel in pip's find-links folder (/opt/wheels here) is taken over PyPI's CUDA build.
 torch:
-	python3 -m pip install torch transformers safetensors tokenizers
+	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | tail -1); \
+	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers
 
-# Hugging Face loads our checkpoint and agrees with our log-probabilities, and its
-# `tokenizers` reads the checkpoint's tokenizer.json and gives our ids.
-check-hf: build
+# Hugging Face loads our checkpoint and agrees with our log-probabilities; its tokenizer
+# gives our ids, its pipeline generates what ours does, and what its save_pretrained
+# writes loads in ours with the same log-probabilities (the last two need `make torch`).
+check-hf: build base
 	$(BIN) logprobs --checkpoint $(RUN_DIR) --text "47+85=<think>47+85:7+5=12,4+8+1=13>132</think><answer>132</answer>" --full > /tmp/nanoreasoner_logprobs.json
 	python3 scripts/check_hf.py --checkpoint $(RUN_DIR)/checkpoint --ours /tmp/nanoreasoner_logprobs.json --full-logprobs
-	python3 scripts/check_hf_tokenizer.py --checkpoint $(RUN_DIR)/checkpoint --nanoreasoner $(BIN) scripts/hf_tokenizer_texts.txt
+	python3 scripts/check_hf_tokenizer.py --checkpoint $(RUN_DIR)/checkpoint --nanoreasoner $(BIN) \
+	  --prompt "47+85=" --prompt "305-78=" --prompt "12*7=" scripts/hf_tokenizer_texts.txt
 
 clean:
 	rm -rf .build

@@ -12,8 +12,8 @@ writes JSON Lines our `pretrain --tasks`, `task.file` and `eval --tasks` read:
 
 The data is answer-only (the package has no worked solutions); `pretrain` supplies the R1
 template with empty thinking. Both splits come from the training distribution of the
-chosen difficulty (the package's train-easy/-medium/-hard thirds of its entropy range),
-with different seeds, and no held-out prompt is a training prompt.
+chosen difficulty (the package's train-easy/-medium/-hard thirds of its entropy range, or
+its lowest fraction), with different seeds, and no held-out prompt is a training prompt.
 """
 import argparse
 import json
@@ -22,11 +22,20 @@ import random
 import sys
 
 
-def entropy_fn(level):
-    """The package's difficulty thirds: level 0 (easy), 1 (medium), 2 (hard) or None (all)."""
-    if level is None:
-        return lambda r: r
-    lo, hi = level / 3, (level + 1) / 3
+def entropy_fn(difficulty):
+    """The part of each module's training entropy range to draw from: the package's thirds
+    (easy, medium, hard: its train-easy/-medium/-hard), all of it, or a number F in (0, 1]
+    for the lowest fraction F (easier than easy, for small models)."""
+    named = {"easy": (0, 1 / 3), "medium": (1 / 3, 2 / 3), "hard": (2 / 3, 1), "all": (0, 1)}
+    if difficulty in named:
+        lo, hi = named[difficulty]
+    else:
+        try:
+            lo, hi = 0.0, float(difficulty)
+        except ValueError:
+            sys.exit(f"deepmind_math: --difficulty is easy, medium, hard, all or a fraction in (0, 1], got {difficulty!r}")
+        if not 0 < hi <= 1:
+            sys.exit(f"deepmind_math: a --difficulty fraction must be in (0, 1], got {difficulty}")
     return lambda r: (r[0] + lo * (r[1] - r[0]), r[0] + hi * (r[1] - r[0]))
 
 
@@ -53,7 +62,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--modules", default="arithmetic__add_or_sub,arithmetic__mul",
                     help="comma-separated module names, e.g. arithmetic__add_or_sub,arithmetic__mul,arithmetic__div")
-    ap.add_argument("--difficulty", default="easy", choices=["easy", "medium", "hard", "all"])
+    ap.add_argument("--difficulty", default="easy", help="easy, medium, hard (the package's thirds), all, or a fraction F in (0, 1]: the lowest F of the range")
     ap.add_argument("--train", type=int, default=50000, help="training problems per module")
     ap.add_argument("--held-out", type=int, default=500, help="held-out problems per module")
     ap.add_argument("--seed", type=int, default=1)
@@ -66,8 +75,7 @@ def main():
     except Exception as e:  # current SymPy breaks the package at import
         sys.exit(f"deepmind_math: cannot import mathematics_dataset ({e}); it needs sympy==1.5.1: "
                  "`make deepmind-math` sets up that virtualenv")
-    level = {"easy": 0, "medium": 1, "hard": 2, "all": None}[args.difficulty]
-    catalogue = dm.train(entropy_fn(level))
+    catalogue = dm.train(entropy_fn(args.difficulty))
     names = [n.strip() for n in args.modules.split(",") if n.strip()]
     chosen = {}
     for name in names:

@@ -7,7 +7,8 @@ import Foundation
 /// vocabulary entry, anything else falls back to `<0xNN>` byte tokens (ids `firstByteId + b`,
 /// as ours). The four tags are added tokens, matched whole before the model, as `encode`
 /// matches them; PAD, BOS and EOS are special added tokens (so, unlike ours, the literal text
-/// `<pad>`, `<bos>` or `<eos>` becomes that id in Hugging Face's encoding).
+/// `<pad>`, `<bos>` or `<eos>` becomes that id in Hugging Face's encoding). Hugging Face's
+/// encoding starts with BOS, as every sequence our model reads does.
 extension Tokenizer {
     /// Files a Hugging Face checkpoint directory carries for its tokenizer, by name.
     public func huggingFaceFiles(contextLength: Int) -> [String: Data] {
@@ -30,7 +31,14 @@ extension Tokenizer {
             "added_tokens": added,
             "normalizer": NSNull(),
             "pre_tokenizer": NSNull(),
-            "post_processor": NSNull(),
+            // Our model always reads BOS first: Hugging Face's encoding adds it, so a pipeline
+            // generates from what the model was trained on.
+            "post_processor": [
+                "type": "TemplateProcessing",
+                "single": [["SpecialToken": ["id": "<bos>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]],
+                "pair": [["SpecialToken": ["id": "<bos>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]], ["Sequence": ["id": "B", "type_id": 1]]],
+                "special_tokens": ["<bos>": ["id": "<bos>", "ids": [Int(Tokenizer.bos)], "tokens": ["<bos>"]]],
+            ] as [String: Any],
             "decoder": ["type": "Sequence", "decoders": [["type": "ByteFallback"], ["type": "Fuse"]]],
             "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
                       "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": true, "ignore_merges": false,
