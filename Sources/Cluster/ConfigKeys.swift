@@ -53,12 +53,12 @@ public enum ConfigKeys {
         string("run.init_from", \.initFrom),
         string("run.out", \.out),
         int("run.checkpoint_every", \.rl.checkpointEvery),
-        string("task.file", \.taskFile),
-        string("task.held_out", \.taskHeldOut),
         Key(name: "run.seed", apply: { c, v in
             guard let x = UInt64(v) else { throw ParseFailure.expected("a non-negative integer") }
             c.rl.seed = x
         }, current: { "\($0.rl.seed)" }),
+        string("task.file", \.taskFile),
+        string("task.held_out", \.taskHeldOut),
         Key(name: "algorithm.name", apply: { c, v in
             guard let a = Algorithm(rawValue: v) else {
                 throw ParseFailure.expected("one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))")

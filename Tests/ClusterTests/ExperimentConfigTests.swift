@@ -50,6 +50,17 @@ struct ExperimentConfigTests {
         c = ExperimentConfig()
         c.rl.ppo.lambda = 1.5
         #expect { try c.validate() } throws: { "\($0)".contains("lambda") }
+        c = ExperimentConfig()
+        c.taskFile = "train.jsonl"
+        #expect { try c.validate() } throws: { "\($0)".contains("task.held_out is empty") }
+        c.taskHeldOut = "held_out.jsonl"
+        c.rl.reward.processWeight = 0.2
+        #expect { try c.validate() } throws: { "\($0)".contains("reward.process_weight") && "\($0)".contains("task.file") }
+        c = ExperimentConfig()
+        c.metricsPort = 70_000
+        #expect { try c.validate() } throws: { "\($0)".contains("metrics.port") }
+        c.metricsPort = 9464
+        #expect(throws: Never.self) { try c.validate() }
     }
 
     /// Hugging Face's Trainer writes a trainer_state.json too: ours is told apart, not mistaken

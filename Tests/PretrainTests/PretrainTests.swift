@@ -87,3 +87,46 @@ struct PretrainTests {
         #expect(throws: (any Error).self) { try Pretrainer(config: c, dataset: [], initial: start) }
     }
 }
+
+@Suite("Pretrain on task files")
+struct PretrainFileTests {
+    /// Answer-only English problems, a training and a held-out file in a fresh folder.
+    func files() throws -> TaskFiles {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-files-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let train = (1...40).map { #"{"prompt": "What is \#($0) plus 2?", "answer": "\#($0 + 2)"}"# }
+        let held = (41...45).map { #"{"prompt": "Sum \#($0) and 1.", "answer": "\#($0 + 1)"}"# }
+        try train.joined(separator: "\n").write(toFile: dir + "/train.jsonl", atomically: true, encoding: .utf8)
+        try held.joined(separator: "\n").write(toFile: dir + "/held.jsonl", atomically: true, encoding: .utf8)
+        return TaskFiles(train: dir + "/train.jsonl", heldOut: dir + "/held.jsonl")
+    }
+
+    @Test func aFileCheckpointRemembersItsFilesAndResumesWithItsAlphabet() throws {
+        var c = smallConfig()
+        c.taskFiles = try files()
+        let task = try FileTask(files: c.taskFiles!)
+        let tokenizer = try Tokenizer(alphabet: Tokenizer.alphabet(covering: task.texts))
+        let straight = try Pretrainer(config: c, tokenizer: tokenizer)
+        for _ in 0..<6 { try straight.trainStep() }
+        #expect(straight.problems(forStep: 0).first?.prompt == "What is 1 plus 2?")
+        #expect(straight.problems(forStep: 0).first?.completion == "<think></think><answer>3</answer>")
+
+        let first = try Pretrainer(config: c, tokenizer: tokenizer)
+        for _ in 0..<4 { try first.trainStep() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-files-ckpt-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try first.save(to: dir)
+        let resumed = try Pretrainer(resumeFrom: dir)
+        #expect(resumed.config.taskFiles == c.taskFiles && resumed.tokenizer == tokenizer)
+        for _ in 0..<2 { try resumed.trainStep() }
+        #expect(resumed.model.params.array == straight.model.params.array)
+    }
+
+    @Test func theStandardAlphabetCannotTrainOnEnglish() throws {
+        var c = smallConfig()
+        c.taskFiles = try files()
+        #expect { try Pretrainer(config: c, tokenizer: .standard) } throws: {
+            "\($0)".contains("train.jsonl:1: \"W\"") && "\($0)".contains("not in the checkpoint's tokenizer alphabet")
+        }
+    }
+}

@@ -53,6 +53,10 @@ struct TokenizerTests {
         #expect(vocab.count == t.vocabSize && Set(vocab.values) == Set(0..<t.vocabSize))
         #expect(vocab["<think>"] == Int(Tokenizer.thinkOpen) && vocab["7"] == Int(t.encode("7")[0]))
         #expect(vocab["<0x61>"] == Int(t.encode("a")[0]) && model["byte_fallback"] as? Bool == true)
+        // Hugging Face's encoding starts with BOS, as every sequence our model reads.
+        let post = try #require(json["post_processor"] as? [String: Any])
+        let single = try #require(post["single"] as? [[String: Any]])
+        #expect(post["type"] as? String == "TemplateProcessing" && (single.first?["SpecialToken"] as? [String: Any])?["id"] as? String == "<bos>")
         let added = try #require(json["added_tokens"] as? [[String: Any]])
         #expect(added.map { $0["content"] as? String } == Tokenizer.specialTokens)
         let config = try #require(try JSONSerialization.jsonObject(with: t.huggingFaceConfigJSON(contextLength: 128)) as? [String: Any])
