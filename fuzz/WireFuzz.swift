@@ -1,7 +1,7 @@
 // libFuzzer target over the wire decoders (module Wire). Built by fuzz/build.sh, run by fuzz/run.sh.
 //
 // Each input is decoded three ways, so the fuzzer reaches the payload decoders without having
-// to forge a CRC-32:
+// to forge a CRC-32C:
 //   1. raw:        the bytes as a framed message (Frame.payloadLength, Frame.isShutdown,
 //                  Frame.decode, Message.decode);
 //   2. payload:    byte 0 = selector (low nibble = message type, bit 7 clear), the rest is an
@@ -66,7 +66,7 @@ func lz4Frame(type: UInt8, declared: Int, body: ArraySlice<UInt8>) -> [UInt8] {
     w.u8(Frame.flagLZ4)
     w.u32(UInt32(declared))
     w.u32(UInt32(body.count))
-    w.u32(CRC32.checksum(Array(body)))
+    w.u32(CRC32C.checksum(Array(body)))
     var out = w.bytes
     out.append(contentsOf: body)
     return out
@@ -179,7 +179,7 @@ func writeSeeds(to dir: String) {
     var flags = hb; flags[7] = 0x80; write("bad-flags", flags)
     var declared = traj; declared[8] = declared[8] &+ 1; write("bad-declared-size", declared)
     var lz = traj; lz[Frame.headerSize + 3] ^= 0xFF
-    let body = Array(lz[Frame.headerSize...]); let sum = CRC32.checksum(body)
+    let body = Array(lz[Frame.headerSize...]); let sum = CRC32C.checksum(body)
     for k in 0..<4 { lz[16 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(k))) }
     write("bad-lz4-body", lz)
     var trailing = [MessageType.shutdown.rawValue] + Message.shutdown(Shutdown(reason: "x")).payload(); trailing.append(0)

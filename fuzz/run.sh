@@ -20,7 +20,7 @@ WORK=$B/corpus
 ART=$B/artifacts/$(date +%Y%m%d-%H%M%S)
 LOG=$B/last-run.log
 
-if [ ! -x "$BIN" ] || [ -n "$(find Sources/Wire Sources/Verifier Sources/Completions Sources/CLZ4 fuzz/WireFuzz.swift fuzz/build.sh -newer "$BIN" 2>/dev/null)" ]; then
+if [ ! -x "$BIN" ] || [ -n "$(find Sources/Wire Sources/Verifier Sources/Completions Sources/CLZ4 Sources/CCRC32C fuzz/WireFuzz.swift fuzz/build.sh -newer "$BIN" 2>/dev/null)" ]; then
     fuzz/build.sh || exit 2
 fi
 mkdir -p "$WORK" "$ART" "$CORPUS"

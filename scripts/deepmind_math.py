@@ -100,6 +100,7 @@ def main():
         info["counts"][name] = {"train": len(training), "held_out": len(held_out)}
     random.seed(args.seed)
     random.shuffle(train)  # modules interleaved: training problem i is line i
+    random.shuffle(held)   # so a run's evaluation of the first N held-out problems covers every module
     write(os.path.join(args.out, "train.jsonl"), train)
     write(os.path.join(args.out, "held_out.jsonl"), held)
     try:

@@ -5,18 +5,19 @@
 #      writes OUT/data/{train,held_out,held_out_<module>}.jsonl
 #   2. the cold start: `pretrain --tasks` on the answer-only problems (the R1 template with
 #      empty thinking; the tokenizer's alphabet built from the data) into OUT/base
-#   3. RL: `train configs/deepmind_math.yaml` (task.file = the same training file) into OUT/rl
+#   3. RL: `train configs/deepmind_math.yaml` (task.file = the same training file) into OUT/rl,
+#      SEED seeding its sampling (a second run with another SEED shows the spread)
 #   4. each module's held-out split scored before and after (`eval --tasks`, 32 samples),
 #      the table in OUT/results.md and .json (scripts/deepmind_math_table.py)
 #
 # A finished stage is not run again: delete its folder (or file) to redo it.
 set -euo pipefail
-usage="usage: [NR=nanoreasoner] [MODULES=arithmetic__add_or_sub,arithmetic__mul] [DIFFICULTY=0.1] [TRAIN=40000] [SFT_STEPS=1500] [MINUTES=20] [VENV=runs/.venv-deepmind] scripts/deepmind_math.sh [OUTDIR]"
+usage="usage: [NR=nanoreasoner] [MODULES=arithmetic__add_or_sub,arithmetic__mul] [DIFFICULTY=0.05] [TRAIN=40000] [SFT_STEPS=4000] [MINUTES=20] [SEED=7] [VENV=runs/.venv-deepmind] scripts/deepmind_math.sh [OUTDIR]"
 [[ $# -le 1 && ${1:-} != -* ]] || { echo "$usage" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 NR=${NR:-.build/release/nanoreasoner} OUT=${1:-runs/deepmind_math}
-MODULES=${MODULES:-arithmetic__add_or_sub,arithmetic__mul} DIFFICULTY=${DIFFICULTY:-0.1} TRAIN=${TRAIN:-40000}
-SFT_STEPS=${SFT_STEPS:-1500} MINUTES=${MINUTES:-20} VENV=${VENV:-runs/.venv-deepmind} SAMPLES=${SAMPLES:-32}
+MODULES=${MODULES:-arithmetic__add_or_sub,arithmetic__mul} DIFFICULTY=${DIFFICULTY:-0.05} TRAIN=${TRAIN:-40000}
+SFT_STEPS=${SFT_STEPS:-4000} MINUTES=${MINUTES:-20} SEED=${SEED:-7} VENV=${VENV:-runs/.venv-deepmind} SAMPLES=${SAMPLES:-32}
 [[ -x $NR ]] || { echo "no nanoreasoner binary at $NR (make build)" >&2; exit 2; }
 mkdir -p "$OUT"
 
@@ -47,7 +48,7 @@ score "$OUT/base" base
 
 if [[ ! -f $OUT/rl/summary.json ]]; then
   echo "== RL: configs/deepmind_math.yaml, $MINUTES min ($(date +%H:%M:%S))"
-  "$NR" train configs/deepmind_math.yaml --set "run.init_from=$OUT/base" --set "run.out=$OUT/rl" --set "algorithm.minutes=$MINUTES" \
+  "$NR" train configs/deepmind_math.yaml --set "run.init_from=$OUT/base" --set "run.out=$OUT/rl" --set "algorithm.minutes=$MINUTES" --set "run.seed=$SEED" \
     --set "task.file=$OUT/data/train.jsonl" --set "task.held_out=$OUT/data/held_out.jsonl" \
     --json >"$OUT/rl.json" 2>"$OUT/rl.log" || { tail -5 "$OUT/rl.log" >&2; exit 1; }
 fi

@@ -15,7 +15,7 @@ public enum BroadcastBenchmark {
         public var messageBytes: Int
         /// Milliseconds from encoding on the publisher until every subscriber has received and decoded, per round.
         public var milliseconds: Stats
-        /// Of which encoding on the publisher (payload, CRC-32, header), per round.
+        /// Of which encoding on the publisher (payload, CRC-32C, header), per round.
         public var encodeMilliseconds: Stats
     }
 

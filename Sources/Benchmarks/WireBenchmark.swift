@@ -1,8 +1,8 @@
 import Foundation
 import Wire
 
-/// The message codec on its own: `encoded()` (payload, LZ4 when the type compresses, CRC-32,
-/// header) followed by `Message.decode` (checks, CRC-32, LZ4 decompression, parsing).
+/// The message codec on its own: `encoded()` (payload, LZ4 when the type compresses, CRC-32C,
+/// header) followed by `Message.decode` (checks, CRC-32C, LZ4 decompression, parsing).
 public enum WireBenchmark {
     public struct Result: Codable, Sendable {
         public var messages: Int

@@ -47,9 +47,9 @@ final class BrokerSource: GroupSource {
 
     func publish(_ policy: GPT, version: Int) {
         guard version == 0 || version % broadcastEvery == 0 else { return }
-        let params = Array(UnsafeBufferPointer(start: policy.params.pointer, count: policy.params.count))
         let json = String(decoding: (try? JSONEncoder().encode(policy.config)) ?? Data(), as: UTF8.self)
-        let message = Message.weights(Weights(version: UInt64(version), modelConfigJSON: json, params: params)).encoded()
+        let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
+                                             params: UnsafeBufferPointer(start: policy.params.pointer, count: policy.params.count))
         var v = UInt64(version).littleEndian
         let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
         _ = try? control.send([versionBytes, message])

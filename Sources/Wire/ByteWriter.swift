@@ -4,6 +4,12 @@ public struct ByteWriter {
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
+    /// Appends `n` zero bytes (room for a header filled in later with `patch`).
+    public mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
+
+    /// Gives up the buffer without a copy.
+    public consuming func finish() -> [UInt8] { bytes }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
     public mutating func u16(_ v: UInt16) { fixed(v.littleEndian) }
@@ -13,6 +19,9 @@ public struct ByteWriter {
     public mutating func f64(_ v: Double) { u64(v.bitPattern) }
 
     public mutating func count(_ n: Int) { u32(UInt32(n)) }
+
+    /// Raw bytes, as they are.
+    public mutating func bytes(_ v: [UInt8]) { bytes.append(contentsOf: v) }
 
     public mutating func string(_ s: String) {
         let utf8 = Array(s.utf8)
@@ -27,8 +36,13 @@ public struct ByteWriter {
 
     /// Floats as raw little-endian IEEE bits (one copy; fp32 does not compress, so no tricks).
     public mutating func floats(_ v: [Float]) {
+        v.withUnsafeBufferPointer { floats($0) }
+    }
+
+    /// Floats straight from a buffer (a model's parameters), without an array in between.
+    public mutating func floats(_ v: UnsafeBufferPointer<Float>) {
         count(v.count)
-        v.withUnsafeBytes { raw in bytes.append(contentsOf: raw) }  // x86-64 and arm64 are little-endian
+        bytes.append(contentsOf: UnsafeRawBufferPointer(v))  // x86-64 and arm64 are little-endian
     }
 
     /// Token ids in the narrowest of 1, 2 or 4 bytes that holds the largest, so LZ4 finds repeats.

@@ -2,12 +2,12 @@
 ///
 ///     offset size field
 ///     0      4    magic "NRWP"
-///     4      2    protocol version (1)
+///     4      2    protocol version (2)
 ///     6      1    message type
 ///     7      1    flags: bit 0 = body is LZ4-compressed
 ///     8      4    payload length (after decompression)
 ///     12     4    body length (bytes after this header)
-///     16     4    CRC-32 of the body
+///     16     4    CRC-32C of the body (version 1 had CRC-32; it is refused)
 ///     20     …    body
 ///
 /// All integers little-endian. Decoding checks magic, version, type, flags, both
@@ -15,7 +15,7 @@
 /// allocates or decompresses anything.
 public enum Frame {
     public static let magic: [UInt8] = Array("NRWP".utf8)
-    public static let protocolVersion: UInt16 = 1
+    public static let protocolVersion: UInt16 = 2
     public static let headerSize = 20
     public static let flagLZ4: UInt8 = 1
     /// Default ceiling on a payload: well above the 10× model's weights (≈32 MB).
@@ -23,23 +23,35 @@ public enum Frame {
 
     /// Wraps a payload; compresses it when `compress` is set and LZ4 makes it smaller.
     public static func encode(type: UInt8, payload: [UInt8], compress: Bool) -> [UInt8] {
+        encode(type: type, compress: compress, capacity: payload.count) { $0.bytes(payload) }
+    }
+
+    /// Builds a frame whose payload `write` appends after a reserved header: an uncompressed
+    /// message (the weights) is written once, into the buffer that is sent, and checksummed
+    /// where it lies. A compressed one is packed into a second buffer when LZ4 shrinks it.
+    public static func encode(type: UInt8, compress: Bool, capacity: Int, payload write: (inout ByteWriter) -> Void) -> [UInt8] {
+        var w = ByteWriter(capacity: headerSize + capacity)
+        w.zeros(headerSize)
+        write(&w)
+        var frame = w.finish()
+        let payloadCount = frame.count - headerSize
         var flags: UInt8 = 0
-        var body = payload
-        if compress, let packed = LZ4.compress(payload) {
-            body = packed
+        if compress, let packed = LZ4.compress(Array(frame[headerSize...])) {
+            frame.removeSubrange(headerSize...)
+            frame.append(contentsOf: packed)
             flags |= flagLZ4
         }
-        var w = ByteWriter(capacity: headerSize + body.count)
-        for b in magic { w.u8(b) }
-        w.u16(protocolVersion)
-        w.u8(type)
-        w.u8(flags)
-        w.u32(UInt32(payload.count))
-        w.u32(UInt32(body.count))
-        w.u32(CRC32.checksum(body))
-        var out = w.bytes
-        out.append(contentsOf: body)
-        return out
+        let crc = frame.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
+        var h = ByteWriter(capacity: headerSize)
+        for b in magic { h.u8(b) }
+        h.u16(protocolVersion)
+        h.u8(type)
+        h.u8(flags)
+        h.u32(UInt32(payloadCount))
+        h.u32(UInt32(frame.count - headerSize))
+        h.u32(crc)
+        frame.replaceSubrange(0..<headerSize, with: h.finish())
+        return frame
     }
 
     /// The payload length a frame's header declares (its size before compression), without
@@ -73,7 +85,7 @@ public enum Frame {
         }
         guard payloadLength <= limit else { throw WireError.tooLarge(payloadLength, limit: limit) }
         let body = UnsafeRawBufferPointer(rebasing: message[headerSize...])
-        guard CRC32.checksum(body) == crc else { throw WireError.checksumMismatch }
+        guard CRC32C.checksum(body) == crc else { throw WireError.checksumMismatch }
         if flags & flagLZ4 != 0 {
             // LZ4 expands a block at most ~255×: a larger claim would only make us allocate it.
             guard payloadLength <= bodyLength * 255 + 16 else {

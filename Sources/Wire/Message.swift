@@ -35,7 +35,21 @@ public enum Message: Equatable, Sendable {
 
     /// The framed bytes to send.
     public func encoded() -> [UInt8] {
-        Frame.encode(type: type.rawValue, payload: payload(), compress: compresses)
+        Frame.encode(type: type.rawValue, compress: compresses, capacity: capacityHint) { write(into: &$0) }
+    }
+
+    /// A weights message straight from a parameter buffer: the floats are copied once, into
+    /// the frame that is sent (what `.weights(…).encoded()` makes, without the array).
+    public static func encodedWeights(version: UInt64, modelConfigJSON: String, params: UnsafeBufferPointer<Float>) -> [UInt8] {
+        Frame.encode(type: MessageType.weights.rawValue, compress: false, capacity: 16 + modelConfigJSON.utf8.count + 4 * params.count) { w in
+            w.u64(version); w.string(modelConfigJSON); w.floats(params)
+        }
+    }
+
+    /// Bytes to reserve for the payload: the weights' floats, else a small message.
+    private var capacityHint: Int {
+        if case .weights(let w) = self { return 16 + w.modelConfigJSON.utf8.count + 4 * w.params.count }
+        return 256
     }
 
     /// Decodes and validates one framed message.
@@ -51,8 +65,15 @@ public enum Message: Equatable, Sendable {
         try bytes.withUnsafeBytes { try decode($0, limit: limit) }
     }
 
+    /// The payload alone (what the frame carries before compression).
     public func payload() -> [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: capacityHint)
+        write(into: &w)
+        return w.finish()
+    }
+
+    /// Appends the payload's fields to `w`.
+    public func write(into w: inout ByteWriter) {
         switch self {
         case .hello(let h):
             w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.string(h.host)
@@ -89,7 +110,6 @@ public enum Message: Equatable, Sendable {
         case .shutdown(let m):
             w.string(m.reason)
         }
-        return w.bytes
     }
 
     private static func role(_ r: inout ByteReader) throws -> Role {

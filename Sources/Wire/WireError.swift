@@ -16,7 +16,9 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .tooShort(let n): return "message of \(n) bytes is shorter than the \(Frame.headerSize)-byte header"
         case .badMagic: return "bad magic (not a NanoReasoner message)"
-        case .wrongVersion(let v): return "protocol version \(v), this build speaks \(Frame.protocolVersion)"
+        case .wrongVersion(let v):
+            return "protocol version \(v), this build speaks \(Frame.protocolVersion)"
+                + (v < Frame.protocolVersion ? " (version 1 checksummed with CRC-32, 2 with CRC-32C): run the same NanoReasoner release on every machine" : "")
         case .unknownType(let t): return "unknown message type \(t)"
         case .unknownFlags(let f): return "unknown flags 0x\(String(f, radix: 16))"
         case .lengthMismatch(let d, let a): return "header declares a \(d)-byte body, message carries \(a)"

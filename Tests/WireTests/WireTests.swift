@@ -37,12 +37,32 @@ struct WireTests {
     }
 
     @Test func crcMatchesTheStandardCheckValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        // Slicing-by-8 and the bytewise tail agree on every length around the 8-byte boundary.
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+        // The 8-byte loop and the bytewise tail agree on every length around the 8-byte boundary.
         let data = (0..<37).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         for n in 0...data.count {
-            #expect(CRC32.checksum(Array(data[0..<n])) == bitwiseCRC(Array(data[0..<n])))
+            #expect(CRC32C.checksum(Array(data[0..<n])) == bitwiseCRC(Array(data[0..<n])))
         }
+    }
+
+    /// The three interleaved streams (24 KiB rounds) and their joining, around the round's edges.
+    @Test func crcOfLongBuffersMatchesTheBitwiseDefinition() {
+        var state: UInt64 = 0x1234_5678_9ABC_DEF1
+        let data = (0..<(3 * 24_576 + 100)).map { _ -> UInt8 in state ^= state << 13; state ^= state >> 7; state ^= state << 17; return UInt8(truncatingIfNeeded: state) }
+        for n in [24_575, 24_576, 24_577, 2 * 24_576 + 9, data.count] {
+            #expect(CRC32C.checksum(Array(data[0..<n])) == bitwiseCRC(Array(data[0..<n])), "length \(n)")
+        }
+        print("CRC-32C on the crc32 instruction: \(CRC32C.hardware)")
+    }
+
+    /// A peer of protocol version 1 (CRC-32) is refused with the reason, not a checksum error.
+    @Test func theOldProtocolVersionIsRefusedClearly() {
+        var bytes = sampleMessages()[10].encoded()
+        bytes[4] = 1
+        bytes[5] = 0
+        #expect(throws: WireError.wrongVersion(1)) { try Message.decode(bytes) }
+        #expect("\(WireError.wrongVersion(1))".contains("run the same NanoReasoner release on every machine"))
     }
 
     @Test func trajectoriesCompress() {
@@ -90,7 +110,7 @@ struct WireTests {
         var w = ByteWriter()
         for b in Frame.magic { w.u8(b) }
         w.u16(Frame.protocolVersion); w.u8(MessageType.trajectory.rawValue); w.u8(Frame.flagLZ4)
-        w.u32(.max); w.u32(4); w.u32(CRC32.checksum([0, 0, 0, 0]))
+        w.u32(.max); w.u32(4); w.u32(CRC32C.checksum([0, 0, 0, 0]))
         let bytes = w.bytes + [0, 0, 0, 0]
         #expect(throws: WireError.tooLarge(Int(UInt32.max), limit: Frame.defaultLimit)) { try Message.decode(bytes) }
     }
@@ -123,7 +143,7 @@ struct WireTests {
                 bytes = seeds[Int(next() % UInt64(seeds.count))]
                 guard bytes.count > Frame.headerSize, bytes[7] == 0 else { continue }
                 for _ in 0..<3 { bytes[Frame.headerSize + Int(next() % UInt64(bytes.count - Frame.headerSize))] = UInt8(truncatingIfNeeded: next()) }
-                let crc = CRC32.checksum(Array(bytes[Frame.headerSize...]))
+                let crc = CRC32C.checksum(Array(bytes[Frame.headerSize...]))
                 withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { bytes[16 + k] = $0[k] } }
             }
             _ = try? Message.decode(bytes)
@@ -135,7 +155,7 @@ private func bitwiseCRC(_ data: [UInt8]) -> UInt32 {
     var c: UInt32 = 0xFFFF_FFFF
     for b in data {
         c ^= UInt32(b)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
     }
     return c ^ 0xFFFF_FFFF
 }
