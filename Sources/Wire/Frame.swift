@@ -28,30 +28,43 @@ public enum Frame {
 
     /// Builds a frame whose payload `write` appends after a reserved header: an uncompressed
     /// message (the weights) is written once, into the buffer that is sent, and checksummed
-    /// where it lies. A compressed one is packed into a second buffer when LZ4 shrinks it.
+    /// where it lies. A compressible one is written alone first and framed packed, or as it
+    /// is when LZ4 does not shrink it.
     public static func encode(type: UInt8, compress: Bool, capacity: Int, payload write: (inout ByteWriter) -> Void) -> [UInt8] {
+        if compress {
+            var p = ByteWriter(capacity: capacity)
+            write(&p)
+            let payload = p.finish()
+            guard let packed = LZ4.compress(payload) else { return framed(type: type, flags: 0, payloadCount: payload.count, body: payload) }
+            return framed(type: type, flags: flagLZ4, payloadCount: payload.count, body: packed)
+        }
         var w = ByteWriter(capacity: headerSize + capacity)
         w.zeros(headerSize)
         write(&w)
         var frame = w.finish()
-        let payloadCount = frame.count - headerSize
-        var flags: UInt8 = 0
-        if compress, let packed = LZ4.compress(Array(frame[headerSize...])) {
-            frame.removeSubrange(headerSize...)
-            frame.append(contentsOf: packed)
-            flags |= flagLZ4
-        }
         let crc = frame.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
+        let n = frame.count - headerSize
+        frame.replaceSubrange(0..<headerSize, with: header(type: type, flags: 0, payloadCount: n, bodyCount: n, crc: crc))
+        return frame
+    }
+
+    /// Header + a copy of `body`.
+    private static func framed(type: UInt8, flags: UInt8, payloadCount: Int, body: [UInt8]) -> [UInt8] {
+        var out = header(type: type, flags: flags, payloadCount: payloadCount, bodyCount: body.count, crc: CRC32C.checksum(body))
+        out.append(contentsOf: body)
+        return out
+    }
+
+    private static func header(type: UInt8, flags: UInt8, payloadCount: Int, bodyCount: Int, crc: UInt32) -> [UInt8] {
         var h = ByteWriter(capacity: headerSize)
         for b in magic { h.u8(b) }
         h.u16(protocolVersion)
         h.u8(type)
         h.u8(flags)
         h.u32(UInt32(payloadCount))
-        h.u32(UInt32(frame.count - headerSize))
+        h.u32(UInt32(bodyCount))
         h.u32(crc)
-        frame.replaceSubrange(0..<headerSize, with: h.finish())
-        return frame
+        return h.finish()
     }
 
     /// The payload length a frame's header declares (its size before compression), without
