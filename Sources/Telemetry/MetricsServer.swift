@@ -44,7 +44,7 @@ public final class MetricsServer: Sendable {
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "nanoreasoner"),
                               onServerRunning: { channel in started.finish(.success(channel.localAddress?.port ?? port)) },
                               logger: logger)
-        task = Task {
+        task = Task(executorPreference: ThreadExecutor(name: "nanoreasoner.metrics")) {
             do { try await app.run() } catch { started.finish(.failure(error)); throw error }
         }
         switch started.wait(timeout: 10) {
