@@ -150,8 +150,10 @@ public final class RolloutActor {
         let seconds = Date().timeIntervalSince(start)
         let perGroup = Float(seconds) / Float(work.assignments.count)
         defer {
-            onBatch?(SampledBatch(groups: groups.count, completions: groups.reduce(0) { $0 + $1.count },
-                                  tokens: groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }, seconds: seconds, policyVersion: v))
+            if let onBatch {
+                onBatch(SampledBatch(groups: groups.count, completions: groups.reduce(0) { $0 + $1.count },
+                                     tokens: groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }, seconds: seconds, policyVersion: v))
+            }
         }
         for (n, (a, g)) in zip(work.assignments, groups).enumerated() {
             let t = TrajectoryGroup(workerId: options.workerId, groupId: a.groupId, promptIndex: a.promptIndex, policyVersion: v,

@@ -57,7 +57,7 @@ struct EvalCommand: ParsableCommand {
     private func problemList() throws -> [Problem] {
         guard let tasks else { return try problemSet(of: checkpoint).heldOut }
         let numbered = try JSONLTasks.loadNumbered(path: tasks)
-        try JSONLTasks.checkCovered(numbered, source: tasks, by: try loadPolicy(checkpoint).1)
+        try JSONLTasks.checkCovered(numbered, source: tasks, by: try loadTokenizer(checkpoint))
         return numbered.map(\.problem)
     }
 

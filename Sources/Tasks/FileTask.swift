@@ -21,10 +21,9 @@ public struct FileTask: ProblemSet {
     public let files: TaskFiles
     public let heldOut: [Problem]
     private let train: [Problem]
-    /// Each held-out problem's line in its file, for error messages.
+    /// Each problem's line in its file, for error messages.
     private let lines: (train: [Int], heldOut: [Int])
 
-    public var name: String { (files.train as NSString).lastPathComponent }
     /// How many training lines were dropped because their prompt is also held out.
     public let overlapDropped: Int
     /// Number of distinct training problems (lines after the held-out ones are dropped).

@@ -9,10 +9,6 @@ public protocol ProblemSet: Sendable {
     func trainProblem(at index: Int) -> Problem
     /// The longest `prompt + completion` in tokens (without BOS/EOS) a supervised run sees.
     func maxSequenceLength(tokenizer: Tokenizer) -> Int
-    /// How the task is named in logs and summaries.
-    var name: String { get }
 }
 
-extension ArithmeticTask: ProblemSet {
-    public var name: String { "arithmetic" }
-}
+extension ArithmeticTask: ProblemSet {}

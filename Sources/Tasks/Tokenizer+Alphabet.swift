@@ -19,8 +19,7 @@ extension Tokenizer {
 
     /// The first scalar of `text` (outside the tags) that has no id of its own, or nil.
     public func firstUnmapped(in text: String) -> Unicode.Scalar? {
-        let own = Set(alphabet.map(\.value))
-        return Tokenizer.withoutTags(text).unicodeScalars.first { !own.contains($0.value) }
+        Tokenizer.withoutTags(text).unicodeScalars.first { !hasOwnId($0) }
     }
 
     private static func withoutTags(_ text: String) -> String {

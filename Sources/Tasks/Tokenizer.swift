@@ -77,6 +77,11 @@ public struct Tokenizer: Sendable, Equatable {
         self.idBytes = bytes
     }
 
+    /// True when `scalar` is in the alphabet (encodes to one id, not to bytes).
+    func hasOwnId(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? asciiIds[Int(scalar.value)] >= 0 : otherIds[scalar.value] != nil
+    }
+
     public static func == (lhs: Tokenizer, rhs: Tokenizer) -> Bool {
         lhs.alphabet == rhs.alphabet
     }

@@ -4,7 +4,7 @@ public struct ByteWriter {
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    /// Appends `n` zero bytes (room for a header filled in later with `patch`).
+    /// Appends `n` zero bytes (room for a header written over them later).
     public mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
 
     /// Gives up the buffer without a copy.
@@ -19,9 +19,6 @@ public struct ByteWriter {
     public mutating func f64(_ v: Double) { u64(v.bitPattern) }
 
     public mutating func count(_ n: Int) { u32(UInt32(n)) }
-
-    /// Raw bytes, as they are.
-    public mutating func bytes(_ v: [UInt8]) { bytes.append(contentsOf: v) }
 
     public mutating func string(_ s: String) {
         let utf8 = Array(s.utf8)

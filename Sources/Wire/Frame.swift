@@ -23,20 +23,21 @@ public enum Frame {
 
     /// Wraps a payload; compresses it when `compress` is set and LZ4 makes it smaller.
     public static func encode(type: UInt8, payload: [UInt8], compress: Bool) -> [UInt8] {
-        encode(type: type, compress: compress, capacity: payload.count) { $0.bytes(payload) }
+        if compress, let packed = LZ4.compress(payload) {
+            return framed(type: type, flags: flagLZ4, payloadCount: payload.count, body: packed)
+        }
+        return framed(type: type, flags: 0, payloadCount: payload.count, body: payload)
     }
 
-    /// Builds a frame whose payload `write` appends after a reserved header: an uncompressed
-    /// message (the weights) is written once, into the buffer that is sent, and checksummed
-    /// where it lies. A compressible one is written alone first and framed packed, or as it
-    /// is when LZ4 does not shrink it.
+    /// Builds a frame whose payload `write` appends. Uncompressed (the weights), the payload
+    /// is written once, after a reserved header, into the buffer that is sent, and
+    /// checksummed where it lies; a compressible one is written alone and framed by
+    /// `encode(type:payload:compress:)`.
     public static func encode(type: UInt8, compress: Bool, capacity: Int, payload write: (inout ByteWriter) -> Void) -> [UInt8] {
         if compress {
             var p = ByteWriter(capacity: capacity)
             write(&p)
-            let payload = p.finish()
-            guard let packed = LZ4.compress(payload) else { return framed(type: type, flags: 0, payloadCount: payload.count, body: payload) }
-            return framed(type: type, flags: flagLZ4, payloadCount: payload.count, body: packed)
+            return encode(type: type, payload: p.finish(), compress: true)
         }
         var w = ByteWriter(capacity: headerSize + capacity)
         w.zeros(headerSize)
