@@ -12,12 +12,12 @@
 #
 # A finished stage is not run again: delete its folder (or file) to redo it.
 set -euo pipefail
-usage="usage: [NR=nanoreasoner] [MODULES=arithmetic__add_or_sub,arithmetic__mul] [DIFFICULTY=0.05] [TRAIN=40000] [SFT_STEPS=4000] [MINUTES=20] [SEED=7] [VENV=runs/.venv-deepmind] scripts/deepmind_math.sh [OUTDIR]"
+usage="usage: [NR=nanoreasoner] [MODULES=arithmetic__add_or_sub,arithmetic__mul] [DIFFICULTY=0.05] [TRAIN=40000] [SFT_STEPS=3000] [MINUTES=20] [SEED=7] [VENV=runs/.venv-deepmind] scripts/deepmind_math.sh [OUTDIR]"
 [[ $# -le 1 && ${1:-} != -* ]] || { echo "$usage" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 NR=${NR:-.build/release/nanoreasoner} OUT=${1:-runs/deepmind_math}
 MODULES=${MODULES:-arithmetic__add_or_sub,arithmetic__mul} DIFFICULTY=${DIFFICULTY:-0.05} TRAIN=${TRAIN:-40000}
-SFT_STEPS=${SFT_STEPS:-4000} MINUTES=${MINUTES:-20} SEED=${SEED:-7} VENV=${VENV:-runs/.venv-deepmind} SAMPLES=${SAMPLES:-32}
+SFT_STEPS=${SFT_STEPS:-3000} MINUTES=${MINUTES:-20} SEED=${SEED:-7} VENV=${VENV:-runs/.venv-deepmind} SAMPLES=${SAMPLES:-32}
 [[ -x $NR ]] || { echo "no nanoreasoner binary at $NR (make build)" >&2; exit 2; }
 mkdir -p "$OUT"
 
