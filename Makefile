@@ -72,8 +72,11 @@ test: build test-deps
 	$(SWIFT) test
 
 # Throughput side by side with PyTorch (install it with `make torch`; skipped when absent).
-bench: build
+# The figures (table + JSON), then the learner's update against the commit issue 20 measures
+# from (9ff085c, built once into .build/update-bench; CPU-seconds on the same scored groups).
+bench: build base
 	$(BIN) bench
+	CHECKPOINT=$(RUN_DIR)/checkpoint scripts/update_bench.sh
 
 # PyTorch + transformers for the comparison benchmark and the Hugging Face check (several GB).
 # A CPU-only wheel in pip's find-links folder (/opt/wheels here) is taken over PyPI's CUDA build.

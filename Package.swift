@@ -71,7 +71,7 @@ let package = Package(
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: release),
-        .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels"], swiftSettings: release),
+        .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels", "Completions"], swiftSettings: release),
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
         .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster"],

@@ -131,6 +131,15 @@ func sampleMessages() -> [(String, Message)] {
                                      params: (0..<256).map { Float($0) * 0.01 - 1 }))),
         ("shutdown", .shutdown(Shutdown(reason: Shutdown.rejoin))),
         ("shutdown-empty", .shutdown(Shutdown(reason: ""))),
+        ("reference", .reference(Weights(version: 0, modelConfigJSON: #"{"layers":2,"d_model":16,"heads":2,"vocab":64}"#,
+                                         params: (0..<256).map { 1 - Float($0) * 0.01 }))),
+        ("work-request-with-reference", .workRequest(WorkRequest(workerId: "actor-1", credits: 8, policyVersion: 3, hasReference: true))),
+        ("trajectory-reference", .trajectory(TrajectoryGroup(workerId: "actor-2", groupId: 10, promptIndex: 78, policyVersion: 3,
+                                                             prompt: [1, 4, 7, 12], rollouts: rollouts.enumerated().map { i, c in
+                                                                 var c = c
+                                                                 if i != 2 { c.referenceLogprobs = c.logprobs.map { $0 * 1.5 } }
+                                                                 return c
+                                                             }, sampleSeconds: 0.25))),
     ]
 }
 

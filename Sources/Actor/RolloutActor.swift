@@ -1,4 +1,5 @@
 import Foundation
+import Completions
 import Kernels
 import Sampler
 import TinyGPT
@@ -19,6 +20,9 @@ public final class RolloutActor {
     let endpoints: Endpoints?
     /// Called after each batch is pushed (for the actor's live metrics).
     public var onBatch: (@Sendable (SampledBatch) -> Void)?
+    /// The run's frozen reference, when the learner asks actors to compute its log-probs
+    /// (`loaded` once its weights arrived; until then the learner computes them).
+    private var reference: (model: GPT, loaded: Bool)?
 
     /// What one batch sampled.
     public struct SampledBatch: Sendable {
@@ -88,6 +92,13 @@ public final class RolloutActor {
                         sampler = Sampler(model: model!)
                         session.version = .max
                     }
+                    // Loaded again on every join: a learner restarted for another run has another reference.
+                    if !s.referenceOnActors {
+                        reference = nil
+                    } else {
+                        let kept = reference.flatMap { $0.model.config == s.model ? $0.model : nil }
+                        reference = (try kept ?? GPT(config: s.model), false)
+                    }
                     waitingForWork = false
                 case .message(.work(let work)):
                     waitingForWork = false
@@ -111,19 +122,34 @@ public final class RolloutActor {
     }
 
     private func requestWork(_ session: WorkerSession) throws {
-        try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: UInt32(batch), policyVersion: session.version)))
+        try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: UInt32(batch), policyVersion: session.version,
+                                                  hasReference: reference?.loaded ?? false)))
     }
 
     /// The newest message waiting on the weights socket (older ones are superseded), read
-    /// through the session. Only the last is decoded: a 3.4 MB decode per superseded copy
-    /// would be wasted.
+    /// through the session in ZeroMQ's buffer. Only the last is decoded: a 3.4 MB decode per
+    /// superseded copy would be wasted.
     private func latest(_ socket: ZMQSocket, _ session: WorkerSession) -> WorkerSession.Event? {
-        var newest: [UInt8]?
-        while let frames = try? socket.receive(timeout: 0), let body = frames.last {
-            if let n = newest, Frame.isShutdown(n) { continue }  // a shutdown is never superseded
-            newest = body
+        var newest: ZMQFrame?
+        while let frame = try? socket.receiveFrame(timeout: 0) {
+            if Frame.messageType(of: frame.bytes) == .reference {  // not superseded by policy weights: kept
+                if case .message(.reference(let w))? = session.handle(frame.bytes, port: "weights") { load(reference: w) }
+                continue
+            }
+            if let n = newest, Frame.messageType(of: n.bytes) == .shutdown { continue }  // a shutdown is never superseded
+            newest = frame
         }
-        return newest.flatMap { session.handle($0, port: "weights") }
+        return newest.flatMap { session.handle($0.bytes, port: "weights") }
+    }
+
+    private func load(reference w: Weights) {
+        guard let r = reference, !r.loaded else { return }
+        guard w.params.count == r.model.params.count else {
+            return log("ignoring the reference: \(w.params.count) parameters, the model has \(r.model.params.count)")
+        }
+        w.params.withUnsafeBufferPointer { r.model.params.pointer.update(from: $0.baseAddress!, count: w.params.count) }
+        reference = (r.model, true)
+        log("loaded the reference policy: computing its log-probs here")
     }
 
     /// Loads published weights if they are newer and fit the model; true when applied.
@@ -145,8 +171,9 @@ public final class RolloutActor {
         // Seeded by the run and the group id: the same batch samples the same completions on any actor.
         var rng = Xoshiro256(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ first.groupId)
         let start = Date()
-        let groups = try sampler.generate(prompts: work.assignments.map(\.prompt), samplesPerPrompt: settings.groupSize,
+        var groups = try sampler.generate(prompts: work.assignments.map(\.prompt), samplesPerPrompt: settings.groupSize,
                                           params: settings.sampling, rng: &rng)
+        if let r = reference, r.loaded { try score(&groups, prompts: work.assignments.map(\.prompt), under: r.model, settings) }
         let seconds = Date().timeIntervalSince(start)
         let perGroup = Float(seconds) / Float(work.assignments.count)
         defer {
@@ -164,6 +191,22 @@ public final class RolloutActor {
                 log("could not deliver group \(a.groupId) within 10 s (learner gone or overloaded); it and the batch's "
                     + "other \(work.assignments.count - n - 1) undelivered groups will be re-issued")
                 return
+            }
+        }
+    }
+
+    /// Each completion's log-probs under the reference (the learner's update then skips that
+    /// forward pass). Padding sits after each row's tokens, where causal attention never
+    /// looks back from them, so any id pads.
+    private func score(_ groups: inout [[Completion]], prompts: [[Int32]], under reference: GPT, _ settings: WorkerSettings) throws {
+        let rows = zip(prompts, groups).flatMap { p, g in g.map { (p, $0.tokens) } }
+        let lp = try reference.completionLogprobs(prompts: rows.map(\.0), completions: rows.map(\.1),
+                                                  temperature: settings.sampling.temperature, pad: 0)
+        var k = 0
+        for g in groups.indices {
+            for c in groups[g].indices {
+                groups[g][c].referenceLogprobs = lp[k]
+                k += 1
             }
         }
     }

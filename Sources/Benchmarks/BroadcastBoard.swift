@@ -37,8 +37,8 @@ final class BroadcastBoard: @unchecked Sendable {
         let t = Thread { [self] in
             defer { exited.signal() }
             while !isStopped {
-                guard let frames = try? socket.receive(timeout: 0.1), let body = frames.last,
-                      case .weights(let w)? = try? Message.decode(body) else { continue }
+                guard let frame = try? socket.receiveFrame(timeout: 0.1),
+                      case .weights(let w)? = try? Message.decode(frame.bytes) else { continue }
                 let now = DispatchTime.now().uptimeNanoseconds
                 lock.lock()
                 joined.insert(index)

@@ -40,8 +40,12 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// The key directory (`nanoreasoner keygen`); empty: the run directory's `keys/`, made
     /// for a local cluster on first start.
     public var keys = ""
-    /// Share of verifier answers the learner checks with its own verifier (built-in task).
+    /// Share of verifier answers the learner checks with its own verifier (built-in task),
+    /// and of groups whose actor-computed reference log-probs it computes again.
     public var auditFraction = 0.1
+    /// Actors compute the KL term's reference log-probs (they hold the frozen reference) so
+    /// the learner's update skips that forward pass; false: the learner computes them all.
+    public var referenceOnActors = true
     /// Mean |behaviour log-prob − the learner's recompute| per token above which a group's
     /// log-probs are taken as forged and the group dropped.
     public var maxLogprobGap = 1.0

@@ -132,6 +132,7 @@ public enum ConfigKeys {
         }, current: { $0.cluster.security }),
         string("cluster.keys", \.cluster.keys),
         double("cluster.audit_fraction", \.cluster.auditFraction),
+        bool("cluster.reference_on_actors", \.cluster.referenceOnActors),
         double("cluster.max_logprob_gap", \.cluster.maxLogprobGap),
         int("cluster.forgery_limit", \.cluster.forgeryLimit),
         int("cluster.max_workers", \.cluster.maxWorkers),

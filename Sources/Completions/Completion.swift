@@ -7,10 +7,14 @@ public struct Completion: Codable, Sendable, Equatable {
     public var logprobs: [Float]
     /// True when a stop token ended it; false when it ran out of length.
     public var stopped: Bool
+    /// Log-probability of each generated token under the run's frozen reference (the KL
+    /// term's), when the actor that sampled it computed them; nil: the learner computes them.
+    public var referenceLogprobs: [Float]?
 
-    public init(tokens: [Int32], logprobs: [Float], stopped: Bool) {
+    public init(tokens: [Int32], logprobs: [Float], stopped: Bool, referenceLogprobs: [Float]? = nil) {
         self.tokens = tokens
         self.logprobs = logprobs
         self.stopped = stopped
+        self.referenceLogprobs = referenceLogprobs
     }
 }

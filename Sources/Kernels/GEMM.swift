@@ -20,6 +20,10 @@ public enum GEMM {
     ) {
         prepare()
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        if K >= 4 * max(M, N), M * N * K >= 1 << 18, Parallel.available > 1 {
+            return sgemmSplitK(transA: transA, transB: transB, M: M, N: N, K: K, alpha: alpha, A, lda: lda, B, ldb: ldb,
+                               beta: beta, C, ldc: ldc)
+        }
         let workers = (M * N * K >= 1 << 18 && M >= 16) ? min(Parallel.available, M / 8) : 1
         DispatchPerform.run(workers) { w in
             let per = (M + workers - 1) / workers
@@ -28,6 +32,41 @@ public enum GEMM {
             let a = transA ? A + lo : A + lo * lda
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(N), Int32(K), alpha, a, Int32(lda),
                         B, Int32(ldb), beta, C + lo * ldc, Int32(ldc))
+        }
+    }
+
+    /// A product whose K dwarfs M and N (a weight gradient summed over thousands of
+    /// positions) split over K: split by rows, every worker would pack all of the large
+    /// operands; split by K, each packs its own slice, and the M×N partial products (small)
+    /// are added after. Worker 0 accumulates into C itself.
+    private static func sgemmSplitK(
+        transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float,
+        _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ C: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let workers = Parallel.available
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: (workers - 1) * M * N)
+        defer { partial.deallocate() }
+        let per = (K + workers - 1) / workers
+        DispatchPerform.run(workers) { w in
+            let lo = w * per, depth = min(K, lo + per) - lo
+            let out = w == 0 ? C : partial + (w - 1) * M * N
+            let ld = w == 0 ? ldc : N
+            guard depth > 0 else {
+                if w > 0 { out.update(repeating: 0, count: M * N) }
+                return
+            }
+            // op(A)[m, k] is A[k·lda + m] when transposed, A[m·lda + k] otherwise; op(B) likewise.
+            let a = transA ? A + lo * lda : A + lo, b = transB ? B + lo : B + lo * ldb
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(depth), alpha, a, Int32(lda),
+                        b, Int32(ldb), w == 0 ? beta : 0, out, Int32(ld))
+        }
+        Parallel.forChunks(M, minChunk: 8) { rows in
+            for w in 1..<workers {
+                let p = partial + (w - 1) * M * N
+                for m in rows { for n in 0..<N { C[m * ldc + n] += p[m * N + n] } }
+            }
         }
     }
 }

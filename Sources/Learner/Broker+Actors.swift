@@ -20,11 +20,13 @@ extension Broker {
             log("\(id) joined from \(h.host)")
             _ = try? socket.send([route, welcome()], wait: false)
             republishWanted = true
+            referenceWanted = workerSettings.referenceOnActors
         case .workRequest(let r):
             // Not introduced (or presumed dead and back, or reconnected): it must say hello again.
             guard let id = actorPeers.peer(at: route)?.workerId,
                   actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(route, on: socket) }
             if r.policyVersion != policyVersion { republishWanted = true }
+            if workerSettings.referenceOnActors && !r.hasReference { referenceWanted = true }
         default:
             reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
         }
@@ -116,6 +118,10 @@ extension Broker {
             if r.tokens.isEmpty || r.tokens.count > workerSettings.sampling.maxNewTokens { return "completion of \(r.tokens.count) tokens" }
             if r.tokens.contains(where: { $0 < 0 || $0 >= V }) { return "token id outside the vocabulary" }
             if r.logprobs.contains(where: { !$0.isFinite || $0 > 1e-3 }) { return "log-prob not finite or positive" }
+            if let ref = r.referenceLogprobs {
+                if !workerSettings.referenceOnActors { return "reference log-probs nobody asked for" }
+                if ref.contains(where: { !$0.isFinite || $0 > 1e-3 }) { return "reference log-prob not finite or positive" }
+            }
         }
         return nil
     }

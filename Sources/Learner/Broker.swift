@@ -66,6 +66,10 @@ final class Broker: @unchecked Sendable {
 
     /// The newest weights: the version counted by the run, and the encoded message.
     var latestWeights: (version: UInt64, bytes: [UInt8])?
+    /// The frozen reference (a `.reference` message) for actors that compute its log-probs,
+    /// published again when an actor says it lacks it.
+    var referenceFrame: [UInt8]?
+    var referenceWanted = false
     var lastPublish = Date.distantPast
     var republishWanted = false
     private var verifierTimeoutsTotal = 0
@@ -236,6 +240,9 @@ final class Broker: @unchecked Sendable {
         if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
             publish(w.bytes, on: s.weights)
             republishWanted = false
+        } else if referenceWanted, now.timeIntervalSince(lastPublish) > 0.25, let r = referenceFrame {
+            publish(r, on: s.weights)
+            referenceWanted = false
         }
     }
 
@@ -299,6 +306,11 @@ final class Broker: @unchecked Sendable {
     /// The version rides beside the message so the broker never decodes 3.4 MB to read it.
     private func drainControl(_ control: ZMQSocket, _ weights: ZMQSocket) {
         while let frames = try? control.receive(timeout: 0), frames.count == 2, frames[0].count == 8 {
+            if frames[1].withUnsafeBytes({ Frame.messageType(of: $0) }) == .reference {
+                referenceFrame = frames[1]
+                publish(frames[1], on: weights)
+                continue
+            }
             let version = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             latestWeights = (version, frames[1])
             publish(frames[1], on: weights)

@@ -23,7 +23,8 @@ final class BrokerSource: GroupSource {
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
                                 seed: config.rl.seed, heartbeatInterval: config.cluster.heartbeatInterval,
                                 maxMessageBytes: config.cluster.maxMessageBytes,
-                                externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout)
+                                externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
+                                referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0)
         broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
@@ -53,6 +54,17 @@ final class BrokerSource: GroupSource {
         var v = UInt64(version).littleEndian
         let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
         _ = try? control.send([versionBytes, message])
+    }
+
+    /// The frozen reference, for actors that compute the KL term's log-probs: sent once, and
+    /// again by the broker whenever an actor asks for work without it.
+    func publishReference(_ reference: GPT) {
+        guard broker.workerSettings.referenceOnActors else { return }
+        let json = String(decoding: (try? JSONEncoder().encode(reference.config)) ?? Data(), as: UTF8.self)
+        let message = Message.encodedWeights(version: 0, modelConfigJSON: json,
+                                             params: UnsafeBufferPointer(start: reference.params.pointer, count: reference.params.count),
+                                             reference: true)
+        _ = try? control.send([[UInt8](repeating: 0, count: 8), message])
     }
 
     var updateThreads: Int? { learnerThreads }

@@ -27,6 +27,7 @@ public final class Learner {
                         source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference, log: log)
         // Workers elsewhere say how they sampled: the first pass checks it.
         run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
+        run.updater.referenceAuditFraction = config.cluster.auditFraction
         if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }
         log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
     }

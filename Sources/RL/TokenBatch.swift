@@ -12,7 +12,7 @@ public struct TokenBatch: Sendable {
     public var sequence: [Int32]
     /// Behaviour log-probs (π_old) per position, 0 outside completions.
     public var oldLogprobs: [Float]
-    /// Reference policy log-probs per position (filled by the trainer when β > 0).
+    /// Reference policy log-probs per position (given per row, or 0: the KL term then reads them only when β > 0).
     public var refLogprobs: [Float]
     /// Completion length of each row.
     public var lengths: [Int]
@@ -21,7 +21,8 @@ public struct TokenBatch: Sendable {
     public var updateRows: Int
     public var updateTokens: Int
 
-    public init(prompts: [[Int32]], completions: [[Int32]], behaviourLogprobs: [[Float]], length T: Int, pad: Int32) {
+    public init(prompts: [[Int32]], completions: [[Int32]], behaviourLogprobs: [[Float]], referenceLogprobs: [[Float]]? = nil,
+                length T: Int, pad: Int32) {
         rows = completions.count
         self.T = T
         let n = rows * T
@@ -40,6 +41,7 @@ public struct TokenBatch: Sendable {
                     targets[r * T + t] = full[t + 1]
                     sequence[r * T + t] = Int32(r)
                     oldLogprobs[r * T + t] = behaviourLogprobs[r][t + 1 - p]
+                    if let ref = referenceLogprobs { refLogprobs[r * T + t] = ref[r][t + 1 - p] }
                 }
             }
             lengths.append(completions[r].count)

@@ -67,6 +67,8 @@ public protocol GroupSource: AnyObject {
     func ledger<T>(_ body: (inout WorkLedger) -> T) -> T
     /// The policy was updated to `version`: sample from it from now on.
     func publish(_ policy: GPT, version: Int)
+    /// The run's frozen reference, for samplers that compute its log-probs themselves.
+    func publishReference(_ reference: GPT)
     /// Threads the update may use while the source samples beside it (nil: all cores).
     var updateThreads: Int? { get }
     /// Counters since the last call.
@@ -79,4 +81,9 @@ public protocol GroupSource: AnyObject {
     func forged(_ groups: [SourcedGroup])
     /// Ends the source: workers are told to stop.
     func close(reason: String)
+}
+
+extension GroupSource {
+    /// Sources whose samplers leave the reference to the learner need not hear of it.
+    public func publishReference(_ reference: GPT) {}
 }

@@ -41,6 +41,13 @@ public final class PolicyUpdater {
     /// per token, in nats) was not sampled the way its sender says: it is left out. Staleness
     /// moves honest groups by a few hundredths; infinity (the default) checks nothing.
     public var maxBehaviourGap: Float = .infinity
+    /// Share of the groups that arrive with reference log-probs (computed by their actor)
+    /// whose log-probs are computed again here: a group off by more than `maxReferenceGap`
+    /// is forged and left out. Rows without them are always scored here.
+    public var referenceAuditFraction = 0.1
+    /// The reference is the same frozen weights on both sides, so honest log-probs differ
+    /// only by float rounding in differently shaped batches (~1e-6 nats).
+    public var maxReferenceGap: Float = 1e-3
 
     /// `reference` is the frozen policy the KL term pulls toward: the run's base, which is
     /// `policy` itself at the start of a run (a resumed run passes the base it started from).
@@ -66,24 +73,30 @@ public final class PolicyUpdater {
     public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
         var s = UpdateStats()
         guard !groups.isEmpty else { return s }
-        var kept = Array(groups.indices)
-        var prepared = try prepare(groups, pad: pad)
+        var forged = try forgedReferences(groups, pad: pad)
+        var kept = groups.indices.filter { !forged.contains($0) }
+        s.forgedGroups = forged.sorted()
+        guard !kept.isEmpty else { return s }
+        var prepared = try prepare(kept.map { groups[$0] }, pad: pad)
         let freshHead = valueHead.map { !$0.started } ?? false
         valueHead?.warmStart(mean: prepared.meanReward)
         var first = try gradientPass(&prepared)
         // The first pass recomputes every log-prob the sender claims: a group beyond the bound
         // is left out and the pass run again without it (rare: only when someone forges).
-        let gaps = groupGaps(first.rowGaps)
-        s.forgedGroups = gaps.indices.filter { gaps[$0] > maxBehaviourGap }
-        if !s.forgedGroups.isEmpty {
-            kept = groups.indices.filter { !s.forgedGroups.contains($0) }
+        var gaps = groupGaps(first.rowGaps)  // per kept group
+        let offBehaviour = gaps.indices.filter { gaps[$0] > maxBehaviourGap }
+        if !offBehaviour.isEmpty {
+            forged.formUnion(offBehaviour.map { kept[$0] })
+            gaps = gaps.indices.filter { !offBehaviour.contains($0) }.map { gaps[$0] }
+            kept = kept.filter { !forged.contains($0) }
+            s.forgedGroups = forged.sorted()
             if freshHead { valueHead?.started = false }  // its warm start must not count the forged rewards
             guard !kept.isEmpty else { return s }
             prepared = try prepare(kept.map { groups[$0] }, pad: pad)
             valueHead?.warmStart(mean: prepared.meanReward)
             first = try gradientPass(&prepared)
         }
-        s.behaviourGap = kept.reduce(0) { $0 + gaps[$1] } / Float(kept.count)
+        s.behaviourGap = gaps.reduce(0, +) / Float(gaps.count)
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
         for epoch in 0..<config.passes {
             let pass = epoch == 0 ? first : try gradientPass(&prepared)
@@ -124,6 +137,7 @@ public final class PolicyUpdater {
     private func prepare(_ groups: [ScoredGroup], pad: Int32) throws -> Prepared {
         let G = config.groupSize
         var prompts: [[Int32]] = [], completions: [[Int32]] = [], behaviour: [[Float]] = [], rewards: [Float] = []
+        var claimed: [[Float]?] = []
         for g in groups {
             precondition(g.completions.count == G && g.scores.count == G, "a group must hold group_size completions")
             for (c, sc) in zip(g.completions, g.scores) {
@@ -131,8 +145,10 @@ public final class PolicyUpdater {
                 completions.append(c.tokens)
                 behaviour.append(c.logprobs)
                 rewards.append(sc.reward)
+                claimed.append(c.referenceLogprobs.flatMap { $0.count == c.tokens.count ? $0 : nil })
             }
         }
+        let reference = config.loss.beta > 0 ? try referenceLogprobs(prompts: prompts, completions: completions, claimed: claimed, pad: pad) : nil
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
         let perRow: [Float]
         switch config.algorithm {
@@ -140,14 +156,52 @@ public final class PolicyUpdater {
         case .ppo: perRow = rewards
         case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
         }
-        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, pad: pad)
-        var p = Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
+        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, reference: reference, pad: pad)
+        let p = Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows),
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
                          meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)),
                          critic: Array(repeating: nil, count: batches.count))
-        if config.loss.beta > 0 { try scoreUnderReference(&p.chunks) }
         return p
+    }
+
+    /// Every row's reference log-probs: what its actor computed, the rest scored here.
+    private func referenceLogprobs(prompts: [[Int32]], completions: [[Int32]], claimed: [[Float]?], pad: Int32) throws -> [[Float]] {
+        let missing = claimed.indices.filter { claimed[$0] == nil }
+        var out = claimed.map { $0 ?? [] }
+        guard !missing.isEmpty else { return out }
+        let scored = try reference.completionLogprobs(prompts: missing.map { prompts[$0] }, completions: missing.map { completions[$0] },
+                                                      temperature: config.temperature, pad: pad, positions: microBatchPositions)
+        for (i, lp) in zip(missing, scored) { out[i] = lp }
+        return out
+    }
+
+    /// Groups whose actor-computed reference log-probs fail the audit: a sample (at least one
+    /// group when any carries them) is scored here and compared, mean |claimed − ours| per token.
+    private func forgedReferences(_ groups: [ScoredGroup], pad: Int32) throws -> Set<Int> {
+        guard config.loss.beta > 0, referenceAuditFraction > 0 else { return [] }
+        let carrying = groups.indices.filter { groups[$0].completions.contains { $0.referenceLogprobs != nil } }
+        guard !carrying.isEmpty else { return [] }
+        var rng = Xoshiro256(seed: 0xA0D1_7000 &+ UInt64(updates))
+        var audited = carrying.filter { _ in Double(rng.next() >> 11) / Double(1 << 53) < referenceAuditFraction }
+        if audited.isEmpty { audited = [carrying[Int(rng.next() % UInt64(carrying.count))]] }
+        var forged = Set<Int>()
+        for g in audited {
+            let rows = groups[g].completions
+            let ours = try reference.completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
+                                                        completions: rows.map(\.tokens), temperature: config.temperature, pad: pad,
+                                                        positions: microBatchPositions)
+            var gap: Float = 0, tokens = 0
+            for (c, mine) in zip(rows, ours) {
+                // A row that claims nothing is scored here anyway; one whose count is wrong claims garbage.
+                guard let theirs = c.referenceLogprobs else { continue }
+                guard theirs.count == mine.count else { gap = .infinity; break }
+                gap += zip(theirs, mine).reduce(0) { $0 + abs($1.0 - $1.1) }
+                tokens += mine.count
+            }
+            if gap / Float(max(tokens, 1)) > maxReferenceGap { forged.insert(g) }
+        }
+        return forged
     }
 
     /// Each group's mean per-token gap from its rows' (sum, tokens).
@@ -156,15 +210,6 @@ public final class PolicyUpdater {
         return stride(from: 0, to: rowGaps.count, by: G).map { start in
             let rows = rowGaps[start..<min(start + G, rowGaps.count)]
             return rows.reduce(0) { $0 + $1.sum } / Float(max(rows.reduce(0) { $0 + $1.tokens }, 1))
-        }
-    }
-
-    /// Fills each micro-batch's reference log-probs (for the KL term) from the frozen reference.
-    private func scoreUnderReference(_ chunks: inout [TokenBatch]) throws {
-        for i in chunks.indices {
-            try forward(reference, chunks[i])
-            chunks[i].refLogprobs = LogitsGradient.logprobsAndEntropy(
-                reference.logits, targets: chunks[i].targets, V: reference.config.vocabSize, temperature: config.temperature).logp
         }
     }
 
@@ -255,7 +300,7 @@ public final class PolicyUpdater {
 
     /// The update's rows sorted by length and cut into micro-batches, each padded only to
     /// its own longest row; `rows` maps a micro-batch's rows back to the update's.
-    private func microBatches(prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], pad: Int32)
+    private func microBatches(prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], reference: [[Float]]?, pad: Int32)
         -> [(batch: TokenBatch, rows: [Int])] {
         let context = policy.config.contextLength
         let length = { (i: Int) in min(context, prompts[i].count + completions[i].count - 1) }
@@ -269,7 +314,8 @@ public final class PolicyUpdater {
             while end < order.count && (end - start + 1) * length(order[end]) <= microBatchPositions { end += 1 }
             let rows = Array(order[start..<end])
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
-                                   behaviourLogprobs: rows.map { behaviour[$0] }, length: length(order[end - 1]), pad: pad)
+                                   behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
+                                   length: length(order[end - 1]), pad: pad)
             batch.updateRows = prompts.count
             batch.updateTokens = totalTokens
             result.append((batch, rows))

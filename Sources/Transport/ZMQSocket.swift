@@ -85,7 +85,7 @@ public final class ZMQSocket {
         for (i, f) in frames.enumerated() {
             var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
             if !wait { flags |= ZMQ_DONTWAIT }
-            let rc = f.withUnsafeBytes { zmq_send(raw, $0.baseAddress, f.count, flags) }
+            let rc = f.count >= Self.zeroCopyBytes ? sendWithoutCopy(f, flags: flags) : f.withUnsafeBytes { zmq_send(raw, $0.baseAddress, f.count, flags) }
             if rc < 0 {
                 let e = zmq_errno()
                 if e == EAGAIN || e == EHOSTUNREACH || e == EINTR { return false }
@@ -97,6 +97,41 @@ public final class ZMQSocket {
 
     @discardableResult
     public func send(_ bytes: [UInt8], wait: Bool = true) throws -> Bool { try send([bytes], wait: wait) }
+
+    /// From this size on a part is handed to ZeroMQ as it is instead of copied into a message
+    /// (the weights: a PUB socket then sends the one buffer to every subscriber).
+    static let zeroCopyBytes = 64 << 10
+
+    private func sendWithoutCopy(_ bytes: [UInt8], flags: Int32) -> Int32 {
+        var msg = zmq_msg_t()
+        guard SendBuffer.message(bytes, into: &msg) == 0 else { return -1 }
+        let rc = zmq_msg_send(&msg, raw, flags)
+        if rc < 0 {
+            let e = zmq_errno()
+            zmq_msg_close(&msg)  // not sent: it is still ours to release (keeping errno for the caller)
+            errno = e
+        }
+        return rc
+    }
+
+    /// Receives one message, waiting at most `timeout` seconds, and keeps its last part in
+    /// ZeroMQ's buffer (a SUB socket's single-part weights, read in place). nil on timeout.
+    public func receiveFrame(timeout: Double) throws -> ZMQFrame? {
+        if timeout > 0 {
+            guard try Poller.wait([self], timeout: timeout).first == true else { return nil }
+        }
+        var frame: ZMQFrame?
+        repeat {
+            let part = ZMQFrame()
+            if part.receive(from: raw, flags: frame == nil ? ZMQ_DONTWAIT : 0) < 0 {
+                let e = zmq_errno()
+                if e == EAGAIN || e == EINTR { return frame }
+                throw ZMQError(call: "receive on \(endpoint)", errno: e)
+            }
+            frame = part
+        } while hasMore
+        return frame
+    }
 
     /// Receives one multipart message, waiting at most `timeout` seconds (0 = do not wait).
     /// Returns nil on timeout or interruption.

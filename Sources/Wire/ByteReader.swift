@@ -1,10 +1,32 @@
 /// Reads little-endian fields, checking every length against what is left before
 /// allocating anything, so a hostile length cannot make us allocate gigabytes.
+///
+/// It reads memory it does not own (a received frame, in place): the caller keeps the
+/// bytes alive while it reads. Made `checksumming`, it keeps a CRC-32C of what it has
+/// read, taken while `floats` copies, so a weights frame is read once, not twice.
 public struct ByteReader {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     public private(set) var offset = 0
+    private let checksumming: Bool
+    /// The CRC-32C of bytes[0..<checked].
+    private var crc: UInt32 = 0, checked = 0
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer, checksumming: Bool = false) {
+        self.bytes = bytes
+        self.checksumming = checksumming
+    }
+
+    /// The CRC-32C of every byte (read or not), for a reader made `checksumming`.
+    public mutating func checksum() -> UInt32 {
+        catchUp(to: bytes.count)
+        return crc
+    }
+
+    private mutating func catchUp(to end: Int) {
+        guard checksumming, end > checked else { return }
+        crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[checked..<end]), continuing: crc)
+        checked = end
+    }
 
     public var remaining: Int { bytes.count - offset }
 
@@ -16,9 +38,7 @@ public struct ByteReader {
 
     private mutating func fixed<T: FixedWidthInteger>(_: T.Type, _ what: String) throws -> T {
         let r = try take(MemoryLayout<T>.size, what)
-        var v: T = 0
-        withUnsafeMutableBytes(of: &v) { dst in bytes.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[r])) } }
-        return T(littleEndian: v)
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: r.lowerBound, as: T.self))
     }
 
     public mutating func u8(_ what: String = "u8") throws -> UInt8 { bytes[try take(1, what).lowerBound] }
@@ -56,9 +76,14 @@ public struct ByteReader {
     public mutating func floats(_ what: String = "floats") throws -> [Float] {
         let n = try count(what, minSize: 4)
         let r = try take(n * 4, what)
+        catchUp(to: r.lowerBound)
         return [Float](unsafeUninitializedCapacity: n) { buf, done in
-            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[r])) }
             done = n
+            guard n > 0 else { return }
+            let source = bytes.baseAddress! + r.lowerBound
+            guard checksumming else { return UnsafeMutableRawPointer(buf.baseAddress!).copyMemory(from: source, byteCount: 4 * n) }
+            crc = CRC32C.copy(buf.baseAddress!, from: source, count: 4 * n, continuing: crc)
+            checked = r.upperBound
         }
     }
 

@@ -2,7 +2,7 @@
 ///
 ///     offset size field
 ///     0      4    magic "NRWP"
-///     4      2    protocol version (2)
+///     4      2    protocol version (3)
 ///     6      1    message type
 ///     7      1    flags: bit 0 = body is LZ4-compressed
 ///     8      4    payload length (after decompression)
@@ -15,7 +15,8 @@
 /// allocates or decompresses anything.
 public enum Frame {
     public static let magic: [UInt8] = Array("NRWP".utf8)
-    public static let protocolVersion: UInt16 = 2
+    /// 1: CRC-32; 2: CRC-32C; 3: actors may send reference log-probs (and hold the reference).
+    public static let protocolVersion: UInt16 = 3
     public static let headerSize = 20
     public static let flagLZ4: UInt8 = 1
     /// Default ceiling on a payload: well above the 10× model's weights (≈32 MB).
@@ -49,6 +50,26 @@ public enum Frame {
         return frame
     }
 
+    /// An uncompressed frame of `prefix` then `floats`, built in one buffer: the floats are
+    /// copied into it once, checksummed as they are copied (the weights message).
+    public static func encode(type: UInt8, prefix: [UInt8], floats: UnsafeBufferPointer<Float>) -> [UInt8] {
+        let floatBytes = 4 * floats.count, bodyCount = prefix.count + floatBytes
+        return [UInt8](unsafeUninitializedCapacity: headerSize + bodyCount) { frame, initialized in
+            let base = UnsafeMutableRawPointer(frame.baseAddress!)
+            var crc = prefix.withUnsafeBytes { p -> UInt32 in
+                (base + headerSize).copyMemory(from: p.baseAddress!, byteCount: p.count)
+                return CRC32C.checksum(p)
+            }
+            if let source = floats.baseAddress {
+                crc = CRC32C.copy(base + headerSize + prefix.count, from: source, count: floatBytes, continuing: crc)
+            }
+            header(type: type, flags: 0, payloadCount: bodyCount, bodyCount: bodyCount, crc: crc).withUnsafeBytes {
+                base.copyMemory(from: $0.baseAddress!, byteCount: headerSize)
+            }
+            initialized = headerSize + bodyCount
+        }
+    }
+
     /// Header + a copy of `body`.
     private static func framed(type: UInt8, flags: UInt8, payloadCount: Int, body: [UInt8]) -> [UInt8] {
         var out = header(type: type, flags: flags, payloadCount: payloadCount, bodyCount: body.count, crc: CRC32C.checksum(body))
@@ -77,37 +98,64 @@ public enum Frame {
 
     /// True when the header says this is a shutdown message (read without decoding).
     public static func isShutdown(_ message: [UInt8]) -> Bool {
-        message.count >= headerSize && message[6] == MessageType.shutdown.rawValue
+        message.withUnsafeBytes { messageType(of: $0) == .shutdown }
+    }
+
+    /// The message type a header names (read without decoding; nil without a header or a known type).
+    public static func messageType(of message: UnsafeRawBufferPointer) -> MessageType? {
+        message.count >= headerSize ? MessageType(rawValue: message[6]) : nil
     }
 
     /// Validates the envelope and returns the message type and the (decompressed) payload.
     public static func decode(_ message: UnsafeRawBufferPointer, limit: Int = defaultLimit) throws -> (type: UInt8, payload: [UInt8]) {
-        guard message.count >= headerSize else { throw WireError.tooShort(message.count) }
-        var header = ByteReader(Array(message[0..<headerSize]))
-        for b in magic where try header.u8() != b { throw WireError.badMagic }
-        let version = try header.u16()
-        guard version == protocolVersion else { throw WireError.wrongVersion(version) }
-        let type = try header.u8()
-        guard MessageType(rawValue: type) != nil else { throw WireError.unknownType(type) }
-        let flags = try header.u8()
-        guard flags & ~flagLZ4 == 0 else { throw WireError.unknownFlags(flags) }
-        let payloadLength = Int(try header.u32())
-        let bodyLength = Int(try header.u32())
-        let crc = try header.u32()
-        guard bodyLength == message.count - headerSize else {
-            throw WireError.lengthMismatch(declared: bodyLength, actual: message.count - headerSize)
+        try withPayload(message, limit: limit) { type, payload, unverified in
+            if let crc = unverified, CRC32C.checksum(payload) != crc { throw WireError.checksumMismatch }
+            return (type, Array(payload))
         }
-        guard payloadLength <= limit else { throw WireError.tooLarge(payloadLength, limit: limit) }
+    }
+
+    /// Checks the envelope, then calls `read` with the payload where it lies. An uncompressed
+    /// body is passed in place, not yet checksummed: `unverified` is the CRC-32C it must have,
+    /// for the reader to compare with what it computes as it reads (one pass over a weights
+    /// frame instead of two). A compressed body is checked, then decompressed; `unverified` is nil.
+    public static func withPayload<T>(_ message: UnsafeRawBufferPointer, limit: Int = defaultLimit,
+                                      _ read: (_ type: UInt8, _ payload: UnsafeRawBufferPointer, _ unverified: UInt32?) throws -> T)
+        throws -> T {
+        let h = try header(of: message, limit: limit)
         let body = UnsafeRawBufferPointer(rebasing: message[headerSize...])
-        guard CRC32C.checksum(body) == crc else { throw WireError.checksumMismatch }
-        if flags & flagLZ4 != 0 {
+        if h.flags & flagLZ4 != 0 {
+            guard CRC32C.checksum(body) == h.crc else { throw WireError.checksumMismatch }
             // LZ4 expands a block at most ~255×: a larger claim would only make us allocate it.
-            guard payloadLength <= bodyLength * 255 + 16 else {
-                throw WireError.invalid("LZ4 body of \(bodyLength) bytes cannot hold the \(payloadLength) bytes declared")
+            guard h.payloadLength <= h.bodyLength * 255 + 16 else {
+                throw WireError.invalid("LZ4 body of \(h.bodyLength) bytes cannot hold the \(h.payloadLength) bytes declared")
             }
-            return (type, try LZ4.decompress(body, size: payloadLength))
+            let payload = try LZ4.decompress(body, size: h.payloadLength)
+            return try payload.withUnsafeBytes { try read(h.type, $0, nil) }
         }
-        guard payloadLength == bodyLength else { throw WireError.lengthMismatch(declared: payloadLength, actual: bodyLength) }
-        return (type, Array(body))
+        guard h.payloadLength == h.bodyLength else { throw WireError.lengthMismatch(declared: h.payloadLength, actual: h.bodyLength) }
+        return try read(h.type, body, h.crc)
+    }
+
+    private struct Header {
+        var type: UInt8, flags: UInt8, payloadLength: Int, bodyLength: Int, crc: UInt32
+    }
+
+    /// Magic, version, type, flags and both lengths checked, before anything is allocated.
+    private static func header(of message: UnsafeRawBufferPointer, limit: Int) throws -> Header {
+        guard message.count >= headerSize else { throw WireError.tooShort(message.count) }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: message[0..<headerSize]))
+        for b in magic where try r.u8() != b { throw WireError.badMagic }
+        let version = try r.u16()
+        guard version == protocolVersion else { throw WireError.wrongVersion(version) }
+        let type = try r.u8()
+        guard MessageType(rawValue: type) != nil else { throw WireError.unknownType(type) }
+        let flags = try r.u8()
+        guard flags & ~flagLZ4 == 0 else { throw WireError.unknownFlags(flags) }
+        let h = Header(type: type, flags: flags, payloadLength: Int(try r.u32()), bodyLength: Int(try r.u32()), crc: try r.u32())
+        guard h.bodyLength == message.count - headerSize else {
+            throw WireError.lengthMismatch(declared: h.bodyLength, actual: message.count - headerSize)
+        }
+        guard h.payloadLength <= limit else { throw WireError.tooLarge(h.payloadLength, limit: limit) }
+        return h
     }
 }

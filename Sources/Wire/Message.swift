@@ -13,6 +13,7 @@ public enum Message: Equatable, Sendable {
     case heartbeat(Heartbeat)
     case weights(Weights)
     case shutdown(Shutdown)
+    case reference(Weights)
 
     public var type: MessageType {
         switch self {
@@ -26,6 +27,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat: return .heartbeat
         case .weights: return .weights
         case .shutdown: return .shutdown
+        case .reference: return .reference
         }
     }
 
@@ -35,30 +37,42 @@ public enum Message: Equatable, Sendable {
 
     /// The framed bytes to send.
     public func encoded() -> [UInt8] {
-        Frame.encode(type: type.rawValue, compress: compresses, capacity: capacityHint) { write(into: &$0) }
-    }
-
-    /// A weights message straight from a parameter buffer: the floats are copied once, into
-    /// the frame that is sent (what `.weights(…).encoded()` makes, without the array).
-    public static func encodedWeights(version: UInt64, modelConfigJSON: String, params: UnsafeBufferPointer<Float>) -> [UInt8] {
-        Frame.encode(type: MessageType.weights.rawValue, compress: false, capacity: 16 + modelConfigJSON.utf8.count + 4 * params.count) { w in
-            w.u64(version); w.string(modelConfigJSON); w.floats(params)
+        switch self {
+        case .weights(let w), .reference(let w):
+            return w.params.withUnsafeBufferPointer {
+                Self.encodedWeights(version: w.version, modelConfigJSON: w.modelConfigJSON, params: $0, reference: type == .reference)
+            }
+        default: break
         }
+        return Frame.encode(type: type.rawValue, compress: compresses, capacity: 256) { write(into: &$0) }
     }
 
-    /// Bytes to reserve for the payload: the weights' floats, else a small message.
-    private var capacityHint: Int {
-        if case .weights(let w) = self { return 16 + w.modelConfigJSON.utf8.count + 4 * w.params.count }
-        return 256
+    /// A weights message (or, with `reference`, the reference policy's) straight from a
+    /// parameter buffer: the floats are copied once, into the frame that is sent, and
+    /// checksummed on the way.
+    public static func encodedWeights(version: UInt64, modelConfigJSON: String, params: UnsafeBufferPointer<Float>,
+                                      reference: Bool = false) -> [UInt8] {
+        var prefix = ByteWriter(capacity: 16 + modelConfigJSON.utf8.count)
+        prefix.u64(version); prefix.string(modelConfigJSON); prefix.count(params.count)
+        let type: MessageType = reference ? .reference : .weights
+        return Frame.encode(type: type.rawValue, prefix: prefix.finish(), floats: params)
     }
 
-    /// Decodes and validates one framed message.
+    /// Decodes and validates one framed message, reading it where it lies.
     public static func decode(_ bytes: UnsafeRawBufferPointer, limit: Int = Frame.defaultLimit) throws -> Message {
-        let (type, payload) = try Frame.decode(bytes, limit: limit)
-        var r = ByteReader(payload)
-        let m = try decodePayload(MessageType(rawValue: type)!, &r)
-        try r.expectEnd("\(MessageType(rawValue: type)!)")
-        return m
+        try Frame.withPayload(bytes, limit: limit) { rawType, payload, unverified in
+            let type = MessageType(rawValue: rawType)!
+            var r = ByteReader(payload, checksumming: unverified != nil)
+            let parsed = Result { () throws -> Message in
+                let m = try decodePayload(type, &r)
+                try r.expectEnd("\(type)")
+                return m
+            }
+            // Compared after parsing (the floats were checksummed as they were copied), and
+            // before a parse error: a body damaged in transit is reported as damaged.
+            if let crc = unverified, r.checksum() != crc { throw WireError.checksumMismatch }
+            return try parsed.get()
+        }
     }
 
     public static func decode(_ bytes: [UInt8], limit: Int = Frame.defaultLimit) throws -> Message {
@@ -67,7 +81,7 @@ public enum Message: Equatable, Sendable {
 
     /// The payload alone (what the frame carries before compression).
     public func payload() -> [UInt8] {
-        var w = ByteWriter(capacity: capacityHint)
+        var w = ByteWriter(capacity: 256)
         write(into: &w)
         return w.finish()
     }
@@ -80,7 +94,7 @@ public enum Message: Equatable, Sendable {
         case .welcome(let m):
             w.u64(m.runId); w.u64(m.policyVersion); w.string(m.settingsJSON)
         case .workRequest(let m):
-            w.string(m.workerId); w.u32(m.credits); w.u64(m.policyVersion)
+            w.string(m.workerId); w.u32(m.credits); w.u64(m.policyVersion); w.bool(m.hasReference)
         case .work(let m):
             w.count(m.assignments.count)
             for a in m.assignments { w.u64(a.groupId); w.u64(a.promptIndex); w.tokens(a.prompt) }
@@ -92,6 +106,10 @@ public enum Message: Equatable, Sendable {
             for r in t.rollouts { w.tokens(r.tokens) }
             for r in t.rollouts { w.floats(r.logprobs) }
             for r in t.rollouts { w.bool(r.stopped) }
+            for r in t.rollouts {
+                w.bool(r.referenceLogprobs != nil)
+                if let ref = r.referenceLogprobs { w.floats(ref) }
+            }
         case .scoreRequest(let m):
             w.u64(m.requestId); w.string(m.prompt); w.string(m.answer)
             w.count(m.completions.count)
@@ -105,7 +123,7 @@ public enum Message: Equatable, Sendable {
         case .heartbeat(let h):
             w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.u64(h.policyVersion)
             w.f64(h.busySeconds); w.f64(h.idleSeconds)
-        case .weights(let m):
+        case .weights(let m), .reference(let m):
             w.u64(m.version); w.string(m.modelConfigJSON); w.floats(m.params)
         case .shutdown(let m):
             w.string(m.reason)
@@ -125,7 +143,8 @@ public enum Message: Equatable, Sendable {
         case .welcome:
             return .welcome(Welcome(runId: try r.u64(), policyVersion: try r.u64(), settingsJSON: try r.string("settings")))
         case .workRequest:
-            return .workRequest(WorkRequest(workerId: try r.string("worker id"), credits: try r.u32(), policyVersion: try r.u64()))
+            return .workRequest(WorkRequest(workerId: try r.string("worker id"), credits: try r.u32(), policyVersion: try r.u64(),
+                                            hasReference: try r.bool("has reference")))
         case .work:
             let n = try r.count("assignments", minSize: 21)
             var list: [Assignment] = []
@@ -151,6 +170,14 @@ public enum Message: Equatable, Sendable {
             }
             var rollouts: [Completion] = []
             for i in 0..<n { rollouts.append(Completion(tokens: tokens[i], logprobs: logprobs[i], stopped: try r.bool("stopped"))) }
+            for i in 0..<n {
+                guard try r.bool("has reference log-probs") else { continue }
+                let ref = try r.floats("rollout reference log-probs")
+                guard ref.count == tokens[i].count else {
+                    throw WireError.invalid("rollout \(i) has \(tokens[i].count) tokens but \(ref.count) reference log-probs")
+                }
+                rollouts[i].referenceLogprobs = ref
+            }
             return .trajectory(TrajectoryGroup(workerId: worker, groupId: group, promptIndex: index, policyVersion: version,
                                                prompt: prompt, rollouts: rollouts, sampleSeconds: seconds))
         case .scoreRequest:
@@ -171,8 +198,9 @@ public enum Message: Equatable, Sendable {
         case .heartbeat:
             return .heartbeat(Heartbeat(role: try role(&r), workerId: try r.string("worker id"), incarnation: try r.u64(),
                                         policyVersion: try r.u64(), busySeconds: try r.f64(), idleSeconds: try r.f64()))
-        case .weights:
-            return .weights(Weights(version: try r.u64(), modelConfigJSON: try r.string("model config"), params: try r.floats("params")))
+        case .weights, .reference:
+            let w = Weights(version: try r.u64(), modelConfigJSON: try r.string("model config"), params: try r.floats("params"))
+            return type == .weights ? .weights(w) : .reference(w)
         case .shutdown:
             return .shutdown(Shutdown(reason: try r.string("reason")))
         }

@@ -10,6 +10,8 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case heartbeat = 8
     case weights = 9
     case shutdown = 10
+    /// The run's frozen reference policy, for actors that compute the KL term's log-probs.
+    case reference = 11
 }
 
 /// Which process sent a message.

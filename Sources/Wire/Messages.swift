@@ -28,8 +28,10 @@ public struct WorkRequest: Equatable, Sendable {
     public var workerId: String
     public var credits: UInt32
     public var policyVersion: UInt64
-    public init(workerId: String, credits: UInt32, policyVersion: UInt64) {
-        self.workerId = workerId; self.credits = credits; self.policyVersion = policyVersion
+    /// The actor holds the run's reference policy (else the learner publishes it again).
+    public var hasReference: Bool
+    public init(workerId: String, credits: UInt32, policyVersion: UInt64, hasReference: Bool = false) {
+        self.workerId = workerId; self.credits = credits; self.policyVersion = policyVersion; self.hasReference = hasReference
     }
 }
 
@@ -102,7 +104,8 @@ public struct Heartbeat: Equatable, Sendable {
     }
 }
 
-/// A versioned snapshot of the policy: the model shape as JSON and the flat fp32 parameters.
+/// A versioned snapshot of the policy (or, in a `.reference` message, the frozen reference):
+/// the model shape as JSON and the flat fp32 parameters.
 public struct Weights: Equatable, Sendable {
     public var version: UInt64
     public var modelConfigJSON: String

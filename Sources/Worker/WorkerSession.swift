@@ -144,6 +144,11 @@ public final class WorkerSession {
     /// Decodes a message from the learner, handling welcome, rejoin and shutdown here;
     /// nil for a message rejected (logged and counted) or handled.
     public func handle(_ body: [UInt8], port: String) -> Event? {
+        body.withUnsafeBytes { handle($0, port: port) }
+    }
+
+    /// The same, for a frame read in place (the weights, straight from ZeroMQ's buffer).
+    public func handle(_ body: UnsafeRawBufferPointer, port: String) -> Event? {
         heard()
         let message: Message
         do { message = try Message.decode(body, limit: messageLimit) } catch {

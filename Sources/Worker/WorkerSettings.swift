@@ -17,9 +17,13 @@ public struct WorkerSettings: Codable, Sendable {
     /// Command verifiers run instead of the built-in checker (empty: built-in).
     public var externalVerifier: String
     public var externalVerifierTimeout: Double
+    /// Actors compute each completion's reference log-probs (the learner publishes the reference).
+    public var referenceOnActors: Bool
 
     public init(sampling: SamplingParams, groupSize: Int, model: GPTConfig, reward: RewardConfig, seed: UInt64,
-                heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double) {
+                heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double,
+                referenceOnActors: Bool = false) {
+        self.referenceOnActors = referenceOnActors
         self.sampling = sampling; self.groupSize = groupSize; self.model = model
         self.reward = reward; self.seed = seed; self.heartbeatInterval = heartbeatInterval; self.maxMessageBytes = maxMessageBytes
         self.externalVerifier = externalVerifier; self.externalVerifierTimeout = externalVerifierTimeout

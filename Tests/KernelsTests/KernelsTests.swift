@@ -16,6 +16,36 @@ struct KernelsTests {
         #expect(FastMath.exp(-200) == 0 || FastMath.exp(-200) < 1e-37)
     }
 
+    /// Every split GEMM uses (by rows; by K when K dwarfs M and N, with its partial sums
+    /// added) gives the plain triple loop's product, for each transpose and beta.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gemmSplitsGiveTheProduct(transA: Bool, transB: Bool) {
+        var rng = Xoshiro256(seed: 11)
+        for (M, N, K) in [(16, 24, 3000), (200, 96, 64), (7, 5, 9000)] {
+            let a = (0..<(M * K)).map { _ in rng.normal() }, b = (0..<(K * N)).map { _ in rng.normal() }
+            let start = (0..<(M * N)).map { _ in rng.normal() }
+            // Row-major op(A)[m, k]: A[k·M + m] when transposed; op(B)[k, n]: B[n·K + k] when transposed.
+            let opA = { (m: Int, k: Int) in transA ? a[k * M + m] : a[m * K + k] }
+            let opB = { (k: Int, n: Int) in transB ? b[n * K + k] : b[k * N + n] }
+            for beta: Float in [0, 1] {
+                var c = start
+                Parallel.with(threads: 2) {
+                    GEMM.sgemm(transA: transA, transB: transB, M: M, N: N, K: K, alpha: 0.5, a, lda: transA ? M : K,
+                               b, ldb: transB ? K : N, beta: beta, &c, ldc: N)
+                }
+                var worst: Float = 0
+                for m in 0..<M {
+                    for n in 0..<N {
+                        var sum: Float = 0
+                        for k in 0..<K { sum += opA(m, k) * opB(k, n) }
+                        worst = max(worst, abs(c[m * N + n] - (0.5 * sum + beta * start[m * N + n])))
+                    }
+                }
+                #expect(worst < 2e-3, "M \(M) N \(N) K \(K) beta \(beta): off by \(worst)")
+            }
+        }
+    }
+
     @Test func matmulGradients() {
         let N = 3, C = 4, OC = 5
         let inp = randomArray(N * C, seed: 1), w = randomArray(C * OC, seed: 2), b = randomArray(OC, seed: 3)

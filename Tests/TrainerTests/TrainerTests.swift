@@ -49,8 +49,96 @@ private func trainer(_ algo: Algorithm, curriculum: Bool = false, runDir: String
                      state: state, log: { _ in })
 }
 
+/// Three groups of three completions of random lengths (ids 5…24), rewards alternating.
+private func randomGroups() -> [ScoredGroup] {
+    var rng = SplitMix64(seed: 3)
+    var groups: [ScoredGroup] = []
+    for g in 0..<3 {
+        let prompt: [Int32] = (0..<(2 + g)).map { _ in Int32(rng.next() % 20) + 5 }
+        var completions: [Completion] = []
+        for _ in 0..<3 {
+            let n = 1 + Int(rng.next() % 9)
+            let tokens: [Int32] = (0..<n).map { _ in Int32(rng.next() % 20) + 5 }
+            let logprobs: [Float] = (0..<n).map { _ in -3 + Float(rng.next() % 100) / 100 }
+            completions.append(Completion(tokens: tokens, logprobs: logprobs, stopped: true))
+        }
+        let scores: [Score] = (0..<3).map { (i: Int) -> Score in
+            Score(reward: Float((g + i) % 2), correct: (g + i) % 2 == 1, wellFormed: true, extracted: nil)
+        }
+        groups.append(ScoredGroup(prompt: prompt, completions: completions, scores: scores))
+    }
+    return groups
+}
+
+private func microModel() throws -> GPT {
+    let model = try GPT(config: GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8))
+    model.initialize(seed: 2)
+    return model
+}
+
 @Suite("Trainer")
 struct TrainerTests {
+    /// What an actor sends when it holds the reference: each completion's reference
+    /// log-probs, from its own copy of the base, in its own batch shape.
+    private func withReference(_ groups: [ScoredGroup], _ c: RLConfig) throws -> [ScoredGroup] {
+        let actorsCopy = try microModel()
+        return try groups.map { g in
+            var g = g
+            let lp = try actorsCopy.completionLogprobs(prompts: Array(repeating: g.prompt, count: g.completions.count),
+                                                       completions: g.completions.map(\.tokens), temperature: c.temperature, pad: 0)
+            for i in g.completions.indices { g.completions[i].referenceLogprobs = lp[i] }
+            return g
+        }
+    }
+
+    /// Reference log-probs computed by the actor give the update the learner makes when it
+    /// computes them itself; a group whose claim is off is caught by the audit, reported as
+    /// forged and left out (the update equals the one without it).
+    @Test func referenceLogprobsFromActorsGiveTheSameUpdateAndForgeriesAreCaught() throws {
+        var c = RLConfig()
+        c.groupSize = 3
+        c.loss.beta = 0.05
+        c.epochs = 2
+        c.temperature = 0.9
+        let plain = randomGroups(), claimed = try withReference(plain, c)
+        var forged = claimed
+        forged[1].completions[2].referenceLogprobs = forged[1].completions[2].referenceLogprobs!.map { $0 + 0.5 }
+        func update(_ groups: [ScoredGroup]) throws -> (params: [Float], stats: UpdateStats) {
+            let model = try microModel()
+            let updater = try PolicyUpdater(config: c, policy: model)
+            updater.referenceAuditFraction = 1
+            let stats = try updater.update(groups, pad: 0)
+            return (model.params.array, stats)
+        }
+        let here = try update(plain), there = try update(claimed)
+        #expect(there.stats.forgedGroups.isEmpty)
+        let worst = zip(here.params, there.params).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "largest parameter difference \(worst)")
+        #expect(abs(here.stats.kl - there.stats.kl) < 1e-5)
+        let caught = try update(forged), without = try update([plain[0], plain[2]])
+        #expect(caught.stats.forgedGroups == [1])
+        #expect(zip(caught.params, without.params).map { abs($0 - $1) }.max()! < 1e-5)
+    }
+
+    /// The reference scorer's log-probs are the sequence's own (GPT.tokenLogprobs), whatever
+    /// batches the rows fall into; a lower temperature sharpens them.
+    @Test func completionLogprobsAreEachRowsTokenLogprobs() throws {
+        let model = try microModel()
+        let groups = randomGroups()
+        let prompts = groups.flatMap { g in g.completions.map { _ in g.prompt } }, completions = groups.flatMap { $0.completions.map(\.tokens) }
+        for positions in [4096, 20] {
+            let lp = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 1, pad: 0, positions: positions)
+            for i in prompts.indices {
+                let whole = try model.tokenLogprobs(prompts[i] + completions[i])
+                let expected = Array(whole[(prompts[i].count - 1)...])
+                #expect(lp[i].count == completions[i].count)
+                #expect(zip(lp[i], expected).allSatisfy { abs($0 - $1) < 1e-5 }, "row \(i), \(positions) positions per batch")
+            }
+        }
+        let cold = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 0.5, pad: 0)
+        #expect(cold.joined().allSatisfy { $0 <= 0 } && cold.joined().contains { $0 < -1e-3 })
+    }
+
     @Test(arguments: Algorithm.allCases)
     func aStepUpdatesThePolicyAndReportsMetrics(algo: Algorithm) throws {
         let t = try trainer(algo)
@@ -100,16 +188,7 @@ struct TrainerTests {
         c.loss.beta = 0.05
         c.entropyCoef = 0.01
         c.epochs = 2
-        var rng = SplitMix64(seed: 3)
-        let groups = (0..<3).map { g in
-            ScoredGroup(prompt: (0..<(2 + g)).map { _ in Int32(rng.next() % 20) + 5 },
-                        completions: (0..<3).map { i in
-                            let n = 1 + Int(rng.next() % 9)
-                            return Completion(tokens: (0..<n).map { _ in Int32(rng.next() % 20) + 5 },
-                                              logprobs: (0..<n).map { _ in -3 + Float(rng.next() % 100) / 100 }, stopped: true)
-                        },
-                        scores: (0..<3).map { i in Score(reward: Float((g + i) % 2), correct: (g + i) % 2 == 1, wellFormed: true, extracted: nil) })
-        }
+        let groups = randomGroups()
         var params: [[Float]] = [], grads: [[Float]] = [], stats: [UpdateStats] = []
         for positions in [1 << 20, 12] {
             let model = try GPT(config: GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8))

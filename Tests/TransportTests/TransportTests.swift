@@ -19,6 +19,26 @@ struct TransportTests {
         #expect(try Message.decode(got[0]) == m)
     }
 
+    /// Large parts go to ZeroMQ without a copy (the sender's array is kept alive until sent)
+    /// and come back read in place: many in a row, over TCP and inproc, arrive intact.
+    @Test func largeMessagesTravelWithoutACopyAndArriveIntact() throws {
+        for endpoint in ["tcp://127.0.0.1:0", "inproc://zero-copy-test"] {
+            let pull = try ZMQSocket(context, .pull)
+            try pull.bind(endpoint)
+            let push = try ZMQSocket(context, .push)
+            try push.connect(pull.endpoint)
+            let weights = (0..<8).map { i in
+                Message.weights(Weights(version: UInt64(i), modelConfigJSON: "{}", params: (0..<50_000).map { Float($0 &* (i + 1)) }))
+            }
+            for w in weights { try push.send(w.encoded()) }  // each array is released here: ZeroMQ must hold its own reference
+            for w in weights {
+                let frame = try #require(try pull.receiveFrame(timeout: 5), "\(endpoint)")
+                #expect(frame.bytes.count > 200_000)
+                #expect(try Message.decode(frame.bytes) == w, "\(endpoint)")
+            }
+        }
+    }
+
     @Test func routerRepliesToTheDealerThatAsked() throws {
         let router = try ZMQSocket(context, .router)
         try router.bind("tcp://127.0.0.1:0")

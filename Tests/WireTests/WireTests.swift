@@ -12,6 +12,7 @@ func sampleMessages() -> [Message] {
         .hello(Hello(role: .actor, workerId: "actor-1", incarnation: 0xDEAD_BEEF_0000_0001, host: "hôst")),
         .welcome(Welcome(runId: 42, policyVersion: 7, settingsJSON: #"{"group_size":8}"#)),
         .workRequest(WorkRequest(workerId: "", credits: 8, policyVersion: .max)),
+        .workRequest(WorkRequest(workerId: "a", credits: 1, policyVersion: 3, hasReference: true)),
         .work(WorkBatch(assignments: [Assignment(groupId: 1, promptIndex: 10_000_000, prompt: [1, 5, 284]),
                                       Assignment(groupId: 2, promptIndex: 3, prompt: [])])),
         .trajectory(TrajectoryGroup(workerId: "a", groupId: 9, promptIndex: 99, policyVersion: 3, prompt: [1, 2, 3],
@@ -25,6 +26,13 @@ func sampleMessages() -> [Message] {
         .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5)),
         .weights(Weights(version: 12, modelConfigJSON: #"{"width":128}"#, params: (0..<1000).map { Float($0) * 0.001 })),
         .shutdown(Shutdown(reason: "run finished")),
+        .reference(Weights(version: 0, modelConfigJSON: #"{"width":128}"#, params: (0..<300).map { -Float($0) })),
+        .trajectory(TrajectoryGroup(workerId: "r", groupId: 4, promptIndex: 4, policyVersion: 1, prompt: [1],
+                                    rollouts: rollouts.enumerated().map { i, c in
+                                        var c = c
+                                        if i != 1 { c.referenceLogprobs = c.logprobs.map { $0 - 0.5 } }  // one without: mixed is allowed
+                                        return c
+                                    }, sampleSeconds: 0.1)),
     ]
 }
 
@@ -56,24 +64,64 @@ struct WireTests {
         print("CRC-32C on the crc32 instruction: \(CRC32C.hardware)")
     }
 
-    /// A peer of protocol version 1 (CRC-32) is refused with the reason, not a checksum error.
-    @Test func theOldProtocolVersionIsRefusedClearly() {
-        var bytes = sampleMessages()[10].encoded()
-        bytes[4] = 1
-        bytes[5] = 0
-        #expect(throws: WireError.wrongVersion(1)) { try Message.decode(bytes) }
-        #expect("\(WireError.wrongVersion(1))".contains("run the same NanoReasoner release on every machine"))
+    /// The copy that checksums as it goes: the same bytes as a copy, the same CRC as a
+    /// checksum, on every length around the streams' rounds, and continued from a prefix.
+    @Test func checksummedCopyEqualsACopyAndAChecksum() {
+        var state: UInt64 = 0x0F0F_1234_ABCD_0001
+        let data = (0..<(3 * 24_576 + 40)).map { _ -> UInt8 in state ^= state << 13; state ^= state >> 7; state ^= state << 17; return UInt8(truncatingIfNeeded: state) }
+        for n in [0, 1, 7, 8, 9, 24_575, 24_576, 24_577, 2 * 24_576 + 9, data.count] {
+            var out = [UInt8](repeating: 0xAA, count: n + 1)
+            let crc = data.withUnsafeBytes { src in out.withUnsafeMutableBytes { CRC32C.copy($0.baseAddress!, from: src.baseAddress!, count: n) } }
+            #expect(Array(out[0..<n]) == Array(data[0..<n]), "length \(n)")
+            #expect(out[n] == 0xAA, "length \(n): wrote past the end")
+            #expect(crc == bitwiseCRC(Array(data[0..<n])), "length \(n)")
+        }
+        let prefix = Array(data[0..<13]), rest = Array(data[13..<30_000])
+        var out = [UInt8](repeating: 0, count: rest.count)
+        let crc = rest.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { CRC32C.copy($0.baseAddress!, from: src.baseAddress!, count: rest.count, continuing: CRC32C.checksum(prefix)) }
+        }
+        #expect(crc == bitwiseCRC(prefix + rest))
+    }
+
+    /// The weights frame (built in one pass, read in place) carries what the generic encoder
+    /// would, and damage anywhere in its body (header fields, the floats, the last byte) is a
+    /// checksum error, not a parse error or a silently wrong weight.
+    @Test func weightsFramesAreCheckedWhereverTheyAreDamaged() throws {
+        let m = sampleMessages()[10]
+        let bytes = m.encoded()
+        var generic = ByteWriter()
+        m.write(into: &generic)
+        #expect(Array(bytes[Frame.headerSize...]) == generic.bytes)
+        #expect(try bytes.withUnsafeBytes { try Frame.decode($0).payload } == generic.bytes)
+        for offset in [Frame.headerSize, Frame.headerSize + 9, Frame.headerSize + 30, bytes.count / 2, bytes.count - 1] {
+            var bad = bytes
+            bad[offset] ^= 0x01
+            #expect(throws: WireError.checksumMismatch, "byte \(offset)") { try Message.decode(bad) }
+        }
+    }
+
+    /// A peer of an older protocol version (1: CRC-32; 2: no reference log-probs) is refused
+    /// with the reason, not a checksum or parse error.
+    @Test func theOldProtocolVersionsAreRefusedClearly() {
+        for old: UInt16 in [1, 2] {
+            var bytes = sampleMessages()[11].encoded()
+            bytes[4] = UInt8(old)
+            bytes[5] = 0
+            #expect(throws: WireError.wrongVersion(old)) { try Message.decode(bytes) }
+            #expect("\(WireError.wrongVersion(old))".contains("run the same NanoReasoner release on every machine"))
+        }
     }
 
     @Test func trajectoriesCompress() {
-        let m = sampleMessages()[4]
+        let m = sampleMessages()[5]
         let framed = m.encoded()
         #expect(framed[7] & Frame.flagLZ4 != 0)
         #expect(framed.count < m.payload().count)
     }
 
     @Test func weightsAreSentUncompressed() {
-        let framed = sampleMessages()[9].encoded()
+        let framed = sampleMessages()[10].encoded()
         #expect(framed[7] == 0)
     }
 
@@ -87,7 +135,7 @@ struct WireTests {
     }
 
     @Test func corruptionIsCaughtByTheChecksum() {
-        var bytes = sampleMessages()[4].encoded()
+        var bytes = sampleMessages()[5].encoded()
         bytes[Frame.headerSize + 3] ^= 0x10
         #expect(throws: WireError.checksumMismatch) { try Message.decode(bytes) }
     }
@@ -124,7 +172,7 @@ struct WireTests {
     }
 
     @Test func trailingBytesAreRefused() {
-        var payload = sampleMessages()[10].payload()
+        var payload = sampleMessages()[11].payload()
         payload.append(0)
         let framed = Frame.encode(type: MessageType.shutdown.rawValue, payload: payload, compress: false)
         #expect(throws: WireError.invalid("1 trailing bytes after shutdown")) { try Message.decode(framed) }

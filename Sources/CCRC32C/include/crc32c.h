@@ -7,6 +7,10 @@
 /// crc32 instruction when the CPU has it, else a slicing-by-8 table.
 uint32_t nr_crc32c(uint32_t crc, const void *data, size_t n);
 
+/// Copies `n` bytes from `src` to `dst` (not overlapping) and returns their CRC-32C,
+/// continuing from `crc`: one pass over the memory where a copy and a checksum take two.
+uint32_t nr_crc32c_copy(uint32_t crc, void *dst, const void *src, size_t n);
+
 /// 1 when nr_crc32c runs on the CPU's crc32 instruction.
 int nr_crc32c_hardware(void);
 
