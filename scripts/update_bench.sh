@@ -4,15 +4,17 @@
 # Builds scripts/update_bench/main.swift as `UpdateBench` into a copy of this tree (uncommitted
 # changes included) and into a copy of REV, writes one default cluster step's scored groups
 # (32 prompts × 8 completions, each group with reward variance, sampled from CHECKPOINT) once,
+# (REFERENCE=actors: with the reference log-probs actors send under cluster.reference_on_actors),
 # then runs PAIRS pairs — the two builds alternating, REPEATS updates each — and prints the
 # CPU-seconds per update, the ratio per pair (this tree / REV), the median and the worst, as a
 # table and as JSON (--json: the JSON only). The target (issue 20): ratio ≤ 0.6 in every pair.
 set -euo pipefail
-usage="usage: [REV=9ff085c] [PAIRS=5] [REPEATS=3] [CHECKPOINT=runs/base/checkpoint] scripts/update_bench.sh [--json]"
+usage="usage: [REV=9ff085c] [PAIRS=5] [REPEATS=3] [REFERENCE=learner|actors] [CHECKPOINT=runs/base/checkpoint] scripts/update_bench.sh [--json]"
 [[ $# -le 1 && ( $# -eq 0 || $1 == --json ) ]] || { echo "$usage" >&2; exit 2; }
 JSON_ONLY=${1:-}
 cd "$(dirname "$0")/.."
-REV=${REV:-9ff085c} PAIRS=${PAIRS:-5} REPEATS=${REPEATS:-3} CHECKPOINT=${CHECKPOINT:-runs/base/checkpoint}
+REV=${REV:-9ff085c} PAIRS=${PAIRS:-5} REPEATS=${REPEATS:-3} CHECKPOINT=${CHECKPOINT:-runs/base/checkpoint} REFERENCE=${REFERENCE:-learner}
+[[ $REFERENCE == learner || $REFERENCE == actors ]] || { echo "REFERENCE must be learner (the default config) or actors" >&2; exit 2; }
 WORK=${WORK:-.build/update-bench}
 [[ -f $CHECKPOINT/model.safetensors ]] || { echo "no checkpoint at $CHECKPOINT (make base)" >&2; exit 2; }
 git rev-parse --verify -q "$REV^{commit}" >/dev/null || { echo "commit $REV is not in this clone's history (a shallow clone? git fetch --unshallow)" >&2; exit 2; }
@@ -51,8 +53,8 @@ mkdir -p "$WORK"
 build current
 build "base-$REV"
 NEW=$WORK/current/src/.build/release/UpdateBench OLD=$WORK/base-$REV/src/.build/release/UpdateBench
-GROUPS_FILE=$WORK/groups-with-reference.json
-[[ -f $GROUPS_FILE ]] || "$NEW" write "$CHECKPOINT" "$GROUPS_FILE" >&2
+GROUPS_FILE=$WORK/groups-reference-on-$REFERENCE.json
+[[ -f $GROUPS_FILE ]] || "$NEW" write "$CHECKPOINT" "$GROUPS_FILE" $([[ $REFERENCE == actors ]] && echo --reference) >&2
 
 : >"$WORK/times.jsonl"
 for ((p = 1; p <= PAIRS; p++)); do
@@ -63,4 +65,4 @@ for ((p = 1; p <= PAIRS; p++)); do
     "$bin" time "$CHECKPOINT" "$GROUPS_FILE" "$REPEATS" | sed "s/^{/{\"pair\":$p,\"build\":\"$who\",/" >>"$WORK/times.jsonl"
   done
 done
-python3 scripts/update_bench_table.py "$WORK/times.jsonl" --rev "$REV" ${JSON_ONLY:+--json}
+python3 scripts/update_bench_table.py "$WORK/times.jsonl" --rev "$REV" --reference "$REFERENCE" ${JSON_ONLY:+--json}

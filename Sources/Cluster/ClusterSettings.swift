@@ -44,8 +44,10 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// and of groups whose actor-computed reference log-probs it computes again.
     public var auditFraction = 0.1
     /// Actors compute the KL term's reference log-probs (they hold the frozen reference) so
-    /// the learner's update skips that forward pass; false: the learner computes them all.
-    public var referenceOnActors = true
+    /// the learner's update skips that forward pass: for actors on machines of their own.
+    /// Off by default: on one 2-core machine the actors' extra forward costs more steps than
+    /// the learner's saving buys (docs/EXPERIMENTS.md).
+    public var referenceOnActors = false
     /// Mean |behaviour log-prob − the learner's recompute| per token above which a group's
     /// log-probs are taken as forged and the group dropped.
     public var maxLogprobGap = 1.0

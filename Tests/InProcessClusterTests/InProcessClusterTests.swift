@@ -131,6 +131,20 @@ struct InProcessClusterTests {
         #expect(cluster.output.contains("[actor-2] loaded policy version 0") && cluster.output.contains("[learner] verifier-1 joined"))
     }
 
+    /// Actors that hold the reference (`cluster.reference_on_actors`): both load it from the
+    /// learner, the reference log-probs they send pass the audit of every group, and nothing
+    /// is forged or lost.
+    @Test func actorsComputeTheReferenceLogprobsAndPassTheAudit() throws {
+        let cluster = try InProcessCluster(steps: 4, extra: ["cluster.reference_on_actors=true", "cluster.audit_fraction=1"])
+        let (s, ended) = try cluster.run(actors: 2)
+        #expect(s.steps == 4 && s.ledger.lost == 0 && s.ledger.droppedForged == 0, "\(cluster.output)")
+        #expect(s.security.forgedGroups == 0)
+        for actor in ["actor-1", "actor-2"] {
+            #expect(cluster.output.contains("[\(actor)] loaded the reference policy"), "\(cluster.output)")
+        }
+        #expect(ended)
+    }
+
     @Test func withoutAVerifierPoolTheLearnerScoresItself() throws {
         let cluster = try InProcessCluster(steps: 3, verifiers: 0)
         let (s, ended) = try cluster.run(actors: 1)

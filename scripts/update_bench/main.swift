@@ -4,10 +4,12 @@
 // adds it to a copy of each as the executable `UpdateBench`), so a speed-up is measured side
 // by side against the commit it claims to beat, on the very same scored groups.
 //
-//   UpdateBench write CHECKPOINT GROUPS.json   sample a default step (32 groups × 8 with reward
-//                                              variance) from the base, score it, and add the
-//                                              reference log-probs the cluster's actors send
-//                                              (this tree only; older trees ignore them)
+//   UpdateBench write CHECKPOINT GROUPS.json [--reference]
+//                                              sample a default step (32 groups × 8 with reward
+//                                              variance) from the base and score it; with
+//                                              --reference add the reference log-probs actors
+//                                              send under cluster.reference_on_actors (this tree
+//                                              only; older trees ignore them)
 //   UpdateBench time CHECKPOINT GROUPS.json N  N updates, each from the base: one JSON line each
 import Foundation
 import TinyGPT
@@ -84,11 +86,12 @@ case "write":
         for (problem, (ids, completions)) in zip(problems, zip(prompts, sampled)) where kept.count < config.promptsPerStep {
             let scores = completions.map { verifier.score(completion: tokenizer.decode($0.tokens), answer: problem.answer, prompt: problem.prompt) }
             guard Set(scores.map(\.reward)).count > 1 else { continue }
-            // The default cluster's actors send each completion's reference log-probs (cluster.reference_on_actors).
             var rows = completions
-            let reference = try model.completionLogprobs(prompts: Array(repeating: ids, count: rows.count), completions: rows.map(\.tokens),
-                                                         temperature: config.temperature, pad: Tokenizer.pad)
-            for i in rows.indices { rows[i].referenceLogprobs = reference[i] }
+            if args.contains("--reference") {  // what actors send under cluster.reference_on_actors
+                let reference = try model.completionLogprobs(prompts: Array(repeating: ids, count: rows.count), completions: rows.map(\.tokens),
+                                                             temperature: config.temperature, pad: Tokenizer.pad)
+                for i in rows.indices { rows[i].referenceLogprobs = reference[i] }
+            }
             kept.append(GroupRecord(prompt: ids, completions: rows, scores: scores))
         }
     }
