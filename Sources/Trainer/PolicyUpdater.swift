@@ -148,7 +148,9 @@ public final class PolicyUpdater {
                 claimed.append(c.referenceLogprobs.flatMap { $0.count == c.tokens.count ? $0 : nil })
             }
         }
-        let reference = config.loss.beta > 0 ? try referenceLogprobs(prompts: prompts, completions: completions, claimed: claimed, pad: pad) : nil
+        // The KL term's reference log-probs per row (none needed without it).
+        var referenceRows: [[Float]]?
+        if config.loss.beta > 0 { referenceRows = try referenceLogprobs(prompts: prompts, completions: completions, claimed: claimed, pad: pad) }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
         let perRow: [Float]
         switch config.algorithm {
@@ -156,13 +158,12 @@ public final class PolicyUpdater {
         case .ppo: perRow = rewards
         case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
         }
-        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, reference: reference, pad: pad)
-        let p = Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
+        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
+        return Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows),
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
                          meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)),
                          critic: Array(repeating: nil, count: batches.count))
-        return p
     }
 
     /// Every row's reference log-probs: what its actor computed, the rest scored here.
