@@ -71,8 +71,12 @@ static uint32_t software(uint32_t c, const uint8_t *p, size_t n) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2")))
-static uint32_t accelerated(uint32_t c, const uint8_t *p, size_t n) {
+// Three crc32 streams over thirds of each round, then the tail one word at a time. With
+// `copy` (a constant at both call sites, so each gets its own loop), every word read is also
+// stored into `dst`: the copy rides along with the checksum's loads instead of being a
+// second pass over memory.
+__attribute__((target("sse4.2"), always_inline))
+static inline uint32_t streams(uint32_t c, uint8_t *dst, const uint8_t *p, size_t n, const int copy) {
     while (n >= 3 * BLOCK) {
         uint64_t a = c, b = 0, d = 0;
         const uint8_t *q = p + BLOCK, *r = p + 2 * BLOCK;
@@ -81,6 +85,11 @@ static uint32_t accelerated(uint32_t c, const uint8_t *p, size_t n) {
             memcpy(&x, p + i, 8);
             memcpy(&y, q + i, 8);
             memcpy(&z, r + i, 8);
+            if (copy) {
+                memcpy(dst + i, &x, 8);
+                memcpy(dst + BLOCK + i, &y, 8);
+                memcpy(dst + 2 * BLOCK + i, &z, 8);
+            }
             a = __builtin_ia32_crc32di(a, x);
             b = __builtin_ia32_crc32di(b, y);
             d = __builtin_ia32_crc32di(d, z);
@@ -88,8 +97,10 @@ static uint32_t accelerated(uint32_t c, const uint8_t *p, size_t n) {
         // crc(A‖B‖C) = shift(shift(crc A) ^ crc B) ^ crc C, with crc B and C started at 0.
         c = shift_block(shift_block((uint32_t)a) ^ (uint32_t)b) ^ (uint32_t)d;
         p += 3 * BLOCK;
+        if (copy) dst += 3 * BLOCK;
         n -= 3 * BLOCK;
     }
+    if (copy) memcpy(dst, p, n);
     uint64_t c64 = c;
     while (n >= 8) {
         uint64_t x;
@@ -102,37 +113,12 @@ static uint32_t accelerated(uint32_t c, const uint8_t *p, size_t n) {
     while (n--) c = __builtin_ia32_crc32qi(c, *p++);
     return c;
 }
-#endif
 
-#if defined(__x86_64__)
-// accelerated() that also stores every word it reads into `dst`: the copy rides along with
-// the checksum's loads instead of being a second pass over memory.
 __attribute__((target("sse4.2")))
-static uint32_t accelerated_copy(uint32_t c, uint8_t *dst, const uint8_t *p, size_t n) {
-    while (n >= 3 * BLOCK) {
-        uint64_t a = c, b = 0, d = 0;
-        const uint8_t *q = p + BLOCK, *r = p + 2 * BLOCK;
-        uint8_t *dq = dst + BLOCK, *dr = dst + 2 * BLOCK;
-        for (size_t i = 0; i < BLOCK; i += 8) {
-            uint64_t x, y, z;
-            memcpy(&x, p + i, 8);
-            memcpy(&y, q + i, 8);
-            memcpy(&z, r + i, 8);
-            memcpy(dst + i, &x, 8);
-            memcpy(dq + i, &y, 8);
-            memcpy(dr + i, &z, 8);
-            a = __builtin_ia32_crc32di(a, x);
-            b = __builtin_ia32_crc32di(b, y);
-            d = __builtin_ia32_crc32di(d, z);
-        }
-        c = shift_block(shift_block((uint32_t)a) ^ (uint32_t)b) ^ (uint32_t)d;
-        p += 3 * BLOCK;
-        dst += 3 * BLOCK;
-        n -= 3 * BLOCK;
-    }
-    memcpy(dst, p, n);
-    return accelerated(c, p, n);
-}
+static uint32_t accelerated(uint32_t c, const uint8_t *p, size_t n) { return streams(c, NULL, p, n, 0); }
+
+__attribute__((target("sse4.2")))
+static uint32_t accelerated_copy(uint32_t c, uint8_t *dst, const uint8_t *p, size_t n) { return streams(c, dst, p, n, 1); }
 #endif
 
 uint32_t nr_crc32c_copy(uint32_t crc, void *dst, const void *src, size_t n) {

@@ -93,15 +93,22 @@ public func crossentropy_forward_backward(
     return (count > 0 ? Float(partial.reduce(0, +) / Double(count)) : 0, count)
 }
 
-/// logprob[n] = log softmax(logits[n])[targets[n]]  (0 where target < 0).
+/// logprob[n] = log softmax(logits[n] / temperature)[targets[n]]  (0 where target < 0).
 public func token_logprobs(
     _ out: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
-    _ targets: UnsafePointer<Int32>, N: Int, V: Int
+    _ targets: UnsafePointer<Int32>, N: Int, V: Int, temperature t: Float = 1
 ) {
+    let scaled = t == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: V)
+    defer { scaled?.deallocate() }
+    let inv = 1 / t
     for n in 0..<N {
         let tgt = Int(targets[n])
         if tgt < 0 { out[n] = 0; continue }
-        let row = logits + n * V
+        var row = logits + n * V
+        if let scaled {
+            for j in 0..<V { scaled[j] = row[j] * inv }
+            row = UnsafePointer(scaled)
+        }
         out[n] = row[tgt] - logSumExp(row, V)
     }
 }

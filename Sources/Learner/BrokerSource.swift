@@ -48,23 +48,25 @@ final class BrokerSource: GroupSource {
 
     func publish(_ policy: GPT, version: Int) {
         guard version == 0 || version % broadcastEvery == 0 else { return }
-        let json = String(decoding: (try? JSONEncoder().encode(policy.config)) ?? Data(), as: UTF8.self)
-        let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
-                                             params: UnsafeBufferPointer(start: policy.params.pointer, count: policy.params.count))
-        var v = UInt64(version).littleEndian
-        let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
-        _ = try? control.send([versionBytes, message])
+        hand(policy, version: version, reference: false)
     }
 
     /// The frozen reference, for actors that compute the KL term's log-probs: sent once, and
     /// again by the broker whenever an actor asks for work without it.
     func publishReference(_ reference: GPT) {
         guard broker.workerSettings.referenceOnActors else { return }
-        let json = String(decoding: (try? JSONEncoder().encode(reference.config)) ?? Data(), as: UTF8.self)
-        let message = Message.encodedWeights(version: 0, modelConfigJSON: json,
-                                             params: UnsafeBufferPointer(start: reference.params.pointer, count: reference.params.count),
-                                             reference: true)
-        _ = try? control.send([[UInt8](repeating: 0, count: 8), message])
+        hand(reference, version: 0, reference: true)
+    }
+
+    /// `model`'s weights message, to the broker's thread: [version (8 bytes), message].
+    private func hand(_ model: GPT, version: Int, reference: Bool) {
+        let json = String(decoding: (try? JSONEncoder().encode(model.config)) ?? Data(), as: UTF8.self)
+        let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
+                                             params: UnsafeBufferPointer(start: model.params.pointer, count: model.params.count),
+                                             reference: reference)
+        var v = UInt64(version).littleEndian
+        let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
+        _ = try? control.send([versionBytes, message])
     }
 
     var updateThreads: Int? { learnerThreads }

@@ -233,7 +233,7 @@ public final class PolicyUpdater {
         p.rowGaps = Array(repeating: (0, 0), count: prepared.rows.reduce(0) { $0 + $1.count })
         for c in prepared.chunks.indices {
             var batch = prepared.chunks[c]
-            try forward(policy, batch)
+            try forward(batch)
             let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
             if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
             let rowValues = prepared.values[c]
@@ -305,28 +305,19 @@ public final class PolicyUpdater {
         -> [(batch: TokenBatch, rows: [Int])] {
         let context = policy.config.contextLength
         let length = { (i: Int) in min(context, prompts[i].count + completions[i].count - 1) }
-        let order = prompts.indices.sorted { length($0) < length($1) }
         let totalTokens = completions.reduce(0) { $0 + $1.count }
-        var result: [(batch: TokenBatch, rows: [Int])] = []
-        var start = 0
-        while start < order.count {
-            var end = start + 1
-            // Sorted ascending, so the last row taken sets the micro-batch's length.
-            while end < order.count && (end - start + 1) * length(order[end]) <= microBatchPositions { end += 1 }
-            let rows = Array(order[start..<end])
+        return GPT.lengthSortedBatches(Array(prompts.indices), length: length, positions: microBatchPositions).map { rows in
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
                                    behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
-                                   length: length(order[end - 1]), pad: pad)
+                                   length: length(rows[rows.count - 1]), pad: pad)
             batch.updateRows = prompts.count
             batch.updateTokens = totalTokens
-            result.append((batch, rows))
-            start = end
+            return (batch, rows)
         }
-        return result
     }
 
-    private func forward(_ model: GPT, _ batch: TokenBatch) throws {
-        try batch.tokens.withUnsafeBufferPointer { try model.forward($0.baseAddress!, B: batch.rows, T: batch.T) }
+    private func forward(_ batch: TokenBatch) throws {
+        try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: batch.T) }
     }
 
     /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token

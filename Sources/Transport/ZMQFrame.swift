@@ -17,9 +17,6 @@ public final class ZMQFrame {
         let n = zmq_msg_size(&message)
         return n == 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: n)
     }
-
-    /// A copy of the bytes.
-    public var array: [UInt8] { Array(bytes) }
 }
 
 /// A buffer handed to ZeroMQ without a copy (`zmq_msg_init_data`): the array is kept alive

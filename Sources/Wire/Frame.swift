@@ -96,11 +96,6 @@ public enum Frame {
         return Int(message[8]) | Int(message[9]) << 8 | Int(message[10]) << 16 | Int(message[11]) << 24
     }
 
-    /// True when the header says this is a shutdown message (read without decoding).
-    public static func isShutdown(_ message: [UInt8]) -> Bool {
-        message.withUnsafeBytes { messageType(of: $0) == .shutdown }
-    }
-
     /// The message type a header names (read without decoding; nil without a header or a known type).
     public static func messageType(of message: UnsafeRawBufferPointer) -> MessageType? {
         message.count >= headerSize ? MessageType(rawValue: message[6]) : nil
