@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
-APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev pkg-config iproute2 python3
+APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev libopenmpi-dev openmpi-bin pkg-config iproute2 python3
 # What only the tests need: the real Prometheus server the metrics test scrapes the cluster with.
 TEST_PKGS  := prometheus
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)

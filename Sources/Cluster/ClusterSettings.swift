@@ -28,6 +28,14 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// kernels stall when another process takes a core, but the actors run niced and idle
     /// while the learner is the bottleneck: on 2 cores, 2 threads made 1.31× more steps than 1.
     public var learnerThreads = 2
+    /// Data-parallel learner processes (MPI ranks, started with `mpirun`): each trains a share
+    /// of every update's rows, gradients summed with MPI_Allreduce. Rank 0 is the learner.
+    public var learnerRanks = 1
+    /// With several ranks, their parameters are compared every this many updates (0: never).
+    public var rankCheckEvery = 10
+    /// Extra arguments for `mpirun` when `launch` starts several ranks (`--hostfile FILE`
+    /// puts them on other machines).
+    public var mpirunArgs = ""
     /// Scheduling niceness of actor processes `launch` starts: above 0 lets the learner's
     /// update take a core when it has work, with the actors filling the rest.
     public var actorNice = 5

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Ranks
 import Trainer
 import Transport
 import Worker
@@ -13,9 +14,10 @@ public final class Learner {
 
     /// Loads the policy (from `run.init_from`, or the run's own checkpoint with `resume`) and binds
     /// the ports: the config's TCP ports, or `endpoints` (`inproc://` in `context`, for a
-    /// cluster of threads in one process).
+    /// cluster of threads in one process). With several `ranks` this is rank 0: the others
+    /// get its state here and follow its updates (`PolicyUpdater.followRankZero`).
     public init(config: ExperimentConfig, resume: Bool, endpoints: Endpoints? = nil, context: ZMQContext? = nil,
-                log: @escaping (String) -> Void) throws {
+                ranks: RankGroup = SingleRank(), log: @escaping (String) -> Void) throws {
         let runDir = config.runDirectory(cluster: true)
         let start = try RunStart(config: config, runDir: runDir, resume: resume)
         // CURVE guards the TCP ports; threads in this process (`inproc://`) have no handshake.
@@ -28,6 +30,12 @@ public final class Learner {
         // Workers elsewhere say how they sampled: the first pass checks it.
         run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
         run.updater.referenceAuditFraction = config.cluster.auditFraction
+        run.updater.ranks = ranks
+        run.updater.checkEvery = config.cluster.rankCheckEvery
+        if ranks.size > 1 {
+            try run.updater.shareState()
+            log("learner ranks: \(ranks.size) (each trains a share of every update's rows; parameters compared every \(config.cluster.rankCheckEvery) updates)")
+        }
         if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }
         log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
     }

@@ -2,8 +2,10 @@ import Actor
 import ArgumentParser
 import Cluster
 import Foundation
+import Kernels
 import Launcher
 import Learner
+import Ranks
 import Trainer
 import VerifierWorker
 import Worker
@@ -50,11 +52,26 @@ struct LearnerCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
+        // Under mpirun/srun this is one of the learner's ranks: rank 0 is the learner, the rest follow it.
+        let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
+        if let world, world.rank > 0 { return followLearner(world, threads: config.cluster.learnerThreads) }
         let learner: Learner
-        do { learner = try Learner(config: config, resume: resume, log: log) } catch { throw ValidationError("\(error)") }
+        do { learner = try Learner(config: config, resume: resume, ranks: world ?? SingleRank(), log: log) } catch {
+            world?.abort("\(error)")
+            throw ValidationError("\(error)")
+        }
         let metrics = try serveLearnerMetrics(learner.run, config: config)
         defer { metrics?.stop() }
-        let summary = try withStopSignals(learner.run) { try learner.run.run() }
+        let summary: RunSummary
+        do { summary = try withStopSignals(learner.run) { try learner.run.run() } } catch {
+            // The other ranks may be inside a collective: only an abort ends them cleanly.
+            world?.abort("\(error)")
+            throw error
+        }
+        if let world {
+            do { try learner.run.updater.releaseRanks() } catch { world.abort("\(error)") }
+            world.finalize()
+        }
         try writeSummary(summary, runDir: learner.run.runDir)
         if json { try printJSON(summary) } else if !noSummary { printRunSummary(summary, samples: config.rl.evalSamples) }
     }

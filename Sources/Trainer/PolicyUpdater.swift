@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Ranks
 import RL
 import TinyGPT
 
@@ -48,6 +49,11 @@ public final class PolicyUpdater {
     /// The reference is the same frozen weights on both sides, so honest log-probs differ
     /// only by float rounding in differently shaped batches (~1e-6 nats).
     public var maxReferenceGap: Float = 1e-3
+    /// The learner's data-parallel ranks (one by default): each trains a share of every
+    /// update's rows and the gradients are summed before the step.
+    public var ranks: RankGroup = SingleRank()
+    /// With several ranks, their parameters are compared every this many updates (0: never).
+    public var checkEvery = 10
 
     /// `reference` is the frozen policy the KL term pulls toward: the run's base, which is
     /// `policy` itself at the start of a run (a resumed run passes the base it started from).
@@ -72,6 +78,7 @@ public final class PolicyUpdater {
     /// the optimiser step: one batch padded to its longest row was half padding.
     public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
         var s = UpdateStats()
+        if ranks.size > 1, ranks.rank == 0 { try sendGroups(groups, pad: pad) }
         guard !groups.isEmpty else { return s }
         var forged = try forgedReferences(groups, pad: pad)
         var kept = groups.indices.filter { !forged.contains($0) }
@@ -111,6 +118,7 @@ public final class PolicyUpdater {
             s.clipFraction = pass.clipFraction
         }
         updates += 1
+        try checkRanksAgree()
         s.lr = lr
         s.completionLength = prepared.completionLength
         return s
@@ -121,8 +129,10 @@ public final class PolicyUpdater {
         var chunks: [TokenBatch]
         /// Per chunk, its rows' targets (Kimi), advantages, or rewards (PPO, whose advantages are per token).
         var values: [[Float]]
-        /// Chunk i's rows, as indices of the update's rows.
+        /// Chunk i's rows, as indices of the update's rows (this rank's share of them).
         var rows: [[Int]]
+        /// The update's rows, on every rank.
+        var rowCount: Int
         var completionLength: Float
         var meanReward: Float
         /// PPO: per chunk, what the first pass fixed from the sampling policy's values.
@@ -148,9 +158,12 @@ public final class PolicyUpdater {
                 claimed.append(c.referenceLogprobs.flatMap { $0.count == c.tokens.count ? $0 : nil })
             }
         }
-        // The KL term's reference log-probs per row (none needed without it).
+        // This rank's rows (all of them with one rank), and the KL term's reference log-probs for them.
+        let mine = rowShare(lengths: zip(prompts, completions).map { $0.count + $1.count })
         var referenceRows: [[Float]]?
-        if config.loss.beta > 0 { referenceRows = try referenceLogprobs(prompts: prompts, completions: completions, claimed: claimed, pad: pad) }
+        if config.loss.beta > 0 {
+            referenceRows = try referenceLogprobs(rows: mine, prompts: prompts, completions: completions, claimed: claimed, pad: pad)
+        }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
         let perRow: [Float]
         switch config.algorithm {
@@ -158,17 +171,18 @@ public final class PolicyUpdater {
         case .ppo: perRow = rewards
         case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
         }
-        let batches = microBatches(prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
+        let batches = microBatches(mine, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
         return Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
-                         rows: batches.map(\.rows),
+                         rows: batches.map(\.rows), rowCount: prompts.count,
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
                          meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)),
                          critic: Array(repeating: nil, count: batches.count))
     }
 
-    /// Every row's reference log-probs: what its actor computed, the rest scored here.
-    private func referenceLogprobs(prompts: [[Int32]], completions: [[Int32]], claimed: [[Float]?], pad: Int32) throws -> [[Float]] {
-        let missing = claimed.indices.filter { claimed[$0] == nil }
+    /// The reference log-probs of `rows`: what their actor computed, the rest scored here
+    /// (other rows get none: another rank trains them).
+    private func referenceLogprobs(rows: [Int], prompts: [[Int32]], completions: [[Int32]], claimed: [[Float]?], pad: Int32) throws -> [[Float]] {
+        let missing = rows.filter { claimed[$0] == nil }
         var out = claimed.map { $0 ?? [] }
         guard !missing.isEmpty else { return out }
         let scored = try reference.completionLogprobs(prompts: missing.map { prompts[$0] }, completions: missing.map { completions[$0] },
@@ -186,8 +200,9 @@ public final class PolicyUpdater {
         var rng = Xoshiro256(seed: 0xA0D1_7000 &+ UInt64(updates))
         var audited = carrying.filter { _ in Double(rng.next() >> 11) / Double(1 << 53) < referenceAuditFraction }
         if audited.isEmpty { audited = [carrying[Int(rng.next() % UInt64(carrying.count))]] }
-        var forged = Set<Int>()
-        for g in audited {
+        // Each rank audits a share of the groups; the gaps are summed so every rank sees all.
+        var gaps = [Float](repeating: 0, count: audited.count)
+        for (i, g) in audited.enumerated() where i % ranks.size == ranks.rank {
             let rows = groups[g].completions
             let ours = try reference.completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
                                                         completions: rows.map(\.tokens), temperature: config.temperature, pad: pad,
@@ -200,9 +215,10 @@ public final class PolicyUpdater {
                 gap += zip(theirs, mine).reduce(0) { $0 + abs($1.0 - $1.1) }
                 tokens += mine.count
             }
-            if gap / Float(max(tokens, 1)) > maxReferenceGap { forged.insert(g) }
+            gaps[i] = gap / Float(max(tokens, 1))
         }
-        return forged
+        try gaps.withUnsafeMutableBufferPointer { try ranks.sum($0.baseAddress!, count: $0.count) }
+        return Set(audited.indices.filter { !(gaps[$0] <= maxReferenceGap) }.map { audited[$0] })
     }
 
     /// Each group's mean per-token gap from its rows' (sum, tokens).
@@ -230,7 +246,7 @@ public final class PolicyUpdater {
         policy.zeroGrad()
         valueHead?.zeroGrad()
         var p = PassStats(), lossTokens = 0, entropyTokens = 0, clipTotal = 0
-        p.rowGaps = Array(repeating: (0, 0), count: prepared.rows.reduce(0) { $0 + $1.count })
+        p.rowGaps = Array(repeating: (0, 0), count: prepared.rowCount)
         for c in prepared.chunks.indices {
             var batch = prepared.chunks[c]
             try forward(batch)
@@ -273,10 +289,37 @@ public final class PolicyUpdater {
                 p.rowGaps[row].tokens += 1
             }
         }
+        if ranks.size > 1 { try sumOverRanks(&p, lossTokens: &lossTokens, entropyTokens: &entropyTokens, clipTotal: &clipTotal) }
         p.kl /= Float(max(lossTokens, 1))
         p.clipFraction /= Float(max(clipTotal, 1))
         p.entropy /= Float(max(entropyTokens, 1))
         return p
+    }
+
+    /// Every rank's gradients and pass statistics summed (each rank ran its own rows).
+    private func sumOverRanks(_ p: inout PassStats, lossTokens: inout Int, entropyTokens: inout Int, clipTotal: inout Int) throws {
+        try ranks.sum(policy.grads.pointer, count: policy.grads.count)
+        if let head = valueHead { try ranks.sum(head.grads.pointer, count: head.grads.count) }
+        var v = [p.loss, p.kl, p.clipFraction, p.entropy, p.valueLoss ?? 0, Float(lossTokens), Float(entropyTokens), Float(clipTotal)]
+        v += p.rowGaps.flatMap { [$0.sum, Float($0.tokens)] }
+        try v.withUnsafeMutableBufferPointer { try ranks.sum($0.baseAddress!, count: $0.count) }
+        (p.loss, p.kl, p.clipFraction, p.entropy) = (v[0], v[1], v[2], v[3])
+        if valueHead != nil { p.valueLoss = v[4] }
+        (lossTokens, entropyTokens, clipTotal) = (Int(v[5]), Int(v[6]), Int(v[7]))
+        p.rowGaps = p.rowGaps.indices.map { (v[8 + 2 * $0], Int(v[9 + 2 * $0])) }
+    }
+
+    /// This rank's share of an update's rows, balanced by tokens: the rows sorted by length
+    /// and dealt out in a snake (0, 1, …, K−1, K−1, …, 0), so every rank gets rows of every
+    /// length and pads about as much. With one rank, all of them.
+    func rowShare(lengths: [Int]) -> [Int] {
+        let K = ranks.size
+        guard K > 1 else { return Array(lengths.indices) }
+        let sorted = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        return sorted.indices.filter { i in
+            let lap = i / K, seat = i % K
+            return (lap % 2 == 0 ? seat : K - 1 - seat) == ranks.rank
+        }.map { sorted[$0] }
     }
 
     /// PPO on one micro-batch after its forward: the value head reads the trunk's hidden
@@ -301,12 +344,12 @@ public final class PolicyUpdater {
 
     /// The update's rows sorted by length and cut into micro-batches, each padded only to
     /// its own longest row; `rows` maps a micro-batch's rows back to the update's.
-    private func microBatches(prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], reference: [[Float]]?, pad: Int32)
+    private func microBatches(_ rows: [Int], prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], reference: [[Float]]?, pad: Int32)
         -> [(batch: TokenBatch, rows: [Int])] {
         let context = policy.config.contextLength
         let length = { (i: Int) in min(context, prompts[i].count + completions[i].count - 1) }
         let totalTokens = completions.reduce(0) { $0 + $1.count }
-        return GPT.lengthSortedBatches(Array(prompts.indices), length: length, positions: microBatchPositions).map { rows in
+        return GPT.lengthSortedBatches(rows, length: length, positions: microBatchPositions).map { rows in
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
                                    behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
                                    length: length(rows[rows.count - 1]), pad: pad)

@@ -1,0 +1,220 @@
+import Foundation
+import Ranks
+import TinyGPT
+import Verifier
+import Completions
+
+/// Data-parallel learner ranks: rank 0 is the learner (sockets, ledger, checkpoints) and hands
+/// each update's groups to the others; every rank trains its share of the rows, the gradients
+/// are summed, and every rank takes the same AdamW step.
+extension PolicyUpdater {
+    /// Rank 0, once before the first update: the state every rank starts from (the model's
+    /// shape, the config, the weights, the reference, the optimiser's moments), so the other
+    /// ranks need no checkpoint of their own and a resumed run may use any number of ranks.
+    public func shareState() throws {
+        precondition(ranks.rank == 0, "only rank 0 shares its state")
+        var header = try JSONEncoder.ranks.encode(RankHeader(of: self)).map { $0 }
+        try ranks.broadcast(&header)
+        try broadcastWeights()
+    }
+
+    /// Ranks other than 0: the updater rank 0 shares (`shareState`).
+    public static func joinRankZero(_ ranks: RankGroup) throws -> PolicyUpdater {
+        var bytes: [UInt8] = []
+        try ranks.broadcast(&bytes)
+        let h = try JSONDecoder.ranks.decode(RankHeader.self, from: Data(bytes))
+        let updater = try PolicyUpdater(config: h.rl, policy: GPT(config: h.model))
+        updater.ranks = ranks
+        h.apply(to: updater)
+        try updater.broadcastWeights()
+        return updater
+    }
+
+    /// Ranks other than 0: updates on rank 0's groups until it says stop; returns how many.
+    public func followRankZero() throws -> Int {
+        var count = 0
+        while let (groups, pad) = try receiveGroups() {
+            _ = try update(groups, pad: pad)
+            count += 1
+        }
+        return count
+    }
+
+    /// Rank 0, at the end of the run: tells the other ranks to stop following.
+    public func releaseRanks() throws {
+        guard ranks.rank == 0, ranks.size > 1 else { return }
+        var stop: [UInt8] = [0]
+        try ranks.broadcast(&stop)
+    }
+
+    /// Rank 0's side of an update's start: its groups to every rank.
+    func sendGroups(_ groups: [ScoredGroup], pad: Int32) throws {
+        var bytes = ScoredGroupCodec.encode(groups, pad: pad)
+        try ranks.broadcast(&bytes)
+    }
+
+    private func receiveGroups() throws -> ([ScoredGroup], Int32)? {
+        var bytes: [UInt8] = []
+        try ranks.broadcast(&bytes)
+        return try ScoredGroupCodec.decode(bytes)
+    }
+
+    private func broadcastWeights() throws {
+        let buffers = [policy.params, reference.params, optimizer.m, optimizer.v]
+            + (valueHead.map { [$0.params, $0.optimizer.m, $0.optimizer.v] } ?? [])
+        for b in buffers { try ranks.broadcast(b.pointer, count: b.count) }
+    }
+
+    /// Every `checkEvery` updates: the ranks' parameters must be bit for bit the same, or the
+    /// run stops naming the first rank that differs from rank 0.
+    func checkRanksAgree() throws {
+        guard ranks.size > 1, checkEvery > 0, updates % checkEvery == 0 else { return }
+        let sums = try ranks.gather(Self.checksum(policy.params))
+        if let bad = sums.indices.first(where: { sums[$0] != sums[0] }) {
+            throw RankDisagreement(rank: bad, update: updates, checksums: sums)
+        }
+    }
+
+    /// FNV-1a over the floats' bits: equal exactly when the parameters are.
+    public static func checksum(_ b: FloatBuffer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        UnsafeRawPointer(b.pointer).withMemoryRebound(to: UInt32.self, capacity: b.count) { words in
+            for i in 0..<b.count { h = (h ^ UInt64(words[i])) &* 0x100_0000_01b3 }
+        }
+        return h
+    }
+}
+
+/// The ranks' parameters have drifted apart: their updates no longer agree.
+public struct RankDisagreement: Error, CustomStringConvertible {
+    public var rank: Int, update: Int, checksums: [UInt64]
+    public var description: String {
+        "learner rank \(rank)'s parameters differ from rank 0's after update \(update) (checksums "
+            + checksums.map { String($0, radix: 16) }.joined(separator: ", ") + "): the ranks run different binaries or BLAS kernels; "
+            + "run every rank on the same build and OPENBLAS_CORETYPE"
+    }
+}
+
+/// What a rank needs besides the weights to update exactly as rank 0 does.
+private struct RankHeader: Codable {
+    var model: GPTConfig
+    var rl: RLConfig
+    var updates: Int, optimizerStep: Int
+    var microBatchPositions: Int, checkEvery: Int
+    var maxBehaviourGap: Float, referenceAuditFraction: Double, maxReferenceGap: Float
+    var valueHeadStarted: Bool?, valueHeadStep: Int?
+
+    init(of u: PolicyUpdater) {
+        model = u.policy.config; rl = u.config
+        updates = u.updates; optimizerStep = u.optimizer.step
+        microBatchPositions = u.microBatchPositions; checkEvery = u.checkEvery
+        maxBehaviourGap = u.maxBehaviourGap; referenceAuditFraction = u.referenceAuditFraction; maxReferenceGap = u.maxReferenceGap
+        valueHeadStarted = u.valueHead?.started; valueHeadStep = u.valueHead?.optimizer.step
+    }
+
+    func apply(to u: PolicyUpdater) {
+        u.restore(updates: updates)
+        u.optimizer.step = optimizerStep
+        u.microBatchPositions = microBatchPositions; u.checkEvery = checkEvery
+        u.maxBehaviourGap = maxBehaviourGap; u.referenceAuditFraction = referenceAuditFraction; u.maxReferenceGap = maxReferenceGap
+        if let head = u.valueHead {
+            head.started = valueHeadStarted ?? false
+            head.optimizer.step = valueHeadStep ?? 0
+        }
+    }
+}
+
+private extension JSONEncoder {
+    static var ranks: JSONEncoder {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+}
+
+private extension JSONDecoder {
+    static var ranks: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+}
+
+/// Scored groups as bytes for the ranks (only what an update reads: the tokens, the log-probs,
+/// the rewards). A leading 0 is "stop", 1 "update on these".
+enum ScoredGroupCodec {
+    static func encode(_ groups: [ScoredGroup], pad: Int32) -> [UInt8] {
+        var w = RankWriter()
+        w.bytes.append(1)
+        w.int(Int(pad)); w.int(groups.count)
+        for g in groups {
+            w.int32s(g.prompt); w.int(g.policyVersion); w.int(g.completions.count)
+            for (c, s) in zip(g.completions, g.scores) {
+                w.int32s(c.tokens); w.floats(c.logprobs)
+                w.bytes.append((c.stopped ? 1 : 0) | (s.correct ? 2 : 0) | (s.wellFormed ? 4 : 0) | (c.referenceLogprobs != nil ? 8 : 0))
+                if let r = c.referenceLogprobs { w.floats(r) }
+                w.floats([s.reward])
+            }
+        }
+        return w.bytes
+    }
+
+    /// nil for "stop".
+    static func decode(_ bytes: [UInt8]) throws -> ([ScoredGroup], Int32)? {
+        var r = RankReader(bytes: bytes)
+        guard try r.byte() == 1 else { return nil }
+        let pad = Int32(try r.int())
+        let groups = try (0..<r.count()).map { _ -> ScoredGroup in
+            let prompt = try r.int32s(), version = try r.int()
+            var completions: [Completion] = [], scores: [Score] = []
+            for _ in 0..<(try r.count()) {
+                let tokens = try r.int32s(), logprobs = try r.floats(), flags = try r.byte()
+                let reference = flags & 8 != 0 ? try r.floats() : nil
+                let reward = try r.floats().first ?? 0
+                completions.append(Completion(tokens: tokens, logprobs: logprobs, stopped: flags & 1 != 0, referenceLogprobs: reference))
+                scores.append(Score(reward: reward, correct: flags & 2 != 0, wellFormed: flags & 4 != 0, extracted: nil))
+            }
+            return ScoredGroup(prompt: prompt, completions: completions, scores: scores, policyVersion: version)
+        }
+        return (groups, pad)
+    }
+}
+
+private struct RankWriter {
+    var bytes: [UInt8] = []
+    mutating func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func int32s(_ v: [Int32]) { int(v.count); v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+    mutating func floats(_ v: [Float]) { int(v.count); v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+}
+
+private struct RankReader {
+    let bytes: [UInt8]
+    var at = 0
+    struct Truncated: Error, CustomStringConvertible {
+        var description: String { "a learner rank received a truncated batch from rank 0" }
+    }
+    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+        guard n >= 0, at + n <= bytes.count else { throw Truncated() }
+        defer { at += n }
+        return bytes[at..<(at + n)]
+    }
+    mutating func byte() throws -> UInt8 { try take(1).first! }
+    mutating func int() throws -> Int {
+        Int(Int64(littleEndian: try take(8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+    }
+    mutating func count() throws -> Int {
+        let n = try int()
+        guard n >= 0, n <= bytes.count else { throw Truncated() }
+        return n
+    }
+    mutating func int32s() throws -> [Int32] { try array(of: Int32(0)) }
+    mutating func floats() throws -> [Float] { try array(of: Float(0)) }
+    /// Copied out, since the bytes need not be aligned for T.
+    private mutating func array<T>(of zero: T) throws -> [T] {
+        let n = try count()
+        let raw = try take(n * MemoryLayout<T>.size)
+        var out = [T](repeating: zero, count: n)
+        out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
+        return out
+    }
+}
