@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots", "Telemetry", "Ranks",
+                "TinyGPT", "Tasks", "Sampler", "Eval", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots", "Telemetry", "Ranks", "Completions", "Verifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Tasks"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Ranks", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer", "Tasks"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Kernels", "Completions"]),

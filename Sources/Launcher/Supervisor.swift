@@ -6,8 +6,10 @@ public struct ChildSpec: Sendable {
     public var arguments: [String]
     /// Restart it when it dies (actors and verifiers); the learner's exit ends the run.
     public var restartable: Bool
-    public init(name: String, arguments: [String], restartable: Bool) {
-        self.name = name; self.arguments = arguments; self.restartable = restartable
+    /// What to run instead of the supervisor's executable (`mpirun` for a learner of several ranks).
+    public var executable: String?
+    public init(name: String, arguments: [String], restartable: Bool, executable: String? = nil) {
+        self.name = name; self.arguments = arguments; self.restartable = restartable; self.executable = executable
     }
 }
 
@@ -106,7 +108,7 @@ public final class Supervisor: @unchecked Sendable {
 
     private func start(_ spec: ChildSpec) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
+        p.executableURL = URL(fileURLWithPath: spec.executable ?? executable)
         p.arguments = spec.arguments
         let out = Pipe()
         p.standardOutput = out

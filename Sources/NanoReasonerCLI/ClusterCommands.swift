@@ -197,8 +197,7 @@ struct LaunchCommand: ParsableCommand {
         let configArgs = [options.config] + options.overrides.flatMap { ["--set", $0] }
         let cl = c.cluster
         let keyArgs = try localKeys(c)
-        var specs = [ChildSpec(name: "learner", arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []),
-                               restartable: false)]
+        var specs = [try learnerSpec(c, exe: exe, arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []))]
         let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
         for i in 1...cl.actors {
             specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
@@ -214,7 +213,8 @@ struct LaunchCommand: ParsableCommand {
         try? FileManager.default.removeItem(atPath: summaryPath)  // not last run's
         // With --json, stdout carries only the summary; the live log goes to stderr.
         let supervisor = Supervisor(executable: exe, specs: specs, output: json ? .standardError : .standardOutput)
-        supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? runDir : c.initFrom): learner + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(runDir)")
+        supervisor.say("\(c.rl.algorithm.rawValue) from \(resume ? runDir : c.initFrom): learner"
+                       + (cl.learnerRanks > 1 ? " (\(cl.learnerRanks) ranks under mpirun)" : "") + " + \(cl.actors) actors + \(cl.verifiers) verifiers on \(cl.bindHost):\(cl.basePort)…\(cl.basePort + 3); run directory \(runDir)")
         let status = supervisor.run()
         if let data = FileManager.default.contents(atPath: summaryPath) {
             if json {
@@ -224,7 +224,36 @@ struct LaunchCommand: ParsableCommand {
                 printRunSummary(s, samples: c.rl.evalSamples)
             }
         }
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 {
+            if cl.learnerRanks > 1 { supervisor.say(Self.rankFailureAdvice(runDir: runDir)) }
+            throw ExitCode(status)
+        }
+    }
+
+    /// What to do after a learner of several ranks ended early (mpirun names the rank above).
+    static func rankFailureAdvice(runDir: String) -> String {
+        let state = (runDir as NSString).appendingPathComponent("checkpoint/run_state.json")
+        let step = (try? JSONDecoder().decode(RunState.self, from: Data(contentsOf: URL(fileURLWithPath: state))))?.step
+        return "the learner's ranks ended early (mpirun's message above names the rank); "
+            + (step.map { "the last checkpoint is step \($0) in \(runDir)/checkpoint: continue with --resume (any cluster.learner_ranks)" }
+               ?? "no checkpoint was written yet: start again")
+    }
+
+    /// The learner's process: itself, or with several ranks `mpirun` starting them (rank 0 is
+    /// the learner; `cluster.mpirun_args` may place them on other machines).
+    private func learnerSpec(_ c: ExperimentConfig, exe: String, arguments: [String]) throws -> ChildSpec {
+        let K = c.cluster.learnerRanks
+        guard K > 1 else { return ChildSpec(name: "learner", arguments: arguments, restartable: false) }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/mpirun" }
+        guard let mpirun = path.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ValidationError("cluster.learner_ranks=\(K) starts the ranks with Open MPI's mpirun, which is not installed: "
+                                  + "apt-get install openmpi-bin libopenmpi-dev (make deps does), or set cluster.learner_ranks=1")
+        }
+        // No binding: the ranks share the cores with the actors; oversubscribe: K may exceed the cores.
+        var mpi = ["-np", String(K), "--bind-to", "none", "--oversubscribe"]
+        if getuid() == 0 { mpi.append("--allow-run-as-root") }
+        mpi += c.cluster.mpirunArgs.split(separator: " ").map(String.init)
+        return ChildSpec(name: "learner", arguments: mpi + [exe] + arguments, restartable: false, executable: mpirun)
     }
 
     /// With CURVE, every local worker gets its own key (made on first start for a cluster on

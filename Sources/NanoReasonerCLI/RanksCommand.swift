@@ -92,6 +92,7 @@ func followLearner(_ world: MPIRanks, threads: Int) {
     signal(SIGTERM, SIG_IGN)
     do {
         let updater = try PolicyUpdater.joinRankZero(world)
+        log("learner rank \(world.rank) of \(world.size) (pid \(getpid())): following rank 0")
         let updates = try Parallel.with(threads: threads) { try updater.followRankZero() }
         log("learner rank \(world.rank) of \(world.size): \(updates) updates, done")
     } catch {

@@ -1,0 +1,85 @@
+import Foundation
+import Trainer
+import Testing
+
+/// The learner's data-parallel ranks as a user runs them: real `mpirun`, real processes.
+@Suite("Learner ranks (MPI)", .serialized)
+struct LearnerRanksTests {
+    /// mpirun from Open MPI (the Makefile installs openmpi-bin; a missing one is a failure, not a skip).
+    func mpirun() throws -> [String] {
+        let path = try #require(["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                "mpirun is missing: make deps installs openmpi-bin")
+        return [path, "--bind-to", "none", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
+    }
+
+    func parameters(_ path: String) throws -> [Float] {
+        let d = try Data(contentsOf: URL(fileURLWithPath: path))
+        return d.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+        let diff = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        return (diff / a.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+    }
+
+    @Test func twoRanksUpdateAsOneDoes() throws {
+        let bin = try #require(Harness.binary)
+        let dir = Harness.tempDir("ranks")
+        let args = ["ranks", "--updates", "5", "--groups", "12", "--group-size", "4", "--layers", "2", "--width", "64"]
+        let start = Child(bin, args + ["--updates", "0", "--out", dir + "/start.bin"])
+        #expect(start.waitExit(timeout: 120) == 0, "\(start.output)")
+        let one = Child(bin, args + ["--out", dir + "/one.bin"])
+        #expect(one.waitExit(timeout: 300) == 0, "\(one.output)")
+        let mpi = try mpirun()
+        let two = Child(mpi[0], Array(mpi.dropFirst()) + ["-np", "2", bin] + args + ["--out", dir + "/two.bin"])
+        #expect(two.waitExit(timeout: 300) == 0, "\(two.output)")
+        #expect(two.output.contains("2 rank(s): 5 updates") && two.output.contains("learner rank 1 of 2: 5 updates, done"), "\(two.output)")
+        let (s, a, b) = try (parameters(dir + "/start.bin"), parameters(dir + "/one.bin"), parameters(dir + "/two.bin"))
+        try #require(a.count == b.count && a.count == s.count && !a.isEmpty)
+        #expect(relativeDifference(a, s) > 1e-3, "five updates move the parameters")
+        #expect(relativeDifference(a, b) <= 1e-5, "two ranks: \(relativeDifference(a, b)) from one rank")
+    }
+
+    @Test func aClusterWithTwoLearnerRanksTrainsWithNothingLost() throws {
+        let bin = try #require(Harness.binary)
+        _ = try #require(Harness.tinyBase)
+        let out = Harness.tempDir("ranks-cluster")
+        let c = Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: Harness.freshPort(), steps: 6)
+                           + ["--set", "cluster.learner_ranks=2", "--set", "cluster.rank_check_every=2"])
+        #expect(c.waitExit(timeout: 300) == 0, "\(c.output)")
+        #expect(c.output.contains("learner (2 ranks under mpirun)"))
+        #expect(c.output.contains("learner rank 1 of 2: 6 updates, done"), "the second rank followed every update")
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        #expect(s.steps == 6)
+        #expect(s.ledger.lost == 0)
+        #expect(s.ledger.trained == 6 * 4)
+    }
+
+    @Test func aKilledRankEndsTheRunAndOneRankResumesIt() throws {
+        let bin = try #require(Harness.binary)
+        _ = try #require(Harness.tinyBase)
+        let out = Harness.tempDir("ranks-kill")
+        let port = Harness.freshPort()
+        let c = Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: port, steps: 1000)
+                           + ["--set", "cluster.learner_ranks=2"])
+        let follower = try #require(c.waitFor("learner rank 1 of 2 (pid", timeout: 120), "\(c.output)")
+        let pid = try #require(Int32(follower.split(separator: "(pid ").last!.prefix { $0.isNumber }))
+        try #require(c.waitFor("[learner] step 3/", timeout: 120) != nil, "\(c.output)")
+        kill(pid, SIGKILL)
+        // cluster.worker_timeout is 2 s in the small run; mpirun ends the job as soon as it sees the rank die.
+        let killed = Date()
+        #expect(c.waitExit(timeout: 60) != 0)
+        #expect(Date().timeIntervalSince(killed) < 30, "the run ended \(Date().timeIntervalSince(killed)) s after the rank died")
+        #expect(c.output.contains("rank 1") && c.output.contains("continue with --resume"), "\(c.output)")
+        let state = try JSONDecoder().decode(RunState.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/checkpoint/run_state.json")))
+        #expect(state.step >= 2, "a checkpoint no older than run.checkpoint_every (2) steps before the kill at step ≥ 3")
+        // One rank continues it: every prompt trained once, none lost.
+        let resumed = Child(bin, ["launch", "configs/default.yaml", "--resume"] + Harness.smallRun(out: out, port: port, steps: state.step + 2))
+        #expect(resumed.waitExit(timeout: 300) == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("resuming at step \(state.step), cursor \(state.cursor)"))
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        #expect(s.steps == state.step + 2)
+        #expect(s.ledger.lost == 0)
+        #expect(s.ledger.trained == (state.step + 2) * 4)
+    }
+}
