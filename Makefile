@@ -5,7 +5,7 @@ SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
 APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev libopenmpi-dev openmpi-bin pkg-config iproute2 python3
 # What only the tests need: the real Prometheus server the metrics test scrapes the cluster with.
-TEST_PKGS  := prometheus
+TEST_PKGS  := prometheus slurm-wlm munge
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift

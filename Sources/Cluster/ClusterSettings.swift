@@ -36,6 +36,11 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// Extra arguments for `mpirun` when `launch` starts several ranks (`--hostfile FILE`
     /// puts them on other machines).
     public var mpirunArgs = ""
+    /// `launch` runs every process on an emulated machine of this many cores (a cgroup CPU
+    /// quota; root only): 0.25 is a quarter of a core. 0: the processes share the host.
+    public var machineCPUs = 0.0
+    /// The learner's (each rank's) emulated machine, in cores; 0: `machine_cpus`.
+    public var learnerMachineCPUs = 0.0
     /// Scheduling niceness of actor processes `launch` starts: above 0 lets the learner's
     /// update take a core when it has work, with the actors filling the rest.
     public var actorNice = 5

@@ -136,6 +136,8 @@ public enum ConfigKeys {
         int("cluster.learner_ranks", \.cluster.learnerRanks),
         int("cluster.rank_check_every", \.cluster.rankCheckEvery),
         string("cluster.mpirun_args", \.cluster.mpirunArgs),
+        double("cluster.machine_cpus", \.cluster.machineCPUs),
+        double("cluster.learner_machine_cpus", \.cluster.learnerMachineCPUs),
         double("cluster.max_logprob_gap", \.cluster.maxLogprobGap),
         int("cluster.forgery_limit", \.cluster.forgeryLimit),
         int("cluster.max_workers", \.cluster.maxWorkers),

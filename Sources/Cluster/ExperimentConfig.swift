@@ -122,6 +122,8 @@ public struct ExperimentConfig: Sendable {
         if !(0...19).contains(c.actorNice) { throw bad("cluster.actor_nice", "must be in 0…19, got \(c.actorNice)") }
         if c.learnerThreads < 1 { throw bad("cluster.learner_threads", "must be ≥ 1") }
         if !(1...1024).contains(c.learnerRanks) { throw bad("cluster.learner_ranks", "must be in 1…1024, got \(c.learnerRanks)") }
+        if !(0...1024).contains(c.machineCPUs) { throw bad("cluster.machine_cpus", "must be in 0…1024 cores (0: no emulated machines), got \(c.machineCPUs)") }
+        if !(0...1024).contains(c.learnerMachineCPUs) { throw bad("cluster.learner_machine_cpus", "must be in 0…1024 cores, got \(c.learnerMachineCPUs)") }
         if c.rankCheckEvery < 0 { throw bad("cluster.rank_check_every", "must be ≥ 0 (0: never), got \(c.rankCheckEvery)") }
         if c.maxMessageBytes < 1 << 16 { throw bad("cluster.max_message_bytes", "must be ≥ 65536") }
         if !(0...1).contains(c.auditFraction) { throw bad("cluster.audit_fraction", "must be in 0…1, got \(c.auditFraction)") }

@@ -8,6 +8,10 @@ public struct ChildSpec: Sendable {
     public var restartable: Bool
     /// What to run instead of the supervisor's executable (`mpirun` for a learner of several ranks).
     public var executable: String?
+    /// Variables added to its environment.
+    public var environment: [String: String] = [:]
+    /// The emulated machine it runs on (moved there as soon as it starts; each restart too).
+    public var machine: EmulatedMachine?
     public init(name: String, arguments: [String], restartable: Bool, executable: String? = nil) {
         self.name = name; self.arguments = arguments; self.restartable = restartable; self.executable = executable
     }
@@ -110,6 +114,7 @@ public final class Supervisor: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: spec.executable ?? executable)
         p.arguments = spec.arguments
+        if !spec.environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(spec.environment) { $1 } }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -122,6 +127,7 @@ public final class Supervisor: @unchecked Sendable {
             eventLock.lock(); events.append((spec.name, proc)); eventLock.signal(); eventLock.unlock()
         }
         try p.run()
+        try spec.machine?.place(p.processIdentifier)
         children[spec.name] = p
         say("started \(spec.name) (pid \(p.processIdentifier))")
     }

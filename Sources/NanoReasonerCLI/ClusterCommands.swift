@@ -54,6 +54,7 @@ struct LearnerCommand: ParsableCommand {
         let config = try options.load()
         // Under mpirun/srun this is one of the learner's ranks: rank 0 is the learner, the rest follow it.
         let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
+        if let world { try EmulatedMachine.joinFromEnvironment(name: "learner-rank\(world.rank)") }
         if let world, world.rank > 0 { return followLearner(world, threads: config.cluster.learnerThreads) }
         let learner: Learner
         do { learner = try Learner(config: config, resume: resume, ranks: world ?? SingleRank(), log: log) } catch {
@@ -209,6 +210,8 @@ struct LaunchCommand: ParsableCommand {
             specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common + keyArgs("verifier-\(i)"),
                                    restartable: true))
         }
+        let machines = try emulatedMachines(c, specs: &specs)
+        defer { if let machines { EmulatedMachine.remove(parent: machines) } }
         let summaryPath = (runDir as NSString).appendingPathComponent("summary.json")
         try? FileManager.default.removeItem(atPath: summaryPath)  // not last run's
         // With --json, stdout carries only the summary; the live log goes to stderr.
@@ -237,6 +240,30 @@ struct LaunchCommand: ParsableCommand {
         return "the learner's ranks ended early (mpirun's message above names the rank); "
             + (step.map { "the last checkpoint is step \($0) in \(runDir)/checkpoint: continue with --resume (any cluster.learner_ranks)" }
                ?? "no checkpoint was written yet: start again")
+    }
+
+    /// With `cluster.machine_cpus` (or `learner_machine_cpus`), each process on an emulated
+    /// machine of its own; mpirun's ranks place themselves (told through the environment).
+    /// Returns the machines' parent cgroup, to remove at the end.
+    private func emulatedMachines(_ c: ExperimentConfig, specs: inout [ChildSpec]) throws -> String? {
+        let cl = c.cluster
+        let learnerCPUs = cl.learnerMachineCPUs > 0 ? cl.learnerMachineCPUs : cl.machineCPUs
+        guard cl.machineCPUs > 0 || learnerCPUs > 0 else { return nil }
+        let parent: String
+        do { parent = try EmulatedMachine.parent(named: "nanoreasoner-\(getpid())") } catch {
+            throw ValidationError("cluster.machine_cpus: \(error); run as root, or set cluster.machine_cpus=0")
+        }
+        for i in specs.indices {
+            let learner = !specs[i].restartable
+            let cpus = learner ? learnerCPUs : cl.machineCPUs
+            guard cpus > 0 else { continue }
+            if learner && cl.learnerRanks > 1 {
+                specs[i].environment = [EmulatedMachine.directoryVariable: parent, EmulatedMachine.cpusVariable: String(cpus)]
+            } else {
+                specs[i].machine = try EmulatedMachine.make(specs[i].name, cpus: cpus, under: parent)
+            }
+        }
+        return parent
     }
 
     /// The learner's process: itself, or with several ranks `mpirun` starting them (rank 0 is

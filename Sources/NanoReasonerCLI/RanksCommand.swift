@@ -2,6 +2,7 @@ import ArgumentParser
 import Completions
 import Foundation
 import Kernels
+import Launcher
 import Ranks
 import Tasks
 import TinyGPT
@@ -34,6 +35,7 @@ struct RanksCommand: ParsableCommand {
 
     func run() throws {
         let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
+        try EmulatedMachine.joinFromEnvironment(name: "learner-rank\(world?.rank ?? 0)")
         if let world, world.rank > 0 { return followLearner(world, threads: threads) }
         var rl = RLConfig()
         rl.groupSize = groupSize
