@@ -4,9 +4,10 @@
 # script submitted with `sbatch --wait`, the daemons stopped after. Needs root (slurmd
 # runs jobs as their user); exits 77 (skip) with the reason otherwise.
 #
-#   scripts/slurm_test.sh BINARY BASE_CHECKPOINT OUT_DIR PORT [RANKS]
+#   scripts/slurm_test.sh BINARY BASE_CHECKPOINT OUT_DIR PORT SLURM_PORT [RANKS]
+# PORT…PORT+3: the cluster's; SLURM_PORT, SLURM_PORT+1: slurmctld's and slurmd's.
 set -euo pipefail
-BIN=$1 BASE=$2 OUT=$3 PORT=$4 RANKS=${5:-2}
+BIN=$1 BASE=$2 OUT=$3 PORT=$4 SLURM_PORT=$5 RANKS=${6:-2}
 [ "$(id -u)" = 0 ] || { echo "SKIP: the Slurm test needs root (slurmd starts jobs as their user)"; exit 77; }
 for c in munged slurmctld slurmd sbatch sinfo mpirun; do
   command -v $c >/dev/null || { echo "FAIL: $c is missing: make test-deps installs slurm-wlm, munge and openmpi-bin"; exit 1; }
@@ -31,8 +32,8 @@ pids+=($!)
 cat > "$S/slurm.conf" <<CONF
 ClusterName=nanoreasoner-test
 SlurmctldHost=$NODE
-SlurmctldPort=$((PORT + 10))
-SlurmdPort=$((PORT + 11))
+SlurmctldPort=$SLURM_PORT
+SlurmdPort=$((SLURM_PORT + 1))
 AuthType=auth/munge
 AuthInfo=socket=$S/munge/socket
 CredType=cred/munge

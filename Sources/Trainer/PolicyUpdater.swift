@@ -159,7 +159,10 @@ public final class PolicyUpdater {
             }
         }
         // This rank's rows (all of them with one rank), and the KL term's reference log-probs for them.
-        let mine = rowShare(lengths: zip(prompts, completions).map { $0.count + $1.count })
+        let context = policy.config.contextLength
+        let lengths = zip(prompts, completions).map { min(context, $0.count + $1.count - 1) }
+        let chunks = rankBatches(lengths: lengths)
+        let mine = chunks.flatMap { $0 }
         var referenceRows: [[Float]]?
         if config.loss.beta > 0 {
             referenceRows = try referenceLogprobs(rows: mine, prompts: prompts, completions: completions, claimed: claimed, pad: pad)
@@ -171,7 +174,7 @@ public final class PolicyUpdater {
         case .ppo: perRow = rewards
         case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
         }
-        let batches = microBatches(mine, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
+        let batches = microBatches(chunks, lengths: lengths, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
         return Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows), rowCount: prompts.count,
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
@@ -309,17 +312,23 @@ public final class PolicyUpdater {
         p.rowGaps = p.rowGaps.indices.map { (v[8 + 2 * $0], Int(v[9 + 2 * $0])) }
     }
 
-    /// This rank's share of an update's rows, balanced by tokens: the rows sorted by length
-    /// and dealt out in a snake (0, 1, …, K−1, K−1, …, 0), so every rank gets rows of every
-    /// length and pads about as much. With one rank, all of them.
-    func rowShare(lengths: [Int]) -> [Int] {
+    /// This rank's micro-batches: the update's rows sorted by length and cut into micro-batches
+    /// (each padded only to its own longest row; the same cut for any number of ranks), and
+    /// each micro-batch's rows dealt over the ranks in a snake (0, 1, …, K−1, K−1, …, 0), so
+    /// every rank gets about the same tokens and no more padding than one rank would have.
+    func rankBatches(lengths: [Int]) -> [[Int]] {
+        let chunks = GPT.lengthSortedBatches(Array(lengths.indices), length: { lengths[$0] }, positions: microBatchPositions)
         let K = ranks.size
-        guard K > 1 else { return Array(lengths.indices) }
-        let sorted = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
-        return sorted.indices.filter { i in
-            let lap = i / K, seat = i % K
-            return (lap % 2 == 0 ? seat : K - 1 - seat) == ranks.rank
-        }.map { sorted[$0] }
+        guard K > 1 else { return chunks }
+        var dealt = 0
+        return chunks.compactMap { chunk in
+            let mine = chunk.indices.filter { i in
+                let n = dealt + i, lap = n / K, seat = n % K
+                return (lap % 2 == 0 ? seat : K - 1 - seat) == ranks.rank
+            }.map { chunk[$0] }
+            dealt += chunk.count
+            return mine.isEmpty ? nil : mine
+        }
     }
 
     /// PPO on one micro-batch after its forward: the value head reads the trunk's hidden
@@ -342,17 +351,15 @@ public final class PolicyUpdater {
         return (policyLoss, value.loss, dHidden)
     }
 
-    /// The update's rows sorted by length and cut into micro-batches, each padded only to
-    /// its own longest row; `rows` maps a micro-batch's rows back to the update's.
-    private func microBatches(_ rows: [Int], prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]], reference: [[Float]]?, pad: Int32)
-        -> [(batch: TokenBatch, rows: [Int])] {
-        let context = policy.config.contextLength
-        let length = { (i: Int) in min(context, prompts[i].count + completions[i].count - 1) }
+    /// The token batches of `chunks` (`rankBatches`: rows sorted by length within each), each
+    /// padded to its own longest row; `rows` maps a micro-batch's rows back to the update's.
+    private func microBatches(_ chunks: [[Int]], lengths: [Int], prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]],
+                              reference: [[Float]]?, pad: Int32) -> [(batch: TokenBatch, rows: [Int])] {
         let totalTokens = completions.reduce(0) { $0 + $1.count }
-        return GPT.lengthSortedBatches(rows, length: length, positions: microBatchPositions).map { rows in
+        return chunks.map { rows in
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
                                    behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
-                                   length: length(rows[rows.count - 1]), pad: pad)
+                                   length: lengths[rows[rows.count - 1]], pad: pad)
             batch.updateRows = prompts.count
             batch.updateTokens = totalTokens
             return (batch, rows)

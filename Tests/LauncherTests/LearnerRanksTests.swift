@@ -92,7 +92,8 @@ struct SlurmTests {
         let bin = try #require(Harness.binary)
         let base = try #require(Harness.tinyBase)
         let out = Harness.tempDir("slurm")
-        let c = Child("/bin/bash", ["scripts/slurm_test.sh", bin, base, out, String(Harness.freshPort()), "2"])
+        let c = Child("/bin/bash", ["scripts/slurm_test.sh", bin, base, out, String(Harness.freshPort()),
+                                          String(Harness.freshPort()), "2"])
         let status = c.waitExit(timeout: 300)
         if status == 77 {
             print("Slurm test skipped: \(c.output.split(separator: "\n").first ?? "")")

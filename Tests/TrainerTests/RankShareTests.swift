@@ -24,8 +24,14 @@ struct RankShareTests {
         let u = try updater()
         let lengths = (0..<256).map { 10 + ($0 * 37 + $0 * $0 * 11) % 90 }
         for K in [1, 2, 3, 4, 8] {
-            let shares = (0..<K).map { r -> [Int] in u.ranks = SeatOnly(rank: r, size: K); return u.rowShare(lengths: lengths) }
+            u.ranks = SingleRank()
+            let whole = u.rankBatches(lengths: lengths)
+            let batches = (0..<K).map { r -> [[Int]] in u.ranks = SeatOnly(rank: r, size: K); return u.rankBatches(lengths: lengths) }
+            let shares = batches.map { $0.flatMap { $0 } }
             #expect(shares.flatMap { $0 }.sorted() == Array(lengths.indices), "K = \(K): each row once")
+            // Each rank's micro-batches are pieces of one rank's: no row is padded more than with one rank.
+            let chunkOf = Dictionary(uniqueKeysWithValues: whole.enumerated().flatMap { c, rows in rows.map { ($0, c) } })
+            #expect(batches.allSatisfy { $0.allSatisfy { Set($0.map { chunkOf[$0]! }).count == 1 } }, "K = \(K)")
             let tokens = shares.map { $0.reduce(0) { $0 + lengths[$1] } }
             let mean = Double(lengths.reduce(0, +)) / Double(K)
             #expect(tokens.allSatisfy { abs(Double($0) - mean) / mean < 0.05 }, "K = \(K): tokens per rank \(tokens)")
