@@ -76,7 +76,8 @@ let package = Package(
         .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Kernels", "Completions"], swiftSettings: release),
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
-        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster"],
+        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
+                                                   "Launcher", "Plots"],
                 swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
@@ -88,7 +89,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Verifier", "Completions"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Wire"]),
         .testTarget(name: "LearnerTests", dependencies: ["Learner", "Transport", "Wire"]),
-        .testTarget(name: "LauncherTests", dependencies: ["Trainer"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Trainer", "Launcher"]),
         .testTarget(name: "PackageTests"),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Trainer"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Verifier"]),

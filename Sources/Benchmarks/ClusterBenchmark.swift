@@ -24,6 +24,8 @@ public enum ClusterBenchmark {
         public var compressionRatio: Stats
         /// Groups over seconds across the measured steps (the headline rate).
         public var overallTrajectoriesPerSecond: Double
+        /// Groups trained over groups the learner looked at (the rest had no reward variance).
+        public var keptFraction: Double
         public var wallSeconds: Double
     }
 
@@ -60,6 +62,8 @@ public enum ClusterBenchmark {
                       actorIdleFraction: s(\.actorIdleFraction), staleness: s(\.stalenessMean),
                       broadcastSeconds: s(\.broadcastSeconds), compressionRatio: s(\.compressionRatio),
                       overallTrajectoriesPerSecond: groups / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),
+                      keptFraction: Double(measured.reduce(0) { $0 + $1.groupsTrained })
+                          / Double(max(1, measured.reduce(0) { $0 + $1.groupsTrained + $1.groupsZeroVariance })),
                       wallSeconds: wall)
     }
 }

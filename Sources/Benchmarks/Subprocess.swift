@@ -3,13 +3,15 @@ import Foundation
 /// Runs a child process with its output in a log file, killing it after a timeout.
 enum Subprocess {
     /// The exit status; throws when it cannot start or overruns `timeout` seconds (it is then terminated).
-    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double) throws -> Int32 {
+    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double,
+                    environment: [String: String] = [:]) throws -> Int32 {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let logFile = FileHandle(forWritingAtPath: logPath) else { throw BenchError.failed("cannot write \(logPath)") }
         defer { logFile.closeFile() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardOutput = logFile
         p.standardError = logFile
         p.standardInput = FileHandle.nullDevice

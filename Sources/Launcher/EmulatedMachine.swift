@@ -70,13 +70,17 @@ public struct EmulatedMachine: Sendable {
         try make(name, cpus: cpus, under: parent).place(getpid())
     }
 
-    /// Removes the machines under `parent` and `parent` itself (their processes must have exited).
+    /// Removes the machines under `parent` and `parent` itself, once their processes have left
+    /// (a child the launcher just reaped may still be listed for a moment: up to 2 s).
     public static func remove(parent: String) {
         let fm = FileManager.default
-        for child in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where !child.contains(".") {
-            rmdir(parent + "/" + child)
+        for _ in 0..<100 {
+            for child in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where !child.contains(".") {
+                rmdir(parent + "/" + child)
+            }
+            if rmdir(parent) == 0 || !fm.fileExists(atPath: parent) { return }
+            usleep(20_000)
         }
-        rmdir(parent)
     }
 
     private static func write(_ text: String, to path: String) throws {

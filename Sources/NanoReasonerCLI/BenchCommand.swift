@@ -29,8 +29,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Prompts per RL step (default: the config's; --quick 8).") var promptsPerStep: Int?
     @Option(help: "Base checkpoint (pretrained into a temp directory when missing).") var base = "runs/base"
     @Option(help: "Config file for the cluster runs.") var config = "configs/default.yaml"
+    @Flag(help: "Only the scaling bench: learner ranks and actors on emulated machines (cgroup CPU quotas; root), and the throughput model.")
+    var scaling = false
 
     func run() throws {
+        if scaling { return try runScaling() }
         var o = quick ? BenchOptions.quickPreset : BenchOptions()
         if let b = batches { o.batchSizes = try Self.list(b, "--batches") }
         if let a = actors { o.clusterActors = try Self.list(a, "--actors") }
@@ -54,6 +57,27 @@ struct BenchCommand: ParsableCommand {
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try enc.encode(report).write(to: URL(fileURLWithPath: jsonPath))
         if json { try printJSON(report) } else { print(BenchTable.render(report)) }
+    }
+
+    private func runScaling() throws {
+        var o = ScalingBenchmark.Options()
+        o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        o.configFile = config
+        if let a = actors { o.actors = try Self.list(a, "--actors") }
+        if let v = clusterSteps { o.clusterSteps = v }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        o.scratch = out
+        let base: BaseCheckpoint
+        do { base = try BaseCheckpoint.locate(preferred: self.base, scratch: out, log: log) } catch { throw ValidationError("\(error)") }
+        o.base = base.path
+        let report: ScalingBenchmark.Report
+        do { report = try ScalingBenchmark.run(o, log: log) } catch { throw ValidationError("\(error)") }
+        let jsonPath = (out as NSString).appendingPathComponent("scaling.json")
+        try ScalingChart.render(report).write(toFile: (out as NSString).appendingPathComponent("scaling.svg"), atomically: true, encoding: .utf8)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+        if json { try printJSON(report) } else { print(ScalingTable.render(report)) }
     }
 
     /// "16,64,256" → [16, 64, 256], with a usage error naming the option otherwise.

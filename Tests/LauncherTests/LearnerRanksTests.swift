@@ -1,4 +1,5 @@
 import Foundation
+import Launcher
 import Trainer
 import Testing
 
@@ -105,5 +106,27 @@ struct SlurmTests {
         #expect(s.steps == 4 && s.ledger.lost == 0)
         #expect(c.output.contains("learner rank 1 of 2: 4 updates, done"), "both learner ranks ran")
         #expect(c.output.contains("-actor-0 joined from") && c.output.contains("-actor-1 joined from"), "two actors as srun tasks")
+    }
+}
+
+/// A process on an emulated machine: its cgroup has the quota and holds the process.
+@Suite("Emulated machines")
+struct EmulatedMachineTests {
+    @Test func aMachineHasItsQuotaAndItsProcess() throws {
+        guard getuid() == 0 else {
+            withKnownIssue("emulated machines need root (cgroup CPU quotas)") { throw SkipError() }
+            return
+        }
+        let parent = try EmulatedMachine.parent(named: "nanoreasoner-test-\(getpid())")
+        defer { EmulatedMachine.remove(parent: parent) }
+        let machine = try EmulatedMachine.make("m1", cpus: 0.25, under: parent)
+        let v1 = FileManager.default.fileExists(atPath: machine.path + "/cpu.cfs_quota_us")
+        let quota = try String(contentsOfFile: machine.path + (v1 ? "/cpu.cfs_quota_us" : "/cpu.max"), encoding: .utf8)
+        #expect(quota.hasPrefix("2500"), "a quarter of the 10 ms period: \(quota)")
+        let sleeper = Child("/bin/sleep", ["30"])
+        defer { sleeper.signal(SIGKILL); _ = sleeper.waitExit(timeout: 10) }
+        try machine.place(sleeper.process.processIdentifier)
+        let procs = try String(contentsOfFile: machine.path + "/cgroup.procs", encoding: .utf8)
+        #expect(procs.split(separator: "\n").contains(Substring(String(sleeper.process.processIdentifier))))
     }
 }

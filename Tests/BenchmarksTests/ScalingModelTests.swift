@@ -1,0 +1,35 @@
+import Testing
+@testable import Benchmarks
+
+@Suite("Scaling model")
+struct ScalingModelTests {
+    /// One rank updates 32 groups of 36 tokens in 10 s on a quarter core; ranks add 0.2 s per doubling.
+    func model(link: Double = 1e9) -> ScalingBenchmark.Model {
+        ScalingBenchmark.Model(cpuSecondsPerTrainedToken: 10 * 0.25 / (32 * 36), rankSecondsPerDoubling: 0.2,
+                               cpuSecondsPerSampledGroup: 0.05, tokensPerGroup: 36, groupsPerUpdate: 32, keptFraction: 0.5,
+                               broadcastBytes: 3.4e6, linkBitsPerSecond: link, rankCPUs: 0.25, actorCPUs: 0.25)
+    }
+
+    @Test func updateTimeSplitsOverRanksPlusTheirOverhead() {
+        let m = model()
+        #expect(abs(m.updateSeconds(ranks: 1) - 10) < 1e-9)
+        #expect(abs(m.updateSeconds(ranks: 4) - (2.5 + 0.4)) < 1e-9)
+    }
+
+    @Test func theSlowestStageLimits() {
+        let m = model()
+        // 1 rank: 3.2 groups/s; 1 actor: 0.25 / 0.05 × 0.5 = 2.5 kept groups/s.
+        #expect(m.throughput(ranks: 1, actors: 1).limitedBy == "sampling")
+        #expect(abs(m.throughput(ranks: 1, actors: 1).groupsPerSecond - 2.5) < 1e-9)
+        #expect(m.throughput(ranks: 1, actors: 8).limitedBy == "learner update")
+        // A slow link: 8 copies of 3.4 MB at 10 Mbit/s take 22 s per update.
+        #expect(model(link: 1e7).throughput(ranks: 4, actors: 8).limitedBy == "weight broadcast")
+    }
+
+    @Test func theBestSplitBalancesLearnerAndActors() {
+        let m = model()
+        let p = ScalingBenchmark.best(m, machines: 8)
+        #expect(p.ranks + p.actors == 8)
+        for K in 1..<8 { #expect(m.throughput(ranks: K, actors: 8 - K).groupsPerSecond <= p.trainedGroupsPerSecond + 1e-12) }
+    }
+}
