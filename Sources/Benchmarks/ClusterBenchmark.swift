@@ -26,6 +26,10 @@ public enum ClusterBenchmark {
         public var overallTrajectoriesPerSecond: Double
         /// Groups trained over groups the learner looked at (the rest had no reward variance).
         public var keptFraction: Double
+        /// Groups trained over seconds across the measured steps.
+        public var trainedGroupsPerSecond: Double
+        /// Training accuracy of the sampled groups, per measured step.
+        public var accuracy: Stats
         public var wallSeconds: Double
     }
 
@@ -64,6 +68,8 @@ public enum ClusterBenchmark {
                       overallTrajectoriesPerSecond: groups / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),
                       keptFraction: Double(measured.reduce(0) { $0 + $1.groupsTrained })
                           / Double(max(1, measured.reduce(0) { $0 + $1.groupsTrained + $1.groupsZeroVariance })),
+                      trainedGroupsPerSecond: Double(measured.reduce(0) { $0 + $1.groupsTrained }) / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),
+                      accuracy: s { Double($0.accuracy) },
                       wallSeconds: wall)
     }
 }

@@ -23,6 +23,15 @@ public enum ScalingTable {
             out.append(row(["\(a.actors)", "\(a.machineCPUs) core", f(a.sampledGroupsPerSecond, "%.2f"), f(a.speedup, "%.2f×"),
                             f(a.predictedGroupsPerSecond, "%.2f"), f(a.actorIdleFraction * 100, "%.0f %%"), a.limitedBy], aw))
         }
+        if !r.asynchrony.isEmpty {
+            out.append("")
+            let w = [14, 8, 20, 18, 12, 10]
+            out.append(row(["MAX STALENESS", "machines", "trained groups/s", "accuracy/step", "update s", "wait s"], w))
+            for a in r.asynchrony {
+                out.append(row(["\(a.maxStaleness)", String(format: "%.2f + %d", a.learnerCPUs, a.actors), f(a.trainedGroupsPerSecond, "%.2f"), f(a.accuracyPerStep, "%.3f"),
+                                f(a.updateSeconds, "%.2f"), f(a.waitSeconds, "%.2f")], w))
+            }
+        }
         if let m = r.model {
             out.append("")
             out.append(String(format: "MODEL: %.2e CPU-s per trained token, +%.3f s per update per doubling of ranks, %.3f CPU-s per sampled group, "
