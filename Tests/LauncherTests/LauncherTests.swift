@@ -164,14 +164,9 @@ struct MultiHostTests {
         let bin = try #require(Harness.binary, "build the binary first: swift build -c release")
         let base = try #require(Harness.tinyBase)
         let out = Harness.tempDir("netns")
-        let c = Child("/bin/bash", ["scripts/netns_cluster_test.sh", bin, base, out, String(Harness.freshPort())])
-        let status = c.waitExit(timeout: 300)
-        if status == 77 {
-            // Not root, or namespaces are not allowed here: say why rather than pass silently.
-            print("multi-host test skipped: \(c.output.split(separator: "\n").first ?? "")")
-            withKnownIssue("network namespaces unavailable: \(c.output)") { throw SkipError() }
-            return
-        }
+        // Not root, or namespaces are not allowed here: it says why rather than pass silently.
+        guard let (status, c) = Harness.script("multi-host test", ["scripts/netns_cluster_test.sh", bin, base, out,
+                                                                   String(Harness.freshPort())]) else { return }
         #expect(status == 0, "\(c.output)")
         // The script retries a stranger whose connection never completed (a known, unexplained flake): say so.
         for line in c.output.split(separator: "\n") where line.contains("stranger attempt") { print("multi-host: \(line)") }

@@ -93,14 +93,8 @@ struct SlurmTests {
         let bin = try #require(Harness.binary)
         let base = try #require(Harness.tinyBase)
         let out = Harness.tempDir("slurm")
-        let c = Child("/bin/bash", ["scripts/slurm_test.sh", bin, base, out, String(Harness.freshPort()),
-                                          String(Harness.freshPort()), "2"])
-        let status = c.waitExit(timeout: 300)
-        if status == 77 {
-            print("Slurm test skipped: \(c.output.split(separator: "\n").first ?? "")")
-            withKnownIssue("Slurm unavailable: \(c.output)") { throw SkipError() }
-            return
-        }
+        guard let (status, c) = Harness.script("Slurm test", ["scripts/slurm_test.sh", bin, base, out, String(Harness.freshPort()),
+                                                              String(Harness.freshPort()), "2"]) else { return }
         #expect(status == 0, "\(c.output)")
         let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/run/summary.json")))
         #expect(s.steps == 4 && s.ledger.lost == 0)

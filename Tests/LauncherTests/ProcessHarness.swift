@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `nanoreasoner` binary as real processes: the cluster tests exercise
 /// exactly what a user launches.
@@ -37,6 +38,17 @@ enum Harness {
          "algorithm.dynamic_sampling=false", "eval.final_problems=16", "eval.samples=4", "eval.final_samples=4", "cluster.actor_batch=2",
          "cluster.max_in_flight=8", "cluster.worker_timeout=2", "cluster.heartbeat_interval=0.25", "run.checkpoint_every=2"]
             .flatMap { ["--set", $0] }
+    }
+
+    /// Runs a test script; nil (after saying why, as a known issue) when it exits 77: it
+    /// needs root or something this machine cannot have, and a skip must not pass silently.
+    static func script(_ what: String, _ arguments: [String], timeout: Double = 300) -> (status: Int32?, child: Child)? {
+        let c = Child("/bin/bash", arguments)
+        let status = c.waitExit(timeout: timeout)
+        guard status == 77 else { return (status, c) }
+        print("\(what) skipped: \(c.output.split(separator: "\n").first ?? "")")
+        withKnownIssue("\(what) unavailable: \(c.output)") { throw SkipError() }
+        return nil
     }
 
     static func tempDir(_ name: String) -> String {
