@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "Ranks", dependencies: ["CMPI"], swiftSettings: release),
         .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels", "Plots"], swiftSettings: release),
         .target(name: "Worker", dependencies: ["Transport", "Wire", "Sampler", "TinyGPT", "Verifier"], swiftSettings: release),
-        .target(name: "Trainer", dependencies: ["RL", "Ranks", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels", "Plots", "Completions"],
+        .target(name: "Trainer", dependencies: ["RL", "Ranks", "Wire", "Sampler", "Tasks", "Verifier", "Eval", "TinyGPT", "Kernels", "Plots", "Completions"],
                 swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks", "Kernels"], swiftSettings: release),
         .target(name: "Cluster", dependencies: ["Trainer", "Pretrain", "Worker", "Tasks", "TinyGPT", "Verifier", .product(name: "Yams", package: "Yams")],

@@ -59,16 +59,17 @@ public enum ClusterBenchmark {
         guard !measured.isEmpty else { throw BenchError.failed("the \(actors)-actor run wrote no step metrics (\(out))") }
         func s(_ f: (StepMetrics) -> Double) -> Stats { Stats(measured.map(f)) }
         let groups = Double(measured.reduce(0) { $0 + $1.groupsSampled })
+        let trained = Double(measured.reduce(0) { $0 + $1.groupsTrained })
+        let seconds = max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9)
         return Result(actors: actors, verifiers: verifiers, steps: rows.count,
                       trajectoriesPerSecond: s(\.trajectoriesPerSecond), sampledTokensPerSecond: s(\.sampledTokensPerSecond),
                       stepSeconds: s(\.stepSeconds), updateSeconds: s(\.updateSeconds), waitSeconds: s(\.waitSeconds),
                       learnerIdleFraction: s { $0.waitSeconds / max($0.waitSeconds + $0.updateSeconds, 1e-9) },
                       actorIdleFraction: s(\.actorIdleFraction), staleness: s(\.stalenessMean),
                       broadcastSeconds: s(\.broadcastSeconds), compressionRatio: s(\.compressionRatio),
-                      overallTrajectoriesPerSecond: groups / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),
-                      keptFraction: Double(measured.reduce(0) { $0 + $1.groupsTrained })
-                          / Double(max(1, measured.reduce(0) { $0 + $1.groupsTrained + $1.groupsZeroVariance })),
-                      trainedGroupsPerSecond: Double(measured.reduce(0) { $0 + $1.groupsTrained }) / max(measured.reduce(0) { $0 + $1.stepSeconds }, 1e-9),
+                      overallTrajectoriesPerSecond: groups / seconds,
+                      keptFraction: trained / max(1, trained + Double(measured.reduce(0) { $0 + $1.groupsZeroVariance })),
+                      trainedGroupsPerSecond: trained / seconds,
                       accuracy: s { Double($0.accuracy) },
                       wallSeconds: wall)
     }

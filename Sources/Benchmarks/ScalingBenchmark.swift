@@ -143,19 +143,17 @@ public enum ScalingBenchmark {
 
     private static func note(_ o: Options) -> String {
         "\(ProcessInfo.processInfo.activeProcessorCount)-core host; learner ranks on machines of \(o.rankCPUs) core each "
-            + "(cgroup CPU quota, 10 ms period; loopback between them, shared memory inside Open MPI); actors on machines of "
+            + "(cgroup CPU quota, \(EmulatedMachine.periodMicroseconds / 1000) ms period; loopback between them, shared memory inside Open MPI); actors on machines of "
             + "\(o.actorCPUs) core with the learner on one of \(o.learnerCPUs) and 1 verifier of \(o.actorCPUs). No network "
             + "emulation: this kernel has no netem, so latency is not added; the model assumes a \(Int(o.linkBitsPerSecond / 1e6)) Mbit/s link per actor."
     }
 
     private static func learnerRow(_ o: Options, ranks K: Int, parent: String, log: (String) -> Void) throws -> LearnerRow {
         let logPath = (o.scratch as NSString).appendingPathComponent("scaling-ranks-\(K).log")
-        var mpi = ["-np", String(K), "--bind-to", "none", "--oversubscribe"]
-        if getuid() == 0 { mpi.append("--allow-run-as-root") }
-        let args = mpi + [o.executable, "ranks", "--updates", String(o.updates), "--groups", String(o.groups), "--json"]
+        let mpi = try MPIRun.command(ranks: K, [o.executable, "ranks", "--updates", String(o.updates), "--groups", String(o.groups), "--json"])
         log("bench --scaling: \(K) learner rank(s) on \(o.rankCPUs)-core machines, \(o.updates) updates (log \(logPath))")
         let env = [EmulatedMachine.directoryVariable: parent, EmulatedMachine.cpusVariable: String(o.rankCPUs)]
-        let status = try Subprocess.run("/usr/bin/mpirun", args, logPath: logPath, timeout: o.timeout, environment: env)
+        let status = try Subprocess.run(mpi.executable, mpi.arguments, logPath: logPath, timeout: o.timeout, environment: env)
         guard status == 0 else { throw BenchError.failed("mpirun -np \(K) nanoreasoner ranks exited with \(status):\n" + Subprocess.tail(logPath)) }
         struct Ranks: Decodable { var tokensPerUpdate: Int; var secondsPerUpdate: [Double] }
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

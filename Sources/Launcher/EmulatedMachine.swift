@@ -43,13 +43,15 @@ public struct EmulatedMachine: Sendable {
         return dir
     }
 
+    /// The quota's period: with the kernel's default 100 ms a throttled rank stalls up to 75 ms
+    /// at every collective, which real machines of that size would not.
+    public static let periodMicroseconds = 10_000
+
     /// A machine of `cpus` cores (0.25: a quarter of one) under `parent`.
     public static func make(_ name: String, cpus: Double, under parent: String) throws -> EmulatedMachine {
         let path = parent + "/" + name
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        // A 10 ms period: with the default 100 ms a throttled rank stalls up to 75 ms at every collective,
-        // which real machines of that size would not.
-        let period = 10_000, quota = max(1_000, Int(cpus * Double(period)))
+        let period = periodMicroseconds, quota = max(1_000, Int(cpus * Double(period)))
         if FileManager.default.fileExists(atPath: path + "/cpu.max") {
             try write("\(quota) \(period)", to: path + "/cpu.max")
         } else {

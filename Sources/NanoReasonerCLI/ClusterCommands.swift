@@ -53,8 +53,7 @@ struct LearnerCommand: ParsableCommand {
     func run() throws {
         let config = try options.load()
         // Under mpirun/srun this is one of the learner's ranks: rank 0 is the learner, the rest follow it.
-        let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
-        if let world { try EmulatedMachine.joinFromEnvironment(name: "learner-rank\(world.rank)") }
+        let world = try launchedRank()
         if let world, world.rank > 0 { return followLearner(world, threads: config.cluster.learnerThreads) }
         let learner: Learner
         do { learner = try Learner(config: config, resume: resume, ranks: world ?? SingleRank(), log: log) } catch {
@@ -271,16 +270,11 @@ struct LaunchCommand: ParsableCommand {
     private func learnerSpec(_ c: ExperimentConfig, exe: String, arguments: [String]) throws -> ChildSpec {
         let K = c.cluster.learnerRanks
         guard K > 1 else { return ChildSpec(name: "learner", arguments: arguments, restartable: false) }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/mpirun" }
-        guard let mpirun = path.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw ValidationError("cluster.learner_ranks=\(K) starts the ranks with Open MPI's mpirun, which is not installed: "
-                                  + "apt-get install openmpi-bin libopenmpi-dev (make deps does), or set cluster.learner_ranks=1")
+        let mpi: (executable: String, arguments: [String])
+        do { mpi = try MPIRun.command(ranks: K, extra: c.cluster.mpirunArgs.split(separator: " ").map(String.init), [exe] + arguments) } catch {
+            throw ValidationError("cluster.learner_ranks=\(K) starts the ranks with mpirun: \(error); or set cluster.learner_ranks=1")
         }
-        // No binding: the ranks share the cores with the actors; oversubscribe: K may exceed the cores.
-        var mpi = ["-np", String(K), "--bind-to", "none", "--oversubscribe"]
-        if getuid() == 0 { mpi.append("--allow-run-as-root") }
-        mpi += c.cluster.mpirunArgs.split(separator: " ").map(String.init)
-        return ChildSpec(name: "learner", arguments: mpi + [exe] + arguments, restartable: false, executable: mpirun)
+        return ChildSpec(name: "learner", arguments: mpi.arguments, restartable: false, executable: mpi.executable)
     }
 
     /// With CURVE, every local worker gets its own key (made on first start for a cluster on

@@ -34,8 +34,7 @@ struct RanksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
-        try EmulatedMachine.joinFromEnvironment(name: "learner-rank\(world?.rank ?? 0)")
+        let world = try launchedRank()
         if let world, world.rank > 0 { return followLearner(world, threads: threads) }
         var rl = RLConfig()
         rl.groupSize = groupSize
@@ -85,6 +84,14 @@ struct RanksCommand: ParsableCommand {
                                scores: rewards.map { Score(reward: $0, correct: $0 > 0, wellFormed: true, extracted: nil) })
         }
     }
+}
+
+/// Under mpirun/srun, this process's learner rank (nil in a plain run), on its emulated machine
+/// when the environment names one (`launch` with `cluster.machine_cpus`, `bench --scaling`).
+func launchedRank() throws -> MPIRanks? {
+    let world = MPIRanks.isLaunched ? try MPIRanks.launched() : nil
+    try EmulatedMachine.joinFromEnvironment(name: "learner-rank\(world?.rank ?? 0)")
+    return world
 }
 
 /// A learner rank other than 0: rank 0's state, then its updates until it says stop. Stop

@@ -2,6 +2,7 @@ import Foundation
 import Ranks
 import TinyGPT
 import Verifier
+import Wire
 import Completions
 
 /// Data-parallel learner ranks: rank 0 is the learner (sockets, ledger, checkpoints) and hands
@@ -141,80 +142,43 @@ private extension JSONDecoder {
 }
 
 /// Scored groups as bytes for the ranks (only what an update reads: the tokens, the log-probs,
-/// the rewards). A leading 0 is "stop", 1 "update on these".
+/// the rewards), in the wire's field encoding. A leading 0 is "stop", 1 "update on these".
 enum ScoredGroupCodec {
     static func encode(_ groups: [ScoredGroup], pad: Int32) -> [UInt8] {
-        var w = RankWriter()
-        w.bytes.append(1)
-        w.int(Int(pad)); w.int(groups.count)
+        var w = ByteWriter(capacity: 1 << 16)
+        w.u8(1)
+        w.u32(UInt32(bitPattern: pad)); w.count(groups.count)
         for g in groups {
-            w.int32s(g.prompt); w.int(g.policyVersion); w.int(g.completions.count)
+            w.tokens(g.prompt); w.u64(UInt64(g.policyVersion)); w.count(g.completions.count)
             for (c, s) in zip(g.completions, g.scores) {
-                w.int32s(c.tokens); w.floats(c.logprobs)
-                w.bytes.append((c.stopped ? 1 : 0) | (s.correct ? 2 : 0) | (s.wellFormed ? 4 : 0) | (c.referenceLogprobs != nil ? 8 : 0))
+                w.tokens(c.tokens); w.floats(c.logprobs)
+                w.u8((c.stopped ? 1 : 0) | (s.correct ? 2 : 0) | (s.wellFormed ? 4 : 0) | (c.referenceLogprobs != nil ? 8 : 0))
                 if let r = c.referenceLogprobs { w.floats(r) }
-                w.floats([s.reward])
+                w.f32(s.reward)
             }
         }
-        return w.bytes
+        return w.finish()
     }
 
     /// nil for "stop".
     static func decode(_ bytes: [UInt8]) throws -> ([ScoredGroup], Int32)? {
-        var r = RankReader(bytes: bytes)
-        guard try r.byte() == 1 else { return nil }
-        let pad = Int32(try r.int())
-        let groups = try (0..<r.count()).map { _ -> ScoredGroup in
-            let prompt = try r.int32s(), version = try r.int()
-            var completions: [Completion] = [], scores: [Score] = []
-            for _ in 0..<(try r.count()) {
-                let tokens = try r.int32s(), logprobs = try r.floats(), flags = try r.byte()
-                let reference = flags & 8 != 0 ? try r.floats() : nil
-                let reward = try r.floats().first ?? 0
-                completions.append(Completion(tokens: tokens, logprobs: logprobs, stopped: flags & 1 != 0, referenceLogprobs: reference))
-                scores.append(Score(reward: reward, correct: flags & 2 != 0, wellFormed: flags & 4 != 0, extracted: nil))
+        try bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            guard try r.u8("kind") == 1 else { return nil }
+            let pad = Int32(bitPattern: try r.u32("pad"))
+            let groups = try (0..<r.count("groups")).map { _ -> ScoredGroup in
+                let prompt = try r.tokens("prompt"), version = Int(try r.u64("version"))
+                var completions: [Completion] = [], scores: [Score] = []
+                for _ in 0..<(try r.count("completions")) {
+                    let tokens = try r.tokens("tokens"), logprobs = try r.floats("logprobs"), flags = try r.u8("flags")
+                    let reference = flags & 8 != 0 ? try r.floats("reference log-probs") : nil
+                    let reward = try r.f32("reward")
+                    completions.append(Completion(tokens: tokens, logprobs: logprobs, stopped: flags & 1 != 0, referenceLogprobs: reference))
+                    scores.append(Score(reward: reward, correct: flags & 2 != 0, wellFormed: flags & 4 != 0, extracted: nil))
+                }
+                return ScoredGroup(prompt: prompt, completions: completions, scores: scores, policyVersion: version)
             }
-            return ScoredGroup(prompt: prompt, completions: completions, scores: scores, policyVersion: version)
+            return (groups, pad)
         }
-        return (groups, pad)
-    }
-}
-
-private struct RankWriter {
-    var bytes: [UInt8] = []
-    mutating func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func int32s(_ v: [Int32]) { int(v.count); v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
-    mutating func floats(_ v: [Float]) { int(v.count); v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
-}
-
-private struct RankReader {
-    let bytes: [UInt8]
-    var at = 0
-    struct Truncated: Error, CustomStringConvertible {
-        var description: String { "a learner rank received a truncated batch from rank 0" }
-    }
-    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, at + n <= bytes.count else { throw Truncated() }
-        defer { at += n }
-        return bytes[at..<(at + n)]
-    }
-    mutating func byte() throws -> UInt8 { try take(1).first! }
-    mutating func int() throws -> Int {
-        Int(Int64(littleEndian: try take(8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
-    }
-    mutating func count() throws -> Int {
-        let n = try int()
-        guard n >= 0, n <= bytes.count else { throw Truncated() }
-        return n
-    }
-    mutating func int32s() throws -> [Int32] { try array(of: Int32(0)) }
-    mutating func floats() throws -> [Float] { try array(of: Float(0)) }
-    /// Copied out, since the bytes need not be aligned for T.
-    private mutating func array<T>(of zero: T) throws -> [T] {
-        let n = try count()
-        let raw = try take(n * MemoryLayout<T>.size)
-        var out = [T](repeating: zero, count: n)
-        out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
-        return out
     }
 }

@@ -1,0 +1,19 @@
+import Foundation
+
+/// How NanoReasoner starts K processes under Open MPI's `mpirun`: found on the PATH, no
+/// binding (the ranks share cores with the actors), oversubscription allowed (K may exceed
+/// the cores), and root allowed when we are root. `launch` and `bench --scaling` both use it.
+public enum MPIRun {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String { "Open MPI's mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev (make deps does)" }
+    }
+
+    /// `mpirun`'s path and its arguments for `ranks` processes of `command`, `extra` (user flags such as `--hostfile F`) before it.
+    public static func command(ranks: Int, extra: [String] = [], _ command: [String]) throws -> (executable: String, arguments: [String]) {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/mpirun" }
+        guard let mpirun = path.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { throw Missing() }
+        var args = ["-np", String(ranks), "--bind-to", "none", "--oversubscribe"]
+        if getuid() == 0 { args.append("--allow-run-as-root") }
+        return (mpirun, args + extra + command)
+    }
+}
