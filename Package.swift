@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
         .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
-                                                   "Launcher", "Plots"],
+                                                   "Launcher", "Plots", "Worker"],
                 swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",

@@ -66,19 +66,20 @@ public final class RolloutActor {
         try weights.setHighWaterMarks(send: 1, receive: 4)
         try weights.limitMessageSize(Frame.defaultLimit)
         try weights.subscribeAll()
-        try weights.connect(session.endpoints.weights)
         let sockets = Sockets(push: push, weights: weights)
+        var feed = WeightsFeed()
+        defer { feed.stop() }
 
         var model: GPT?, sampler: Sampler?
         var waitingForWork = false
-        var idleSince = Date()
+        var idleSince = Date(), announced = Date.distantPast
         while true {
             try session.keepAlive()
             let ready = try Poller.wait([session.socket, weights], timeout: 0.5)
             if ready[1] {
                 switch latest(weights, session) {
                 case .message(.weights(let w))? where model != nil:
-                    if apply(w, to: model!, session) && waitingForWork { try requestWork(session) }  // tell the learner our version
+                    if apply(w, to: model!, session) && waitingForWork { try requestWork(session, relay: feed.relay) }  // tell the learner our version
                 case .shutdown?:
                     return try session.finish()
                 default: break  // weights before the welcome: the re-announce brings them again
@@ -99,7 +100,10 @@ public final class RolloutActor {
                         let kept = reference.flatMap { $0.model.config == s.model ? $0.model : nil }
                         reference = (try kept ?? GPT(config: s.model), false)
                     }
+                    try feed.connect(weights, settings: s, session: session, log: log)
                     waitingForWork = false
+                case .message(.weightsRoute(let r)):
+                    feed.relay?.route(r)
                 case .message(.work(let work)):
                     waitingForWork = false
                     if case .message(.weights(let x))? = latest(weights, session) { _ = apply(x, to: model!, session) }
@@ -114,16 +118,57 @@ public final class RolloutActor {
                     return try session.finish()
                 }
             }
+            if let relay = feed.relay, session.version == .max, Date().timeIntervalSince(announced) > 2 {
+                // No weights yet: nothing comes until the learner has routed our relay, so offer it (no credits).
+                try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: 0, policyVersion: .max,
+                                                          relayEndpoint: relay.relayEndpoint)))
+                announced = Date()
+            }
             if session.settings != nil, session.version != .max, !waitingForWork {
-                try requestWork(session)
+                try requestWork(session, relay: feed.relay)
                 waitingForWork = true
             }
         }
     }
 
-    private func requestWork(_ session: WorkerSession) throws {
+    private func requestWork(_ session: WorkerSession, relay: WeightsRelay?) throws {
         try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: UInt32(batch), policyVersion: session.version,
-                                                  hasReference: reference?.loaded ?? false)))
+                                                  hasReference: reference?.loaded ?? false, relayEndpoint: relay?.relayEndpoint ?? "")))
+    }
+
+    /// Where the actor's weights socket is connected: the learner's weights port, or this
+    /// actor's relay (which the learner routes), as the run's `weightFanout` says.
+    struct WeightsFeed {
+        private(set) var relay: WeightsRelay?
+        private var direct: String?
+
+        /// Connects `weights` as the welcome's settings ask (again after a learner restart).
+        mutating func connect(_ weights: ZMQSocket, settings s: WorkerSettings, session: WorkerSession,
+                              log: @escaping (String) -> Void) throws {
+            if s.weightFanout > 0, relay == nil {
+                if let d = direct { try weights.disconnect(d); direct = nil }
+                let r = try WeightsRelay(context: session.context, bind: Self.relayBind(session),
+                                         learner: (session.endpoints.weights, session.options.security),
+                                         messageBytes: 4 * ParameterLayout(s.model).count, limit: s.maxMessageBytes, log: log)
+                try weights.connect(r.localEndpoint)
+                relay = r
+                log("relaying weights at \(r.relayEndpoint)")
+            } else if s.weightFanout == 0, direct == nil {
+                if let r = relay { try weights.disconnect(r.localEndpoint); r.stop(); relay = nil }
+                try weights.connect(session.endpoints.weights)
+                direct = session.endpoints.weights
+            }
+        }
+
+        /// An actor thread of the learner's process relays over `inproc://`; an actor of a
+        /// loopback cluster listens on loopback only; any other on every interface.
+        private static func relayBind(_ session: WorkerSession) -> String {
+            let learner = session.endpoints.weights
+            if learner.hasPrefix("inproc://") { return "inproc://weights-relay-\(session.options.workerId)-\(UUID().uuidString)" }
+            return learner.hasPrefix("tcp://127.") || learner.hasPrefix("tcp://localhost") ? "tcp://127.0.0.1:0" : "tcp://0.0.0.0:0"
+        }
+
+        func stop() { relay?.stop() }
     }
 
     /// The newest message waiting on the weights socket (older ones are superseded), read

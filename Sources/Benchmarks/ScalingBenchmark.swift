@@ -1,5 +1,6 @@
 import Foundation
 import Launcher
+import Wire
 
 /// `nanoreasoner bench --scaling`: every process on an emulated machine of its own (a cgroup
 /// CPU quota, `EmulatedMachine`), more machines each time, and a throughput model fitted on
@@ -32,6 +33,12 @@ public enum ScalingBenchmark {
         /// The link the model assumes between the learner and each actor, bits per second.
         public var linkBitsPerSecond = 1e9
         public var timeout = 900.0
+        /// Which parts to run: learner, actors, asynchrony (needs both before it), broadcast.
+        public var parts: Set<String> = Self.allParts
+        public static let allParts: Set<String> = ["learner", "actors", "asynchrony", "broadcast"]
+        /// Broadcasts per broadcast case, and the default model's parameter count.
+        public var broadcastRounds = 10
+        public var broadcastParameters = 848_128
         public init() {}
     }
 
@@ -84,10 +91,22 @@ public enum ScalingBenchmark {
         /// The weights message, and the link each actor is assumed to have to the learner.
         public var broadcastBytes: Double, linkBitsPerSecond: Double
         public var rankCPUs: Double, actorCPUs: Double
+        /// 0: every actor takes the weights from the learner; f: relayed down a tree of fanout f
+        /// (the learner's link carries f copies, each hop adds one part's transfer).
+        public var weightFanout = 0
 
         public func updateSeconds(ranks K: Int) -> Double {
             cpuSecondsPerTrainedToken * tokensPerGroup * Double(groupsPerUpdate) / rankCPUs / Double(K)
                 + rankSecondsPerDoubling * log2(Double(K))
+        }
+
+        /// The weights to N actors: every copy the learner's link carries, and the relay hops' parts.
+        public func broadcastSeconds(actors N: Int) -> Double {
+            let copies = weightFanout == 0 ? N : min(N, weightFanout)
+            var depth = 0, reached = 0, level = 1
+            while weightFanout > 0 && reached < N { level *= weightFanout; reached += level; depth += 1 }
+            let hop = Double(WeightsPart.defaultBytes) * 8 / linkBitsPerSecond
+            return Double(copies) * broadcastBytes * 8 / linkBitsPerSecond + Double(max(depth - 1, 0)) * hop
         }
 
         /// Trained groups per second with K ranks and N actors, and the stage that limits it.
@@ -95,8 +114,7 @@ public enum ScalingBenchmark {
             let update = updateSeconds(ranks: K)
             let learner = Double(groupsPerUpdate) / update
             let sampling = Double(N) * actorCPUs / cpuSecondsPerSampledGroup * keptFraction
-            // One publisher: every actor's copy crosses the learner's link once per update.
-            let broadcast = Double(groupsPerUpdate) / (Double(N) * broadcastBytes * 8 / linkBitsPerSecond)
+            let broadcast = Double(groupsPerUpdate) / broadcastSeconds(actors: N)
             return [(learner, "learner update"), (sampling, "sampling"), (broadcast, "weight broadcast")].min { $0.0 < $1.0 }!
         }
     }
@@ -116,6 +134,8 @@ public enum ScalingBenchmark {
         /// On-policy first, then the config's staleness bound; the actors chosen so that sampling a
         /// step's groups takes about as long as the learner's update (where asynchrony helps most).
         public var asynchrony: [AsyncRow]
+        /// The weights to 1 and 8 actors over emulated 1 Gbit/s links, from the publisher or relayed.
+        public var broadcast: RelayBenchmark.Report?
         public var targets: [BenchReport.Target]
     }
 
@@ -125,11 +145,16 @@ public enum ScalingBenchmark {
             throw BenchError.invalid("bench --scaling: \(error)")
         }
         defer { EmulatedMachine.remove(parent: parent) }
-        let learner = try o.ranks.map { try learnerRow(o, ranks: $0, parent: parent, log: log) }
-        let actors = try o.actors.map { try actorRow(o, actors: $0, log: log) }
+        let learner = o.parts.contains("learner") ? try o.ranks.map { try learnerRow(o, ranks: $0, parent: parent, log: log) } : []
+        let actors = o.parts.contains("actors") ? try o.actors.map { try actorRow(o, actors: $0, log: log) } : []
         var report = Report(note: note(o), learner: learner, actors: actors, model: nil, predictions: [], asynchrony: [], targets: [])
+        if o.parts.contains("broadcast") {
+            report.broadcast = try RelayBenchmark.run(executable: o.executable, parameters: o.broadcastParameters,
+                                                      cases: [(1, 0), (8, 0), (1, 1), (8, 1)], rounds: o.broadcastRounds,
+                                                      megabitsPerSecond: Int(o.linkBitsPerSecond / 1e6), scratch: o.scratch, log: log)
+        }
         fit(&report, o)
-        if let model = report.model, let update = report.actors.first?.learnerUpdateSeconds {
+        if o.parts.contains("asynchrony"), let model = report.model, let update = report.actors.first?.learnerUpdateSeconds {
             // Sampling one step's groups on one actor, then the actors and the learner's machine
             // that make it take as long as the update.
             let sampling = Double(o.groups) / model.keptFraction * model.cpuSecondsPerSampledGroup / o.actorCPUs
@@ -144,8 +169,9 @@ public enum ScalingBenchmark {
     private static func note(_ o: Options) -> String {
         "\(ProcessInfo.processInfo.activeProcessorCount)-core host; learner ranks on machines of \(o.rankCPUs) core each "
             + "(cgroup CPU quota, \(EmulatedMachine.periodMicroseconds / 1000) ms period; loopback between them, shared memory inside Open MPI); actors on machines of "
-            + "\(o.actorCPUs) core with the learner on one of \(o.learnerCPUs) and 1 verifier of \(o.actorCPUs). No network "
-            + "emulation: this kernel has no netem, so latency is not added; the model assumes a \(Int(o.linkBitsPerSecond / 1e6)) Mbit/s link per actor."
+            + "\(o.actorCPUs) core with the learner on one of \(o.learnerCPUs) and 1 verifier of \(o.actorCPUs), over loopback. The broadcast "
+            + "rows: each machine a network namespace with a \(Int(o.linkBitsPerSecond / 1e6)) Mbit/s veth link (tc tbf); this kernel has no "
+            + "netem, so no latency is added. The model assumes that link per machine."
     }
 
     private static func learnerRow(_ o: Options, ranks K: Int, parent: String, log: (String) -> Void) throws -> LearnerRow {
@@ -204,7 +230,8 @@ public enum ScalingBenchmark {
                           cpuSecondsPerSampledGroup: o.actorCPUs * Double(firstActor.actors) / firstActor.sampledGroupsPerSecond,
                           tokensPerGroup: tokensPerGroup, groupsPerUpdate: o.groups,
                           keptFraction: r.actors.map(\.keptFraction).reduce(0, +) / Double(r.actors.count),
-                          broadcastBytes: broadcastBytes, linkBitsPerSecond: o.linkBitsPerSecond, rankCPUs: o.rankCPUs, actorCPUs: o.actorCPUs)
+                          broadcastBytes: broadcastBytes, linkBitsPerSecond: o.linkBitsPerSecond, rankCPUs: o.rankCPUs, actorCPUs: o.actorCPUs,
+                          weightFanout: r.broadcast == nil ? 0 : 1)
         for i in r.learner.indices.dropFirst(2) {
             r.learner[i].predictedTokensPerSecond = Double(r.learner[i].tokensPerUpdate) / model.updateSeconds(ranks: r.learner[i].ranks)
         }
@@ -239,14 +266,21 @@ public enum ScalingBenchmark {
             ? String(format: "1 learner machine of %.2f core + %d actor machine(s) as in the actor rows; training accuracy per step %.3f on-policy, %.3f with staleness ≤ %d",
                      r.asynchrony[0].learnerCPUs, r.asynchrony[0].actors, r.asynchrony[0].accuracyPerStep, r.asynchrony[1].accuracyPerStep, r.asynchrony[1].maxStaleness)
             : "not measured"
+        let b = r.broadcast?.cases
+        func ms(_ n: Int, _ f: Int) -> Double? { b?.first { $0.subscribers == n && $0.fanout == f }?.milliseconds.median }
+        let relayed = ms(8, 1).flatMap { eight in ms(1, 0).map { eight / $0 } }
+        let broadcastNote = relayed == nil ? "not measured"
+            : String(format: "medians: 1 actor %.1f ms from the learner; 8 actors %.1f ms from the learner, %.1f ms down a relay chain "
+                     + "(cluster.weight_fanout=1); worst round of the chain %.1f ms", ms(1, 0)!, ms(8, 0) ?? .nan, ms(8, 1)!,
+                     b!.first { $0.subscribers == 8 && $0.fanout == 1 }!.milliseconds.max)
         return [
             T(name: "learner scaling: 4 ranks vs 1, trained tokens/s", value: k4, goal: "≥ 3.2×", met: k4.map { $0 >= 3.2 }),
             T(name: "actor scaling: 8 actors vs 1, sampled groups/s", value: n8, goal: "≥ 6.4×", met: n8.map { $0 >= 6.4 }),
             T(name: "model vs emulated rows, worst relative error", value: worst.map { $0 * 100 }, goal: "≤ 20 %", met: worst.map { $0 <= 0.2 },
               note: "fitted on 1 rank, the smallest K > 1 and 1 actor; every other row is a prediction"),
             T(name: "asynchrony: max_staleness 2 vs 0, trained groups/s", value: a, goal: "≥ 1.7×", met: a.map { $0 >= 1.7 }, note: asyncNote),
-            T(name: "broadcast to 8 actors over 1 Gbit/s vs to 1", value: nil, goal: "≤ 2×", met: nil,
-              note: "not measured yet (one PUB socket: the model counts 8 copies on the learner's link)"),
+            T(name: "broadcast to 8 actors over 1 Gbit/s vs to 1", value: relayed, goal: "≤ 2×", met: relayed.map { $0 <= 2 },
+              note: broadcastNote),
         ]
     }
 }

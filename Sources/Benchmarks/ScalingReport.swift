@@ -10,18 +10,20 @@ public enum ScalingTable {
         }
         var out = ["NanoReasoner bench --scaling: " + r.note, ""]
         let lw = [8, 10, 26, 18, 10, 16, 16]
-        out.append(row(["RANKS", "machine", "s/update median (min–max)", "trained tokens/s", "speed-up", "model tokens/s", "limited by"], lw))
+        if !r.learner.isEmpty { out.append(row(["RANKS", "machine", "s/update median (min–max)", "trained tokens/s", "speed-up", "model tokens/s", "limited by"], lw))
         for l in r.learner {
             out.append(row(["\(l.ranks)", "\(l.machineCPUs) core", String(format: "%.2f (%.2f–%.2f)", l.secondsPerUpdate.median, l.secondsPerUpdate.min,
                                                                          l.secondsPerUpdate.max),
                             f(l.trainedTokensPerSecond, "%.0f"), f(l.speedup, "%.2f×"), f(l.predictedTokensPerSecond, "%.0f"), l.limitedBy], lw))
         }
         out.append("")
+        }
         let aw = [8, 10, 20, 10, 18, 12, 30]
-        out.append(row(["ACTORS", "machine", "sampled groups/s", "speed-up", "model groups/s", "actor idle", "limited by"], aw))
+        if !r.actors.isEmpty { out.append(row(["ACTORS", "machine", "sampled groups/s", "speed-up", "model groups/s", "actor idle", "limited by"], aw))
         for a in r.actors {
             out.append(row(["\(a.actors)", "\(a.machineCPUs) core", f(a.sampledGroupsPerSecond, "%.2f"), f(a.speedup, "%.2f×"),
                             f(a.predictedGroupsPerSecond, "%.2f"), f(a.actorIdleFraction * 100, "%.0f %%"), a.limitedBy], aw))
+        }
         }
         if !r.asynchrony.isEmpty {
             out.append("")
@@ -30,6 +32,16 @@ public enum ScalingTable {
             for a in r.asynchrony {
                 out.append(row(["\(a.maxStaleness)", String(format: "%.2f + %d", a.learnerCPUs, a.actors), f(a.trainedGroupsPerSecond, "%.2f"), f(a.accuracyPerStep, "%.3f"),
                                 f(a.updateSeconds, "%.2f"), f(a.waitSeconds, "%.2f")], w))
+            }
+        }
+        if let b = r.broadcast {
+            out.append("")
+            let w = [12, 34, 12, 26]
+            out.append(row(["SUBSCRIBERS", "weights from", "MB", "ms median (min–max)"], w))
+            for c in b.cases {
+                out.append(row(["\(c.subscribers)", c.fanout == 0 ? "the learner (one PUB socket)" : "a relay tree of fanout \(c.fanout)",
+                                f(Double(c.messageBytes) / 1e6, "%.1f"),
+                                String(format: "%.1f (%.1f–%.1f)", c.milliseconds.median, c.milliseconds.min, c.milliseconds.max)], w))
             }
         }
         if let m = r.model {

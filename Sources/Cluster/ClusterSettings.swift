@@ -56,6 +56,10 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     /// Share of verifier answers the learner checks with its own verifier (built-in task),
     /// and of groups whose actor-computed reference log-probs it computes again.
     public var auditFraction = 0.1
+    /// Actors pass the weights on to this many actors each, the learner serving as many
+    /// (a tree in join order; 1 = a chain): the learner's link carries that many copies per
+    /// update instead of one per actor. 0: every actor subscribes to the learner.
+    public var weightFanout = 0
     /// Actors compute the KL term's reference log-probs (they hold the frozen reference) so
     /// the learner's update skips that forward pass: for actors on machines of their own.
     /// Off by default: on one 2-core machine the actors' extra forward costs more steps than

@@ -120,6 +120,7 @@ public enum ConfigKeys {
         int("cluster.actor_nice", \.cluster.actorNice),
         int("cluster.max_staleness", \.rl.maxStaleness),
         int("cluster.broadcast_every", \.cluster.broadcastEvery),
+        int("cluster.weight_fanout", \.cluster.weightFanout),
         int("cluster.max_in_flight", \.cluster.maxInFlight),
         double("cluster.worker_timeout", \.cluster.workerTimeout),
         double("cluster.heartbeat_interval", \.cluster.heartbeatInterval),

@@ -110,6 +110,9 @@ public struct ExperimentConfig: Sendable {
         if !(1...65_532).contains(c.basePort) { throw bad("cluster.base_port", "must be in 1…65532, got \(c.basePort)") }
         if c.actorBatch < 1 { throw bad("cluster.actor_batch", "must be ≥ 1, got \(c.actorBatch)") }
         if c.broadcastEvery < 1 { throw bad("cluster.broadcast_every", "must be ≥ 1, got \(c.broadcastEvery)") }
+        if !(0...64).contains(c.weightFanout) {
+            throw bad("cluster.weight_fanout", "must be in 0…64 (0: every actor subscribes to the learner; 1: a chain), got \(c.weightFanout)")
+        }
         if c.maxInFlight < rl.promptsPerStep {
             throw bad("cluster.max_in_flight", "must be ≥ algorithm.prompts_per_step (\(rl.promptsPerStep)), got \(c.maxInFlight)")
         }

@@ -3,6 +3,7 @@ import Tasks
 import Trainer
 import Transport
 import Wire
+import Worker
 
 /// The broker's actor side: hello, work requests against credits, trajectories checked
 /// and queued for scoring, liveness.
@@ -17,6 +18,7 @@ extension Broker {
                 // What the earlier incarnation held will never arrive.
                 log("\(id) restarted: presumed dead; \(reissueHeld(by: id)) groups it held go back in the queue")
             }
+            if relays.leave(id) { routesChanged = true }  // a new incarnation relays from a new port
             log("\(id) joined from \(h.host)")
             _ = try? socket.send([route, welcome()], wait: false)
             republishWanted = true
@@ -27,9 +29,41 @@ extension Broker {
                   actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(route, on: socket) }
             if r.policyVersion != policyVersion { republishWanted = true }
             if workerSettings.referenceOnActors && !r.hasReference { referenceWanted = true }
+            if settings.weightFanout > 0 { noteRelay(of: id, r, peerAddress: socket.lastPeerAddress, now: now) }
         default:
             reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
         }
+    }
+
+    /// An actor's relay, from its work request: placed in the tree (the routes are sent on the
+    /// next housekeeping). Its route is sent again when it stays behind (a lost route message,
+    /// or an upstream that died before anyone noticed).
+    private func noteRelay(of id: String, _ r: WorkRequest, peerAddress: String?, now: Date) {
+        guard !r.relayEndpoint.isEmpty else { return }
+        guard let endpoint = RelayTree.endpoint(reported: r.relayEndpoint, peerAddress: peerAddress) else {
+            return log("\(id) offers a weights relay at \(r.relayEndpoint) but its address is unknown: it is left out of the tree")
+        }
+        if relays.join(.init(id: id, endpoint: endpoint, key: actorPeers.key(of: id))) {
+            routesChanged = true
+        } else if r.policyVersion != policyVersion, let sent = sentRoutes[id], now.timeIntervalSince(sent.at) > 2 {
+            sentRoutes[id] = nil
+            routesChanged = true
+        }
+    }
+
+    /// Sends each relaying actor whose route changed its new one.
+    func sendRoutes(on socket: ZMQSocket) {
+        routesChanged = false
+        let now = Date(), routes = relays.routes()
+        if routes.contains(where: { sentRoutes[$0.key]?.route != $0.value }) { log("weights relayed: " + relays.description) }
+        for (id, route) in routes where sentRoutes[id]?.route != route {
+            guard let r = actorPeers.route(of: id), (try? socket.send([r, Message.weightsRoute(route).encoded()], wait: false)) == true else {
+                routesChanged = true  // try again on the next turn
+                continue
+            }
+            sentRoutes[id] = (route, now)
+        }
+        for id in sentRoutes.keys where !relays.members.contains(where: { $0.id == id }) { sentRoutes[id] = nil }
     }
 
     /// Answers waiting work requests while the in-flight bound allows.
@@ -139,6 +173,7 @@ extension Broker {
     func lose(actor id: String, why: String) {
         let held = reissueHeld(by: id)
         actors.remove(id)
+        if relays.leave(id) { routesChanged = true }
         log("\(id) \(why): presumed dead; \(held) groups it held go back in the queue")
     }
 

@@ -2,6 +2,7 @@ import CZMQ
 import Cluster
 import Foundation
 import Tasks
+import TinyGPT
 import Trainer
 import Transport
 import Verifier
@@ -72,6 +73,10 @@ final class Broker: @unchecked Sendable {
     var referenceWanted = false
     var lastPublish = Date.distantPast
     var republishWanted = false
+    /// The actors' weights relays (with `weight_fanout` > 0), the route each was last sent, when.
+    var relays: RelayTree
+    var sentRoutes: [String: (route: WeightsRoute, at: Date)] = [:]
+    var routesChanged = false
     private var verifierTimeoutsTotal = 0
 
     func recordTimeout() { verifierTimeoutsTotal += 1 }
@@ -100,6 +105,7 @@ final class Broker: @unchecked Sendable {
         runId = UInt64.random(in: 1...UInt64.max)
         rejects = RejectCounter(log: log)
         pool = VerifierPool(credits: 4, attempts: settings.verifyRetries, timeout: settings.verifyTimeout)
+        relays = RelayTree(fanout: settings.weightFanout)
     }
 
     // MARK: API for the training thread
@@ -173,7 +179,9 @@ final class Broker: @unchecked Sendable {
         try s.work.setHighWaterMarks(send: q, receive: q)
         try s.verify.setHighWaterMarks(send: q, receive: q)
         try s.trajectories.setHighWaterMarks(send: 1, receive: q)
-        try s.weights.setHighWaterMarks(send: 4, receive: 4)  // a slow subscriber drops old weights, not memory
+        // A slow subscriber drops old weights, not memory: four versions queued at most (in parts, when relayed).
+        let parts = settings.weightFanout > 0 ? WeightsPart.partCount(messageBytes: 4 * ParameterLayout(workerSettings.model).count) + 1 : 1
+        try s.weights.setHighWaterMarks(send: Int32(4 * parts), receive: 4)
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)
         try s.weights.bind(endpoints.weights)
@@ -237,8 +245,9 @@ final class Broker: @unchecked Sendable {
         clock.lastHousekeeping = now
         if now > clock.graceUntil { checkLiveness(now) }
         checkScoreDeadlines(now)
+        if routesChanged { sendRoutes(on: s.work) }
         if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
-            publish(w.bytes, on: s.weights)
+            publishWeights(w, on: s.weights)
             republishWanted = false
         } else if referenceWanted, now.timeIntervalSince(lastPublish) > 0.25, let r = referenceFrame {
             publish(r, on: s.weights)
@@ -313,8 +322,18 @@ final class Broker: @unchecked Sendable {
             }
             let version = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             latestWeights = (version, frames[1])
-            publish(frames[1], on: weights)
+            publishWeights(latestWeights!, on: weights)
         }
+    }
+
+    /// Weights go out whole, or in parts when actors relay them (each relay passes a part on
+    /// as it arrives).
+    private func publishWeights(_ w: (version: UInt64, bytes: [UInt8]), on socket: ZMQSocket) {
+        guard settings.weightFanout > 0 else { return publish(w.bytes, on: socket) }
+        let start = Date()
+        for part in WeightsPart.split(w.bytes, version: w.version) { _ = try? socket.send(part, wait: false) }
+        lastPublish = Date()
+        count { $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
     }
 
     private func publish(_ bytes: [UInt8], on socket: ZMQSocket) {

@@ -24,7 +24,8 @@ final class BrokerSource: GroupSource {
                                 seed: config.rl.seed, heartbeatInterval: config.cluster.heartbeatInterval,
                                 maxMessageBytes: config.cluster.maxMessageBytes,
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
-                                referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0)
+                                referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
+                                weightFanout: config.cluster.weightFanout)
         broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()

@@ -31,6 +31,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Config file for the cluster runs.") var config = "configs/default.yaml"
     @Flag(help: "Only the scaling bench: learner ranks and actors on emulated machines (cgroup CPU quotas; root), and the throughput model.")
     var scaling = false
+    @Option(help: "With --scaling, only these parts, comma-separated: learner, actors, asynchrony (needs both), broadcast.")
+    var scalingParts: String?
 
     func run() throws {
         if scaling { return try runScaling() }
@@ -65,11 +67,18 @@ struct BenchCommand: ParsableCommand {
         o.configFile = config
         if let a = actors { o.actors = try Self.list(a, "--actors") }
         if let v = clusterSteps { o.clusterSteps = v }
+        if let p = scalingParts {
+            let parts = Set(p.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            guard !parts.isEmpty, parts.isSubset(of: ScalingBenchmark.Options.allParts) else {
+                throw ValidationError("--scaling-parts takes \(ScalingBenchmark.Options.allParts.sorted().joined(separator: ", ")), got '\(p)'")
+            }
+            o.parts = parts
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         o.scratch = out
-        let base: BaseCheckpoint
-        do { base = try BaseCheckpoint.locate(preferred: self.base, scratch: out, log: log) } catch { throw ValidationError("\(error)") }
-        o.base = base.path
+        if !o.parts.isDisjoint(with: ["actors", "asynchrony"]) {  // the cluster runs train from the base
+            do { o.base = try BaseCheckpoint.locate(preferred: self.base, scratch: out, log: log).path } catch { throw ValidationError("\(error)") }
+        }
         let report: ScalingBenchmark.Report
         do { report = try ScalingBenchmark.run(o, log: log) } catch { throw ValidationError("\(error)") }
         let jsonPath = (out as NSString).appendingPathComponent("scaling.json")

@@ -7,7 +7,7 @@ struct NanoReasoner: ParsableCommand {
         commandName: "nanoreasoner",
         abstract: "Train small language models to reason with RL from verifiable rewards.",
         subcommands: [PretrainCommand.self, TrainCommand.self, SampleCommand.self, LogprobsCommand.self, EvalCommand.self, RFTCommand.self, BenchCommand.self,
-                      LaunchCommand.self, LearnerCommand.self, ActorCommand.self, VerifierCommand.self, KeygenCommand.self, RanksCommand.self])
+                      LaunchCommand.self, LearnerCommand.self, ActorCommand.self, VerifierCommand.self, KeygenCommand.self, RanksCommand.self, RelayProbeCommand.self])
 
     static func main() {
         OpenBLASTuning.selectKernels()

@@ -59,6 +59,12 @@ public enum SocketSecurity: Sendable, Equatable {
     /// A worker's side: it proves `keys` and checks that the server holds `serverKey`'s secret.
     case curveClient(serverKey: String, keys: CurveKeyPair)
 
+    /// A worker's own key pair (nil unless it is a CURVE client).
+    public var keys: CurveKeyPair? {
+        if case .curveClient(_, let k) = self { return k }
+        return nil
+    }
+
     /// The ZAP domain every learner socket asks about (one allow-list for all four ports).
     public static let zapDomain = "nanoreasoner"
 }

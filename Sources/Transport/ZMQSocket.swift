@@ -14,6 +14,9 @@ public final class ZMQSocket {
     let raw: UnsafeMutableRawPointer
     public let type: SocketType
     public private(set) var endpoint = ""
+    /// The IP address the last message `receiveFrom` returned came from (TCP only; nil over
+    /// `inproc://`): how the learner learns where an actor's weights relay can be reached.
+    public private(set) var lastPeerAddress: String?
     /// Held so the context outlives its sockets (terminating it waits for every one to close).
     private let context: ZMQContext
 
@@ -69,6 +72,10 @@ public final class ZMQSocket {
     public func connect(_ endpoint: String) throws {
         if zmq_connect(raw, endpoint) != 0 { throw ZMQError.last("connect \(endpoint)") }
         self.endpoint = endpoint
+    }
+
+    public func disconnect(_ endpoint: String) throws {
+        if zmq_disconnect(raw, endpoint) != 0 { throw ZMQError.last("disconnect \(endpoint)") }
     }
 
     /// The endpoint actually bound (resolves `tcp://*:0` to the chosen port).
@@ -157,6 +164,8 @@ public final class ZMQSocket {
             }
             // A router's first frame is its own (the routing id): the sender's properties ride on the rest.
             if let u = zmq_msg_gets(&msg, "User-Id") { userId = String(cString: u) }
+            if frames.isEmpty { lastPeerAddress = nil }
+            if let a = zmq_msg_gets(&msg, "Peer-Address") { lastPeerAddress = String(cString: a) }
             let n = zmq_msg_size(&msg)
             if n == 0 {
                 frames.append([])

@@ -87,6 +87,13 @@ public struct ByteReader {
         }
     }
 
+    /// A length-prefixed run of raw bytes (a part of a larger message), copied out.
+    public mutating func rawBytes(_ what: String = "bytes") throws -> [UInt8] {
+        let r = try take(try count(what), what)
+        catchUp(to: r.lowerBound)
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[r]))
+    }
+
     public mutating func tokens(_ what: String = "tokens") throws -> [Int32] {
         let n = Int(try u32(what))
         let width = Int(try u8(what))

@@ -42,6 +42,12 @@ public struct ByteWriter {
         bytes.append(contentsOf: UnsafeRawBufferPointer(v))  // x86-64 and arm64 are little-endian
     }
 
+    /// A length-prefixed run of raw bytes.
+    public mutating func rawBytes(_ v: UnsafeRawBufferPointer) {
+        count(v.count)
+        bytes.append(contentsOf: v)
+    }
+
     /// Token ids in the narrowest of 1, 2 or 4 bytes that holds the largest, so LZ4 finds repeats.
     public mutating func tokens(_ v: [Int32]) {
         let top = v.max() ?? 0, bottom = v.min() ?? 0

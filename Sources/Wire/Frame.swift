@@ -2,7 +2,7 @@
 ///
 ///     offset size field
 ///     0      4    magic "NRWP"
-///     4      2    protocol version (3)
+///     4      2    protocol version (4)
 ///     6      1    message type
 ///     7      1    flags: bit 0 = body is LZ4-compressed
 ///     8      4    payload length (after decompression)
@@ -15,8 +15,9 @@
 /// allocates or decompresses anything.
 public enum Frame {
     public static let magic: [UInt8] = Array("NRWP".utf8)
-    /// 1: CRC-32; 2: CRC-32C; 3: actors may send reference log-probs (and hold the reference).
-    public static let protocolVersion: UInt16 = 3
+    /// 1: CRC-32; 2: CRC-32C; 3: actors may send reference log-probs (and hold the reference);
+    /// 4: weights may travel in parts, relayed from actor to actor.
+    public static let protocolVersion: UInt16 = 4
     public static let headerSize = 20
     public static let flagLZ4: UInt8 = 1
     /// Default ceiling on a payload: well above the 10× model's weights (≈32 MB).

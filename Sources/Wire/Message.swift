@@ -14,6 +14,8 @@ public enum Message: Equatable, Sendable {
     case weights(Weights)
     case shutdown(Shutdown)
     case reference(Weights)
+    case weightsPart(WeightsPart)
+    case weightsRoute(WeightsRoute)
 
     public var type: MessageType {
         switch self {
@@ -28,6 +30,8 @@ public enum Message: Equatable, Sendable {
         case .weights: return .weights
         case .shutdown: return .shutdown
         case .reference: return .reference
+        case .weightsPart: return .weightsPart
+        case .weightsRoute: return .weightsRoute
         }
     }
 
@@ -94,7 +98,7 @@ public enum Message: Equatable, Sendable {
         case .welcome(let m):
             w.u64(m.runId); w.u64(m.policyVersion); w.string(m.settingsJSON)
         case .workRequest(let m):
-            w.string(m.workerId); w.u32(m.credits); w.u64(m.policyVersion); w.bool(m.hasReference)
+            w.string(m.workerId); w.u32(m.credits); w.u64(m.policyVersion); w.bool(m.hasReference); w.string(m.relayEndpoint)
         case .work(let m):
             w.count(m.assignments.count)
             for a in m.assignments { w.u64(a.groupId); w.u64(a.promptIndex); w.tokens(a.prompt) }
@@ -127,6 +131,13 @@ public enum Message: Equatable, Sendable {
             w.u64(m.version); w.string(m.modelConfigJSON); w.floats(m.params)
         case .shutdown(let m):
             w.string(m.reason)
+        case .weightsPart(let p):
+            w.u64(p.version); w.u32(p.index); w.u32(p.count); w.u64(p.offset); w.u64(p.totalBytes)
+            p.bytes.withUnsafeBytes { w.rawBytes($0) }
+        case .weightsRoute(let m):
+            w.string(m.upstream); w.string(m.upstreamKey)
+            w.count(m.downstreamKeys.count)
+            for k in m.downstreamKeys { w.string(k) }
         }
     }
 
@@ -144,7 +155,7 @@ public enum Message: Equatable, Sendable {
             return .welcome(Welcome(runId: try r.u64(), policyVersion: try r.u64(), settingsJSON: try r.string("settings")))
         case .workRequest:
             return .workRequest(WorkRequest(workerId: try r.string("worker id"), credits: try r.u32(), policyVersion: try r.u64(),
-                                            hasReference: try r.bool("has reference")))
+                                            hasReference: try r.bool("has reference"), relayEndpoint: try r.string("relay endpoint")))
         case .work:
             let n = try r.count("assignments", minSize: 21)
             var list: [Assignment] = []
@@ -203,6 +214,15 @@ public enum Message: Equatable, Sendable {
             return type == .weights ? .weights(w) : .reference(w)
         case .shutdown:
             return .shutdown(Shutdown(reason: try r.string("reason")))
+        case .weightsPart:
+            return .weightsPart(WeightsPart(version: try r.u64(), index: try r.u32(), count: try r.u32(), offset: try r.u64(),
+                                            totalBytes: try r.u64(), bytes: try r.rawBytes("weights part")))
+        case .weightsRoute:
+            let upstream = try r.string("upstream"), key = try r.string("upstream key")
+            let n = try r.count("downstream keys", minSize: 4)
+            var keys: [String] = []
+            for _ in 0..<n { keys.append(try r.string("downstream key")) }
+            return .weightsRoute(WeightsRoute(upstream: upstream, upstreamKey: key, downstreamKeys: keys))
         }
     }
 }

@@ -12,6 +12,10 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case shutdown = 10
     /// The run's frozen reference policy, for actors that compute the KL term's log-probs.
     case reference = 11
+    /// A slice of a weights message, for actors that relay the weights to other actors (v4).
+    case weightsPart = 12
+    /// The learner tells a relaying actor where its weights come from and who may take them (v4).
+    case weightsRoute = 13
 }
 
 /// Which process sent a message.

@@ -30,8 +30,12 @@ public struct WorkRequest: Equatable, Sendable {
     public var policyVersion: UInt64
     /// The actor holds the run's reference policy (else the learner publishes it again).
     public var hasReference: Bool
-    public init(workerId: String, credits: UInt32, policyVersion: UInt64, hasReference: Bool = false) {
+    /// Where this actor's weights relay listens (`tcp://*:PORT`: the learner puts in the
+    /// address it sees the actor at), when the learner asked actors to relay; empty otherwise.
+    public var relayEndpoint: String
+    public init(workerId: String, credits: UInt32, policyVersion: UInt64, hasReference: Bool = false, relayEndpoint: String = "") {
         self.workerId = workerId; self.credits = credits; self.policyVersion = policyVersion; self.hasReference = hasReference
+        self.relayEndpoint = relayEndpoint
     }
 }
 

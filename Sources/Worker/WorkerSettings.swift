@@ -19,11 +19,14 @@ public struct WorkerSettings: Codable, Sendable {
     public var externalVerifierTimeout: Double
     /// Actors compute each completion's reference log-probs (the learner publishes the reference).
     public var referenceOnActors: Bool
+    /// Actors relay the weights to this many actors each (0: every actor subscribes to the learner).
+    public var weightFanout: Int
 
     public init(sampling: SamplingParams, groupSize: Int, model: GPTConfig, reward: RewardConfig, seed: UInt64,
                 heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double,
-                referenceOnActors: Bool = false) {
+                referenceOnActors: Bool = false, weightFanout: Int = 0) {
         self.referenceOnActors = referenceOnActors
+        self.weightFanout = weightFanout
         self.sampling = sampling; self.groupSize = groupSize; self.model = model
         self.reward = reward; self.seed = seed; self.heartbeatInterval = heartbeatInterval; self.maxMessageBytes = maxMessageBytes
         self.externalVerifier = externalVerifier; self.externalVerifierTimeout = externalVerifierTimeout

@@ -177,3 +177,52 @@ struct MultiHostTests {
 }
 
 struct SkipError: Error {}
+
+/// Actors relaying the weights down a chain (`cluster.weight_fanout=1`), with CURVE, and
+/// the chain mending itself when the actor in its middle stops.
+@Suite("Weights relay", .serialized)
+struct WeightsRelayTests {
+    /// The chain's order from "weights relayed: learner → a; a → b; b → c" (nil until it holds `n`).
+    func chain(_ line: String, _ n: Int) -> [String]? {
+        let hops = line.components(separatedBy: "weights relayed: ").last!.components(separatedBy: "; ")
+        let order = hops.compactMap { $0.components(separatedBy: " → ").last }
+        return order.count == n ? order : nil
+    }
+
+    @Test func aChainOfActorsCarriesTheWeightsAndMendsWhenItsMiddleStops() throws {
+        let bin = try #require(Harness.binary)
+        _ = try #require(Harness.tinyBase)
+        let out = Harness.tempDir("relay")
+        let c = Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: Harness.freshPort(), steps: 1_000_000)
+                           + ["--set", "cluster.actors=3", "--set", "cluster.weight_fanout=1"])
+        defer { c.signal(SIGTERM); _ = c.waitExit(timeout: 60) }
+        var order: [String]?
+        let until = Date().addingTimeInterval(120)
+        while order == nil, Date() < until {
+            guard let line = c.waitFor("weights relayed: learner → actor-", timeout: 5) else { continue }
+            order = chain(line, 3)
+            if order == nil { _ = c.waitFor("weights relayed", after: line, timeout: 5) }
+        }
+        let o = try #require(order ?? chain(c.output.components(separatedBy: "\n").last { $0.contains("weights relayed") } ?? "", 3),
+                             "three actors in a chain: \(c.output)")
+        try #require(c.waitFor("[learner] step 3/", timeout: 120) != nil, "training runs on relayed weights: \(c.output)")
+        // The middle actor freezes: once it is presumed dead, the last one takes the weights from the first.
+        let middle = try #require(c.output.components(separatedBy: "\n").first { $0.contains("started \(o[1]) (pid") }
+                                    .flatMap { Int32($0.split(separator: " ").last!.dropLast()) })
+        kill(middle, SIGSTOP)
+        defer { kill(middle, SIGCONT) }
+        let mended = "weights relayed: learner → \(o[0]); \(o[0]) → \(o[2])"
+        #expect(c.waitFor(mended, timeout: 30) != nil, "\(c.output)")
+        #expect(c.waitFor("[\(o[2])] weights v", after: mended, timeout: 30) != nil, "the last actor is served again: \(c.output)")
+        let stepAfter = c.waitFor("[learner] step", after: "[\(o[2])] weights v", timeout: 60)
+        #expect(stepAfter != nil)
+        kill(middle, SIGCONT)
+        // Back, it is told to rejoin and goes to the end of the chain.
+        #expect(c.waitFor("\(o[2]) → \(o[1])", after: mended, timeout: 30) != nil, "\(c.output)")
+        c.signal(SIGTERM)
+        #expect(c.waitExit(timeout: 120) != nil)
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        #expect(s.ledger.lost == 0)
+        #expect(s.steps >= 4)
+    }
+}

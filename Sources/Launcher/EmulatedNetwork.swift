@@ -1,0 +1,101 @@
+import Foundation
+
+/// Emulated machines' network: each machine a Linux network namespace of its own, joined
+/// to one bridge by a veth pair whose two ends are shaped with `tc tbf` to the link's rate
+/// (so a machine sends and receives at most that). Needs root and iproute2. No latency is
+/// added: this needs `netem`, which the VMs' kernels lack, so links are as fast as veth
+/// otherwise (tens of microseconds).
+public final class EmulatedNetwork: @unchecked Sendable {
+    public let machines: Int
+    public let megabitsPerSecond: Int
+    private let prefix: String
+    private let subnet: String
+    private var made: [String] = []
+
+    public enum Failure: Error, CustomStringConvertible {
+        case unavailable(String)
+        case command(String, String)
+        public var description: String {
+            switch self {
+            case let .unavailable(why): return "emulated networks are unavailable: \(why)"
+            case let .command(cmd, out): return "`\(cmd)` failed: \(out)"
+            }
+        }
+    }
+
+    /// Machine `i`'s address on the bridge.
+    public func address(of i: Int) -> String { "\(subnet).\(i + 2)" }
+    /// The namespace machine `i` runs in.
+    public func namespace(of i: Int) -> String { "\(prefix)-\(i)" }
+    /// `argv` run on machine `i`.
+    public func command(on i: Int, _ argv: [String]) -> [String] { ["/usr/sbin/ip", "netns", "exec", namespace(of: i)] + argv }
+
+    /// `machines` namespaces with links of `megabitsPerSecond`; removed again by `remove()`
+    /// (and any of an earlier run that died, by name).
+    public init(machines: Int, megabitsPerSecond: Int) throws {
+        guard getuid() == 0 else { throw Failure.unavailable("network namespaces and tc need root") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), FileManager.default.isExecutableFile(atPath: "/usr/sbin/tc") else {
+            throw Failure.unavailable("ip and tc (iproute2) are not installed")
+        }
+        let tag = Int(getpid()) % 10_000
+        self.machines = machines
+        self.megabitsPerSecond = megabitsPerSecond
+        prefix = "nr\(tag)"
+        subnet = "10.213.\(tag % 250)"
+        do { try build() } catch {
+            remove()
+            throw error
+        }
+    }
+
+    private var bridge: String { prefix + "br" }
+
+    private func build() throws {
+        try Self.run(["link", "add", bridge, "type", "bridge"])
+        made.append("link:" + bridge)
+        try Self.run(["addr", "add", "\(subnet).1/24", "dev", bridge])
+        try Self.run(["link", "set", bridge, "up"])
+        for i in 0..<machines { try addMachine(i) }
+    }
+
+    private func addMachine(_ i: Int) throws {
+        let ns = namespace(of: i), host = "\(prefix)-\(i)h", inside = "\(prefix)-\(i)c"
+        try Self.run(["netns", "add", ns])
+        made.append("netns:" + ns)
+        try Self.run(["link", "add", host, "type", "veth", "peer", "name", inside])
+        made.append("link:" + host)
+        try Self.run(["link", "set", inside, "netns", ns])
+        try Self.run(["link", "set", host, "master", bridge, "up"])
+        try Self.run(["-n", ns, "addr", "add", "\(address(of: i))/24", "dev", inside])
+        try Self.run(["-n", ns, "link", "set", inside, "up"])
+        try Self.run(["-n", ns, "link", "set", "lo", "up"])
+        // Both directions shaped: what the machine sends (inside) and what it receives (host side).
+        let shape = ["root", "tbf", "rate", "\(megabitsPerSecond)mbit", "burst", "256kb", "latency", "50ms"]
+        try Self.run(["-n", ns, "qdisc", "add", "dev", inside] + shape, tool: "/usr/sbin/tc")
+        try Self.run(["qdisc", "add", "dev", host] + shape, tool: "/usr/sbin/tc")
+    }
+
+    /// Deletes the namespaces and links (what was made, in reverse).
+    public func remove() {
+        for item in made.reversed() {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            _ = try? Self.run(parts[0] == "netns" ? ["netns", "delete", parts[1]] : ["link", "delete", parts[1]])
+        }
+        made = []
+    }
+
+    @discardableResult
+    static func run(_ args: [String], tool: String = "/usr/sbin/ip") throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw Failure.command(([tool] + args).joined(separator: " "), out) }
+        return out
+    }
+}
