@@ -13,11 +13,6 @@ func sampleMessages() -> [Message] {
         .welcome(Welcome(runId: 42, policyVersion: 7, settingsJSON: #"{"group_size":8}"#)),
         .workRequest(WorkRequest(workerId: "", credits: 8, policyVersion: .max)),
         .workRequest(WorkRequest(workerId: "a", credits: 1, policyVersion: 3, hasReference: true)),
-        .workRequest(WorkRequest(workerId: "a", credits: 0, policyVersion: .max, relayEndpoint: "tcp://*:41234")),
-        .weightsPart(WeightsPart(version: 3, index: 1, count: 2, offset: 5, totalBytes: 9, bytes: [1, 2, 3, 4])),
-        .weightsRoute(WeightsRoute(upstream: "tcp://10.0.0.2:41234", upstreamKey: String(repeating: "k", count: 40),
-                                   downstreamKeys: ["a", ""])),
-        .weightsRoute(WeightsRoute(upstream: "")),
         .work(WorkBatch(assignments: [Assignment(groupId: 1, promptIndex: 10_000_000, prompt: [1, 5, 284]),
                                       Assignment(groupId: 2, promptIndex: 3, prompt: [])])),
         .trajectory(TrajectoryGroup(workerId: "a", groupId: 9, promptIndex: 99, policyVersion: 3, prompt: [1, 2, 3],
@@ -38,6 +33,11 @@ func sampleMessages() -> [Message] {
                                         if i != 1 { c.referenceLogprobs = c.logprobs.map { $0 - 0.5 } }  // one without: mixed is allowed
                                         return c
                                     }, sampleSeconds: 0.1)),
+        .workRequest(WorkRequest(workerId: "a", credits: 0, policyVersion: .max, relayEndpoint: "tcp://*:41234")),
+        .weightsPart(WeightsPart(version: 3, index: 1, count: 2, offset: 5, totalBytes: 9, bytes: [1, 2, 3, 4])),
+        .weightsRoute(WeightsRoute(upstream: "tcp://10.0.0.2:41234", upstreamKey: String(repeating: "k", count: 40),
+                                   downstreamKeys: ["a", ""])),
+        .weightsRoute(WeightsRoute(upstream: "")),
     ]
 }
 
