@@ -54,8 +54,17 @@ extension Broker {
     /// Sends each relaying actor whose route changed its new one.
     func sendRoutes(on socket: ZMQSocket) {
         routesChanged = false
-        let now = Date(), routes = relays.routes()
-        if routes.contains(where: { sentRoutes[$0.key]?.route != $0.value }) { log("weights relayed: " + relays.description) }
+        let now = Date()
+        // Every relay admits every allowed, not locked-out worker: were it to admit only the
+        // actors below it, one joining could connect before its upstream heard of it, and
+        // libzmq does not always retry a handshake its ZAP handler refused (libzmq#3519).
+        let members = gate.map { g in g.allowed.keys.filter { g.admit(key: $0).allow }.sorted() }
+        var routes = relays.routes()
+        if let members { for id in routes.keys { routes[id]!.downstreamKeys = members } }
+        if relays.description != loggedTree {
+            loggedTree = relays.description
+            log("weights relayed: " + loggedTree)
+        }
         for (id, route) in routes where sentRoutes[id]?.route != route {
             guard let r = actorPeers.route(of: id), (try? socket.send([r, Message.weightsRoute(route).encoded()], wait: false)) == true else {
                 routesChanged = true  // try again on the next turn

@@ -77,6 +77,7 @@ final class Broker: @unchecked Sendable {
     var relays: RelayTree
     var sentRoutes: [String: (route: WeightsRoute, at: Date)] = [:]
     var routesChanged = false
+    var loggedTree = ""
     private var verifierTimeoutsTotal = 0
 
     func recordTimeout() { verifierTimeoutsTotal += 1 }

@@ -84,7 +84,8 @@ public struct WeightsRoute: Equatable, Sendable {
     public var upstream: String
     /// The upstream's CURVE public key (Z85); empty on a plain-text cluster.
     public var upstreamKey: String
-    /// The CURVE public keys of the actors allowed to subscribe to this actor's relay.
+    /// The CURVE public keys allowed to subscribe to this actor's relay (the learner sends the
+    /// cluster's allowed workers, so that an actor routed here is let in whenever it connects).
     public var downstreamKeys: [String]
 
     public init(upstream: String, upstreamKey: String = "", downstreamKeys: [String] = []) {

@@ -67,6 +67,7 @@ public final class WeightsRelay: @unchecked Sendable {
         let zap: ZAPServer?
         var upstream: ZMQSocket?
         var allowed: Set<String> = []
+        var route: WeightsRoute?
         /// Says in the log when the first weights arrive over a new route (that it works).
         var announce = false
     }
@@ -108,6 +109,8 @@ public final class WeightsRelay: @unchecked Sendable {
     /// A new upstream socket (a SUB cannot change its server key) and the new allow-list.
     private func reroute(_ s: inout Sockets, _ r: WeightsRoute) {
         s.allowed = Set(r.downstreamKeys)
+        guard r.upstream != s.route?.upstream || r.upstreamKey != s.route?.upstreamKey else { return }  // sent again: keep the connection
+        s.route = r
         let fromLearner = r.upstream.isEmpty
         let endpoint = fromLearner ? learner.endpoint : r.upstream
         let peer: SocketSecurity = keys.map { .curveClient(serverKey: r.upstreamKey, keys: $0) } ?? .none

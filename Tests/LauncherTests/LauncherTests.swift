@@ -196,16 +196,10 @@ struct WeightsRelayTests {
         let c = Child(bin, ["launch", "configs/default.yaml"] + Harness.smallRun(out: out, port: Harness.freshPort(), steps: 1_000_000)
                            + ["--set", "cluster.actors=3", "--set", "cluster.weight_fanout=1"])
         defer { c.signal(SIGTERM); _ = c.waitExit(timeout: 60) }
-        var order: [String]?
-        let until = Date().addingTimeInterval(120)
-        while order == nil, Date() < until {
-            guard let line = c.waitFor("weights relayed: learner → actor-", timeout: 5) else { continue }
-            order = chain(line, 3)
-            if order == nil { _ = c.waitFor("weights relayed", after: line, timeout: 5) }
-        }
-        let o = try #require(order ?? chain(c.output.components(separatedBy: "\n").last { $0.contains("weights relayed") } ?? "", 3),
-                             "three actors in a chain: \(c.output)")
+        let line = c.waitForLine(timeout: 120) { $0.contains("weights relayed: learner → actor-") && chain($0, 3) != nil }
+        let o = try #require(line.flatMap { chain($0, 3) }, "three actors in a chain: \(c.output)")
         try #require(c.waitFor("[learner] step 3/", timeout: 120) != nil, "training runs on relayed weights: \(c.output)")
+        for a in o { #expect(c.waitFor("[\(a)] weights v", timeout: 30) != nil, "\(a) gets the weights down the chain: \(c.output)") }
         // The middle actor freezes: once it is presumed dead, the last one takes the weights from the first.
         let middle = try #require(c.output.components(separatedBy: "\n").first { $0.contains("started \(o[1]) (pid") }
                                     .flatMap { Int32($0.split(separator: " ").last!.dropLast()) })

@@ -114,6 +114,16 @@ final class Child: @unchecked Sendable {
         }
     }
 
+    /// The first line `matches`, waiting at most `timeout` seconds for it.
+    func waitForLine(timeout: Double, where matches: (String) -> Bool) -> String? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            if let l = lines.first(where: matches) { return l }
+            if exited || !condition.wait(until: deadline) { return nil }
+        }
+    }
+
     /// The first line containing `text` that comes after the first line containing `marker`.
     @discardableResult
     func waitFor(_ text: String, after marker: String, timeout: Double) -> String? {
