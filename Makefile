@@ -4,8 +4,10 @@
 SWIFT      ?= swift
 BIN        := .build/release/nanoreasoner
 APT_PKGS   := libzmq3-dev libopenblas-dev liblz4-dev libopenmpi-dev openmpi-bin pkg-config iproute2 python3
-# What only the tests need: the real Prometheus server the metrics test scrapes the cluster with.
-TEST_PKGS  := prometheus slurm-wlm munge
+# What only the tests need: the real Prometheus server the metrics test scrapes the cluster with,
+# Slurm for the batch script, and sshd for mpirun --hostfile across network namespaces (each
+# test starts its own daemons on private configs).
+TEST_PKGS  := prometheus slurm-wlm munge openssh-server
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift

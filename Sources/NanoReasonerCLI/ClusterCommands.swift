@@ -271,7 +271,10 @@ struct LaunchCommand: ParsableCommand {
         let K = c.cluster.learnerRanks
         guard K > 1 else { return ChildSpec(name: "learner", arguments: arguments, restartable: false) }
         let mpi: (executable: String, arguments: [String])
-        do { mpi = try MPIRun.command(ranks: K, extra: c.cluster.mpirunArgs.split(separator: " ").map(String.init), [exe] + arguments) } catch {
+        guard let extra = MPIRun.words(c.cluster.mpirunArgs) else {
+            throw ValidationError("cluster.mpirun_args has a quote that is not closed: \(c.cluster.mpirunArgs)")
+        }
+        do { mpi = try MPIRun.command(ranks: K, extra: extra, [exe] + arguments) } catch {
             throw ValidationError("cluster.learner_ranks=\(K) starts the ranks with mpirun: \(error); or set cluster.learner_ranks=1")
         }
         return ChildSpec(name: "learner", arguments: mpi.arguments, restartable: false, executable: mpi.executable)

@@ -85,6 +85,23 @@ struct LearnerRanksTests {
     }
 }
 
+/// `launch` with the learner's ranks on two machines through an Open MPI hostfile over ssh
+/// (each machine a network namespace with its own sshd), the actors relaying the weights.
+@Suite("MPI hostfile", .serialized)
+struct MPIHostfileTests {
+    @Test func twoRanksOnTwoMachinesTrainWithActorsOnAThird() throws {
+        let bin = try #require(Harness.binary)
+        let base = try #require(Harness.tinyBase)
+        let out = Harness.tempDir("mpi-hostfile")
+        guard let (status, c) = Harness.script("MPI hostfile test", ["scripts/mpi_hostfile_test.sh", bin, base, out,
+                                                                      String(Harness.freshPort())]) else { return }
+        #expect(status == 0, "\(c.output)")
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/run/summary.json")))
+        #expect(s.steps == 4 && s.ledger.lost == 0)
+        #expect(c.output.contains("weights v0 arrived from tcp://10.214."), "the chain's head took the weights from rank 0's machine")
+    }
+}
+
 /// cluster/slurm_cluster.sbatch on a real single-node Slurm (munged, slurmctld, slurmd
 /// started by the script on a private config).
 @Suite("Slurm", .serialized)
@@ -122,5 +139,15 @@ struct EmulatedMachineTests {
         try machine.place(sleeper.process.processIdentifier)
         let procs = try String(contentsOfFile: machine.path + "/cgroup.procs", encoding: .utf8)
         #expect(procs.split(separator: "\n").contains(Substring(String(sleeper.process.processIdentifier))))
+    }
+}
+
+/// `cluster.mpirun_args` split as a shell would, so a quoted value stays one argument.
+struct MPIRunWordsTests {
+    @Test func quotesKeepAValueWhole() {
+        #expect(MPIRun.words("--hostfile h  --mca plm_rsh_agent \"ssh -i k\" -x 'A=b c'") ==
+                ["--hostfile", "h", "--mca", "plm_rsh_agent", "ssh -i k", "-x", "A=b c"])
+        #expect(MPIRun.words("") == [])
+        #expect(MPIRun.words("--mca x \"open") == nil, "an unclosed quote is an error, not a guess")
     }
 }
