@@ -27,11 +27,12 @@ public enum ScalingTable {
         }
         if !r.asynchrony.isEmpty {
             out.append("")
-            let w = [14, 8, 20, 18, 12, 10]
-            out.append(row(["MAX STALENESS", "machines", "trained groups/s", "accuracy/step", "update s", "wait s"], w))
+            let w = [14, 10, 18, 14, 10, 8, 34]
+            out.append(row(["MAX STALENESS", "machines", "trained groups/s", "accuracy/step", "update s", "wait s", "held-out pass@1 before → after (95 %)"], w))
             for a in r.asynchrony {
                 out.append(row(["\(a.maxStaleness)", String(format: "%.2f + %d", a.learnerCPUs, a.actors), f(a.trainedGroupsPerSecond, "%.2f"), f(a.accuracyPerStep, "%.3f"),
-                                f(a.updateSeconds, "%.2f"), f(a.waitSeconds, "%.2f")], w))
+                                f(a.updateSeconds, "%.2f"), f(a.waitSeconds, "%.2f"),
+                                "\(f(a.passAt1Before, "%.3f")) → \(f(a.passAt1After, "%.3f")) (\(f(a.passAt1Low, "%.3f"))–\(f(a.passAt1High, "%.3f")))"], w))
             }
         }
         if let b = r.broadcast {

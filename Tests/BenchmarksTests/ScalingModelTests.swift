@@ -26,6 +26,27 @@ struct ScalingModelTests {
         #expect(model(link: 1e7).throughput(ranks: 4, actors: 8).limitedBy == "weight broadcast")
     }
 
+    @Test func relayedWeightsCostTheLearnersLinkOneCopyAndEachHopAPart() {
+        var m = model()
+        let copy = 3.4e6 * 8 / 1e9, part = Double(128 << 10) * 8 / 1e9
+        #expect(abs(m.broadcastSeconds(actors: 8) - 8 * copy) < 1e-12)
+        m.weightFanout = 1
+        #expect(abs(m.broadcastSeconds(actors: 8) - (copy + 7 * part)) < 1e-12, "a chain of 8: 7 hops")
+        m.weightFanout = 2
+        #expect(abs(m.broadcastSeconds(actors: 6) - (2 * copy + part)) < 1e-12, "2 + 4 actors: two levels")
+    }
+
+    @Test func asynchronyNeedsThePassAt1IntervalsToOverlap() {
+        func row(_ lo: Double, _ hi: Double) -> ScalingBenchmark.AsyncRow {
+            ScalingBenchmark.AsyncRow(maxStaleness: 0, actors: 1, learnerCPUs: 0.4, trainedGroupsPerSecond: 1, accuracyPerStep: 0.3,
+                                      updateSeconds: 1, waitSeconds: 0, passAt1Before: 0.1, passAt1After: (lo + hi) / 2,
+                                      passAt1Low: lo, passAt1High: hi)
+        }
+        #expect(ScalingBenchmark.samePassAt1([row(0.10, 0.14), row(0.13, 0.17)]))
+        #expect(!ScalingBenchmark.samePassAt1([row(0.10, 0.12), row(0.13, 0.17)]))
+        #expect(!ScalingBenchmark.samePassAt1([row(0.10, 0.12)]), "one run alone shows nothing")
+    }
+
     @Test func theBestSplitBalancesLearnerAndActors() {
         let m = model()
         let p = ScalingBenchmark.best(m, machines: 8)
