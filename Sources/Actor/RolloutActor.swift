@@ -69,6 +69,8 @@ public final class RolloutActor {
         let sockets = Sockets(push: push, weights: weights)
         var feed = WeightsFeed()
         defer { feed.stop() }
+        // Subscribed before the hello: what the learner publishes when we join (the reference) must not be missed.
+        try feed.connectDirect(weights, session: session)
 
         var model: GPT?, sampler: Sampler?
         var waitingForWork = false
@@ -155,9 +157,14 @@ public final class RolloutActor {
                 log("relaying weights at \(r.relayEndpoint)")
             } else if s.weightFanout == 0, direct == nil {
                 if let r = relay { try weights.disconnect(r.localEndpoint); r.stop(); relay = nil }
-                try weights.connect(session.endpoints.weights)
-                direct = session.endpoints.weights
+                try connectDirect(weights, session: session)
             }
+        }
+
+        /// Subscribes `weights` to the learner's weights port.
+        mutating func connectDirect(_ weights: ZMQSocket, session: WorkerSession) throws {
+            try weights.connect(session.endpoints.weights)
+            direct = session.endpoints.weights
         }
 
         /// An actor thread of the learner's process relays over `inproc://`; an actor of a
