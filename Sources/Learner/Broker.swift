@@ -72,6 +72,8 @@ final class Broker: @unchecked Sendable {
     var referenceFrame: [UInt8]?
     var referenceWanted = false
     var lastPublish = Date.distantPast
+    /// When the weights and the reference were last published again for a worker that lacked them.
+    var lastWeightsPublish = Date.distantPast, lastReferencePublish = Date.distantPast
     var republishWanted = false
     /// The actors' weights relays (with `weight_fanout` > 0), the route each was last sent, when.
     var relays: RelayTree
@@ -247,12 +249,18 @@ final class Broker: @unchecked Sendable {
         if now > clock.graceUntil { checkLiveness(now) }
         checkScoreDeadlines(now)
         if routesChanged { sendRoutes(on: s.work) }
-        if republishWanted, now.timeIntervalSince(lastPublish) > 0.25, let w = latestWeights {
-            publishWeights(w, on: s.weights)
-            republishWanted = false
-        } else if referenceWanted, now.timeIntervalSince(lastPublish) > 0.25, let r = referenceFrame {
+        // Both wanted: the one sent longer ago goes first. (Weights first always starved the
+        // reference: in an asynchronous run some actor is always a version behind.)
+        guard now.timeIntervalSince(lastPublish) > 0.25 else { return }
+        let referenceFirst = referenceWanted && referenceFrame != nil && (!republishWanted || lastReferencePublish <= lastWeightsPublish)
+        if referenceFirst, let r = referenceFrame {
             publish(r, on: s.weights)
             referenceWanted = false
+            lastReferencePublish = now
+        } else if republishWanted, let w = latestWeights {
+            publishWeights(w, on: s.weights)
+            republishWanted = false
+            lastWeightsPublish = now
         }
     }
 
