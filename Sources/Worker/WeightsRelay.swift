@@ -68,6 +68,8 @@ public final class WeightsRelay: @unchecked Sendable {
         var upstream: ZMQSocket?
         var allowed: Set<String> = []
         var route: WeightsRoute?
+        /// Something arrived over the current route.
+        var heard = false
         /// Says in the log when the first weights arrive over a new route (that it works).
         var announce = false
     }
@@ -109,8 +111,13 @@ public final class WeightsRelay: @unchecked Sendable {
     /// A new upstream socket (a SUB cannot change its server key) and the new allow-list.
     private func reroute(_ s: inout Sockets, _ r: WeightsRoute) {
         s.allowed = Set(r.downstreamKeys)
-        guard r.upstream != s.route?.upstream || r.upstreamKey != s.route?.upstreamKey else { return }  // sent again: keep the connection
+        // Sent again (we lag): keep a connection that has carried something. One that never did
+        // is made anew: its handshake may have been refused before the upstream had its route,
+        // and libzmq does not always retry a refused one (libzmq#3519).
+        let same = r.upstream == s.route?.upstream && r.upstreamKey == s.route?.upstreamKey
+        guard !same || !s.heard else { return }
         s.route = r
+        s.heard = false
         let fromLearner = r.upstream.isEmpty
         let endpoint = fromLearner ? learner.endpoint : r.upstream
         let peer: SocketSecurity = keys.map { .curveClient(serverKey: r.upstreamKey, keys: $0) } ?? .none
@@ -131,6 +138,7 @@ public final class WeightsRelay: @unchecked Sendable {
     private func forward(from up: ZMQSocket, _ s: inout Sockets, _ assembler: inout WeightsAssembler) {
         for _ in 0..<4096 {
             guard let frames = try? up.receive(timeout: 0), frames.count == 1 else { return }
+            s.heard = true
             let bytes = frames[0]
             guard bytes.withUnsafeBytes({ Frame.messageType(of: $0) }) == .weightsPart else {
                 _ = try? s.downstream.send(bytes, wait: false)
