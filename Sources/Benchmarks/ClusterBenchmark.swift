@@ -33,11 +33,16 @@ public enum ClusterBenchmark {
         public var wallSeconds: Double
     }
 
+    /// Where `run` puts the run directory (its summary.json, metrics.jsonl, checkpoint).
+    public static func runDirectory(scratch: String, actors: Int) -> String {
+        (scratch as NSString).appendingPathComponent("cluster-\(actors)")
+    }
+
     /// Runs the cluster once; `overrides` are extra `--set` values (prompts per step, group size…).
     public static func run(executable: String, configFile: String?, base: String, actors: Int, verifiers: Int, steps: Int,
                            overrides: [String], scratch: String, timeout: Double, log: (String) -> Void) throws -> Result {
         guard actors >= 1, steps >= 2 else { throw BenchError.invalid("a cluster run needs ≥ 1 actor and ≥ 2 steps") }
-        let out = (scratch as NSString).appendingPathComponent("cluster-\(actors)")
+        let out = runDirectory(scratch: scratch, actors: actors)
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let port = try FreePorts.find()

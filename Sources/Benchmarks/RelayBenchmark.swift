@@ -59,7 +59,7 @@ public enum RelayBenchmark {
             let up = fanout == 0 ? "" : routes["\(i)"]!.upstream
             let argv = net.command(on: i, [executable, "relay-probe", "subscribe", "--id", "\(i)", "--bind", "tcp://0.0.0.0:\(relayPort)",
                                            "--upstream", up.isEmpty ? publisher : up, "--report", report])
-            children.append(try start(argv, log: scratch + "/relay-sub-\(i).log"))
+            children.append(try Subprocess.start(argv[0], Array(argv.dropFirst()), logPath: scratch + "/relay-sub-\(i).log"))
         }
         let json = scratch + "/relay-pub.json"
         let argv = net.command(on: 0, [executable, "relay-probe", "publish", "--subscribers", "\(n)", "--fanout", "\(fanout)",
@@ -68,18 +68,6 @@ public enum RelayBenchmark {
         let status = try Subprocess.run(argv[0], Array(argv.dropFirst()), logPath: scratch + "/relay-pub.log", timeout: 120)
         guard status == 0 else { throw BenchError.failed("the broadcast publisher failed: " + Subprocess.tail(scratch + "/relay-pub.log")) }
         return try JSONDecoder().decode(Case.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
-    }
-
-    private static func start(_ argv: [String], log: String) throws -> Process {
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        p.standardOutput = FileHandle(forWritingAtPath: log)
-        p.standardError = p.standardOutput
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return p
     }
 
     // MARK: The two ends, run by `nanoreasoner relay-probe`
@@ -115,7 +103,7 @@ public enum RelayBenchmark {
                                out: String) throws {
         let context = ZMQContext()
         let pub = try ZMQSocket(context, .pub)
-        try pub.setHighWaterMarks(send: Int32(4 * (WeightsPart.partCount(messageBytes: 4 * parameters) + 1)), receive: 4)
+        try pub.setHighWaterMarks(send: WeightsPart.queueDepth(messageBytes: 4 * parameters), receive: 4)
         try pub.bind(bind)
         let reports = try ZMQSocket(context, .pull)
         try reports.bind(reportBind)
@@ -132,7 +120,7 @@ public enum RelayBenchmark {
             try send(0, [0])
             while let r = try reports.receive(timeout: 0.05) { heard.insert(String(decoding: r[0], as: UTF8.self).split(separator: " ")[0].description) }
         }
-        var ms: [Double] = [], size = 0
+        var ms: [Double] = []
         // Round 1 is a warm-up (each hop's TCP window opens on the first full-size message), left out.
         for r in 1...(rounds + 1) {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -146,9 +134,8 @@ public enum RelayBenchmark {
                 if f.count == 2, f[1] == "\(r)" { got.insert(String(f[0])) }
             }
             if r > 1 { ms.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
-            size = 4 * parameters
         }
-        let c = Case(subscribers: n, fanout: fanout, messageBytes: size, milliseconds: Stats(ms))
+        let c = Case(subscribers: n, fanout: fanout, messageBytes: 4 * parameters, milliseconds: Stats(ms))
         try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: out))
     }
 }

@@ -211,7 +211,7 @@ public enum ScalingBenchmark {
                                          steps: o.asyncSteps, overrides: overrides, scratch: scratch, timeout: o.timeout, log: log)
         var row = AsyncRow(maxStaleness: maxStaleness, actors: N, steps: o.asyncSteps, learnerCPUs: learnerCPUs, trainedGroupsPerSecond: r.trainedGroupsPerSecond,
                            accuracyPerStep: r.accuracy.median, updateSeconds: r.updateSeconds.median, waitSeconds: r.waitSeconds.median)
-        let summary = scratch + "/cluster-\(N)/summary.json"
+        let summary = ClusterBenchmark.runDirectory(scratch: scratch, actors: N) + "/summary.json"
         if let s = try? JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summary))) {
             row.passAt1Before = s.before?.passAtK["1"]
             row.passAt1After = s.after?.passAtK["1"]

@@ -2,12 +2,11 @@ import Foundation
 
 /// Runs a child process with its output in a log file, killing it after a timeout.
 enum Subprocess {
-    /// The exit status; throws when it cannot start or overruns `timeout` seconds (it is then terminated).
-    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double,
-                    environment: [String: String] = [:]) throws -> Int32 {
+    /// Starts it, its output (stdout and stderr) in `logPath`, and returns at once.
+    static func start(_ executable: String, _ arguments: [String], logPath: String,
+                      environment: [String: String] = [:]) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let logFile = FileHandle(forWritingAtPath: logPath) else { throw BenchError.failed("cannot write \(logPath)") }
-        defer { logFile.closeFile() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -16,6 +15,14 @@ enum Subprocess {
         p.standardError = logFile
         p.standardInput = FileHandle.nullDevice
         do { try p.run() } catch { throw BenchError.failed("cannot start \(executable): \(error)") }
+        return p
+    }
+
+    /// The exit status; throws when it cannot start or overruns `timeout` seconds (it is then terminated).
+    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double,
+                    environment: [String: String] = [:]) throws -> Int32 {
+        let p = try start(executable, arguments, logPath: logPath, environment: environment)
+        defer { (p.standardOutput as? FileHandle)?.closeFile() }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning {
             if Date() > deadline {

@@ -30,8 +30,8 @@ public final class EmulatedNetwork: @unchecked Sendable {
     /// `argv` run on machine `i`.
     public func command(on i: Int, _ argv: [String]) -> [String] { ["/usr/sbin/ip", "netns", "exec", namespace(of: i)] + argv }
 
-    /// `machines` namespaces with links of `megabitsPerSecond`; removed again by `remove()`
-    /// (and any of an earlier run that died, by name).
+    /// `machines` namespaces with links of `megabitsPerSecond`, named after this process; removed
+    /// again by `remove()` (what a process that died left behind stays until deleted by hand).
     public init(machines: Int, megabitsPerSecond: Int) throws {
         guard getuid() == 0 else { throw Failure.unavailable("network namespaces and tc need root") }
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), FileManager.default.isExecutableFile(atPath: "/usr/sbin/tc") else {

@@ -183,8 +183,8 @@ final class Broker: @unchecked Sendable {
         try s.verify.setHighWaterMarks(send: q, receive: q)
         try s.trajectories.setHighWaterMarks(send: 1, receive: q)
         // A slow subscriber drops old weights, not memory: four versions queued at most (in parts, when relayed).
-        let parts = settings.weightFanout > 0 ? WeightsPart.partCount(messageBytes: 4 * ParameterLayout(workerSettings.model).count) + 1 : 1
-        try s.weights.setHighWaterMarks(send: Int32(4 * parts), receive: 4)
+        let depth = settings.weightFanout > 0 ? WeightsPart.queueDepth(messageBytes: 4 * ParameterLayout(workerSettings.model).count) : 4
+        try s.weights.setHighWaterMarks(send: depth, receive: 4)
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)
         try s.weights.bind(endpoints.weights)
@@ -254,7 +254,7 @@ final class Broker: @unchecked Sendable {
         guard now.timeIntervalSince(lastPublish) > 0.25 else { return }
         let referenceFirst = referenceWanted && referenceFrame != nil && (!republishWanted || lastReferencePublish <= lastWeightsPublish)
         if referenceFirst, let r = referenceFrame {
-            publish(r, on: s.weights)
+            publish([r], on: s.weights)
             referenceWanted = false
             lastReferencePublish = now
         } else if republishWanted, let w = latestWeights {
@@ -326,7 +326,7 @@ final class Broker: @unchecked Sendable {
         while let frames = try? control.receive(timeout: 0), frames.count == 2, frames[0].count == 8 {
             if frames[1].withUnsafeBytes({ Frame.messageType(of: $0) }) == .reference {
                 referenceFrame = frames[1]
-                publish(frames[1], on: weights)
+                publish([frames[1]], on: weights)
                 continue
             }
             let version = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -338,16 +338,13 @@ final class Broker: @unchecked Sendable {
     /// Weights go out whole, or in parts when actors relay them (each relay passes a part on
     /// as it arrives).
     private func publishWeights(_ w: (version: UInt64, bytes: [UInt8]), on socket: ZMQSocket) {
-        guard settings.weightFanout > 0 else { return publish(w.bytes, on: socket) }
-        let start = Date()
-        for part in WeightsPart.split(w.bytes, version: w.version) { _ = try? socket.send(part, wait: false) }
-        lastPublish = Date()
-        count { $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
+        publish(settings.weightFanout > 0 ? WeightsPart.split(w.bytes, version: w.version) : [w.bytes], on: socket)
     }
 
-    private func publish(_ bytes: [UInt8], on socket: ZMQSocket) {
+    /// Sends each message (not waiting on a slow subscriber), timed into the window's publish seconds.
+    private func publish(_ messages: [[UInt8]], on socket: ZMQSocket) {
         let start = Date()
-        _ = try? socket.send(bytes, wait: false)
+        for m in messages { _ = try? socket.send(m, wait: false) }
         lastPublish = Date()
         count { $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
     }

@@ -24,6 +24,12 @@ public struct WeightsPart: Equatable, Sendable {
         max(1, (bytes + partBytes - 1) / partBytes)
     }
 
+    /// Messages a socket queues for a slow peer of weights in parts: four versions' worth (the
+    /// +1 covers the header beside the floats), so it drops old weights, not memory.
+    public static func queueDepth(messageBytes bytes: Int) -> Int32 {
+        Int32(4 * (partCount(messageBytes: bytes) + 1))
+    }
+
     /// `message` (an encoded weights message of `version`) as encoded part messages.
     public static func split(_ message: [UInt8], version: UInt64, partBytes: Int = defaultBytes) -> [[UInt8]] {
         let n = partCount(messageBytes: message.count, partBytes: partBytes)

@@ -41,7 +41,7 @@ public final class WeightsRelay: @unchecked Sendable {
         keys = learner.security.keys
         self.limit = limit
         self.log = log
-        queueDepth = Int32(4 * (WeightsPart.partCount(messageBytes: messageBytes) + 1))
+        queueDepth = WeightsPart.queueDepth(messageBytes: messageBytes)
         localEndpoint = "inproc://weights-relay-\(UUID().uuidString)"
         let t = Thread { [self] in run(bind: bind) }
         t.name = "weights-relay"
