@@ -34,6 +34,8 @@ public enum ScalingBenchmark {
         /// Steps of each asynchrony run (on-policy and with the config's staleness bound), and
         /// the held-out problems (× 4 samples) each is evaluated on before and after.
         public var asyncSteps = 16
+        /// Steps of the on-policy probe that sizes the pair's learner machine (the first is left out).
+        public var asyncProbeSteps = 5
         public var asyncEvalProblems = 300
         /// The link the model assumes between the learner and each actor, bits per second.
         public var linkBitsPerSecond = 1e9
@@ -143,6 +145,8 @@ public enum ScalingBenchmark {
         /// On-policy first, then the config's staleness bound; the actors chosen so that sampling a
         /// step's groups takes about as long as the learner's update (where asynchrony helps most).
         public var asynchrony: [AsyncRow]
+        /// The short on-policy run that sized the pair's learner machine (its update against its wait).
+        public var asynchronyProbe: AsyncRow?
         /// The weights to 1 and 8 actors over emulated 1 Gbit/s links, from the publisher or relayed.
         public var broadcast: RelayBenchmark.Report?
         public var targets: [BenchReport.Target]
@@ -164,12 +168,17 @@ public enum ScalingBenchmark {
         }
         fit(&report, o)
         if o.parts.contains("asynchrony"), let model = report.model, let update = report.actors.first?.learnerUpdateSeconds {
-            // Sampling one step's groups on one actor, then the actors and the learner's machine
-            // that make it take as long as the update.
-            let sampling = Double(o.groups) / model.keptFraction * model.cpuSecondsPerSampledGroup / o.actorCPUs
-            let n = max(1, Int((sampling / update).rounded()))
-            let learnerCPUs = min(1.5, max(0.1, o.learnerCPUs * update / (sampling / Double(n))))
-            report.asynchrony = try [0, 2].map { try asyncRow(o, actors: n, learnerCPUs: learnerCPUs, maxStaleness: $0, log: log) }
+            let guess = asyncGuess(model, groups: o.groups, actorCPUs: o.actorCPUs, learnerCPUs: o.learnerCPUs, updateSeconds: update)
+            let probe = try asyncRow(o, actors: guess.actors, learnerCPUs: guess.learnerCPUs, maxStaleness: 0, steps: o.asyncProbeSteps,
+                                     evaluate: false, name: "probe", log: log)
+            let learnerCPUs = balancedLearnerCPUs(probe.learnerCPUs, updateSeconds: probe.updateSeconds, waitSeconds: probe.waitSeconds)
+            log(String(format: "bench --scaling: on-policy probe on %.2f + %d × %.2f core: update %.2f s, wait %.2f s per step → learner machine %.2f core",
+                       probe.learnerCPUs, guess.actors, o.actorCPUs, probe.updateSeconds, probe.waitSeconds, learnerCPUs))
+            report.asynchronyProbe = probe
+            report.asynchrony = try [0, 2].map {
+                try asyncRow(o, actors: guess.actors, learnerCPUs: learnerCPUs, maxStaleness: $0, steps: o.asyncSteps, evaluate: true,
+                             name: "staleness-\($0)", log: log)
+            }
         }
         report.targets = targets(report)
         return report
@@ -202,14 +211,34 @@ public enum ScalingBenchmark {
                           trainedTokensPerSecond: Double(r.tokensPerUpdate) / seconds.median, speedup: 1)
     }
 
-    private static func asyncRow(_ o: Options, actors N: Int, learnerCPUs: Double, maxStaleness: Int, log: (String) -> Void) throws -> AsyncRow {
+    /// A first guess at the asynchrony pair from the actor rows: the actors that sample one step's
+    /// groups in about one update, and the learner machine that makes the update that long.
+    static func asyncGuess(_ model: Model, groups: Int, actorCPUs: Double, learnerCPUs: Double,
+                           updateSeconds: Double) -> (actors: Int, learnerCPUs: Double) {
+        let sampling = Double(groups) / model.keptFraction * model.cpuSecondsPerSampledGroup / actorCPUs
+        let n = max(1, Int((sampling / updateSeconds).rounded()))
+        return (n, min(1.5, max(0.1, learnerCPUs * updateSeconds / (sampling / Double(n)))))
+    }
+
+    /// The learner machine on which an on-policy run's update takes as long as its wait for a
+    /// step's groups (the update's seconds go as one over the machine's cores): where overlapping
+    /// the two helps most. The wait is what the actors take, broadcast and verifying included,
+    /// which the actor rows' sampling rate alone leaves out.
+    static func balancedLearnerCPUs(_ cpus: Double, updateSeconds: Double, waitSeconds: Double) -> Double {
+        guard updateSeconds > 0, waitSeconds > 0 else { return cpus }
+        return min(1.5, max(0.1, cpus * updateSeconds / waitSeconds))
+    }
+
+    private static func asyncRow(_ o: Options, actors N: Int, learnerCPUs: Double, maxStaleness: Int, steps: Int, evaluate: Bool,
+                                 name: String, log: (String) -> Void) throws -> AsyncRow {
+        let eval = evaluate ? ["eval.problems=\(o.asyncEvalProblems)", "eval.final_problems=\(o.asyncEvalProblems)", "eval.samples=4", "eval.final_samples=4"]
+            : []
         let overrides = ["cluster.machine_cpus=\(o.actorCPUs)", "cluster.learner_machine_cpus=\(learnerCPUs)",
-                         "cluster.max_staleness=\(maxStaleness)", "cluster.actor_threads=1", "run.seed=11",
-                         "eval.problems=\(o.asyncEvalProblems)", "eval.final_problems=\(o.asyncEvalProblems)", "eval.samples=4", "eval.final_samples=4"]
-        let scratch = o.scratch + "/staleness-\(maxStaleness)"
+                         "cluster.max_staleness=\(maxStaleness)", "cluster.actor_threads=1", "run.seed=11"] + eval
+        let scratch = o.scratch + "/" + name
         let r = try ClusterBenchmark.run(executable: o.executable, configFile: o.configFile, base: o.base, actors: N, verifiers: 1,
-                                         steps: o.asyncSteps, overrides: overrides, scratch: scratch, timeout: o.timeout, log: log)
-        var row = AsyncRow(maxStaleness: maxStaleness, actors: N, steps: o.asyncSteps, learnerCPUs: learnerCPUs, trainedGroupsPerSecond: r.trainedGroupsPerSecond,
+                                         steps: steps, overrides: overrides, scratch: scratch, timeout: o.timeout, log: log)
+        var row = AsyncRow(maxStaleness: maxStaleness, actors: N, steps: steps, learnerCPUs: learnerCPUs, trainedGroupsPerSecond: r.trainedGroupsPerSecond,
                            accuracyPerStep: r.accuracy.median, updateSeconds: r.updateSeconds.median, waitSeconds: r.waitSeconds.median)
         let summary = ClusterBenchmark.runDirectory(scratch: scratch, actors: N) + "/summary.json"
         if let s = try? JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summary))) {
@@ -290,8 +319,8 @@ public enum ScalingBenchmark {
         let worst = errors.max()
         let a = r.asynchrony.count == 2 ? r.asynchrony[1].trainedGroupsPerSecond / r.asynchrony[0].trainedGroupsPerSecond : nil
         let asyncNote = r.asynchrony.count == 2
-            ? String(format: "1 learner machine of %.2f core + %d actor machine(s) as in the actor rows, %d steps each; held-out pass@1 %@ → %@ on-policy, %@ → %@ with staleness ≤ %d (95 %% intervals %@, %@)",
-                     r.asynchrony[0].learnerCPUs, r.asynchrony[0].actors, r.asynchrony[0].steps,
+            ? String(format: "1 learner machine of %.2f core (sized by a %d-step on-policy probe to update as long as it waits) + %d actor machine(s) as in the actor rows, %d steps each; held-out pass@1 %@ → %@ on-policy, %@ → %@ with staleness ≤ %d (95 %% intervals %@, %@)",
+                     r.asynchrony[0].learnerCPUs, r.asynchronyProbe?.steps ?? 0, r.asynchrony[0].actors, r.asynchrony[0].steps,
                      p(r.asynchrony[0].passAt1Before), p(r.asynchrony[0].passAt1After), p(r.asynchrony[1].passAt1Before), p(r.asynchrony[1].passAt1After),
                      r.asynchrony[1].maxStaleness, ci(r.asynchrony[0]), ci(r.asynchrony[1]))
             : "not measured"

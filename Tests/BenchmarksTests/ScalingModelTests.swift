@@ -47,6 +47,17 @@ struct ScalingModelTests {
         #expect(!ScalingBenchmark.samePassAt1([row(0.10, 0.12)]), "one run alone shows nothing")
     }
 
+    @Test func theAsynchronyPairIsSizedSoTheUpdateTakesAsLongAsTheWait() {
+        // The actor rows: one step's 32 kept groups need 64 sampled, 3.2 CPU-s, 12.8 s on a quarter core.
+        let guess = ScalingBenchmark.asyncGuess(model(), groups: 32, actorCPUs: 0.25, learnerCPUs: 0.5, updateSeconds: 4)
+        #expect(guess.actors == 3, "12.8 s of sampling over a 4 s update")
+        #expect(abs(guess.learnerCPUs - 0.5 * 4 / (12.8 / 3)) < 1e-9)
+        // The probe waited 6 s for groups while its update took 4 s: a machine a third smaller updates in 6 s.
+        #expect(abs(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 4, waitSeconds: 6) - 0.4) < 1e-9)
+        #expect(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 4, waitSeconds: 0) == 0.6, "no wait measured: keep the guess")
+        #expect(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 40, waitSeconds: 1) == 1.5, "at most 1.5 cores of the host")
+    }
+
     @Test func theBestSplitBalancesLearnerAndActors() {
         let m = model()
         let p = ScalingBenchmark.best(m, machines: 8)
