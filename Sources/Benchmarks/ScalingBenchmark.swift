@@ -76,6 +76,8 @@ public enum ScalingBenchmark {
     /// One side of the asynchrony pair: the same emulated machines, on-policy or not.
     public struct AsyncRow: Codable, Sendable {
         public var maxStaleness: Int, actors: Int, steps: Int = 0
+        /// The run's `cluster.max_in_flight` when the bench set it (nil: the config's).
+        public var maxInFlight: Int?
         /// The learner's machine, sized so that its update takes about as long as sampling a step.
         public var learnerCPUs: Double
         public var trainedGroupsPerSecond: Double
@@ -175,9 +177,10 @@ public enum ScalingBenchmark {
             log(String(format: "bench --scaling: on-policy probe on %.2f + %d × %.2f core: update %.2f s, wait %.2f s per step → learner machine %.2f core",
                        probe.learnerCPUs, guess.actors, o.actorCPUs, probe.updateSeconds, probe.waitSeconds, learnerCPUs))
             report.asynchronyProbe = probe
-            report.asynchrony = try [0, 2].map {
-                try asyncRow(o, actors: guess.actors, learnerCPUs: learnerCPUs, maxStaleness: $0, steps: o.asyncSteps, evaluate: true,
-                             name: "staleness-\($0)", log: log)
+            let lookAhead = asyncInFlight(groups: o.groups, keptFraction: model.keptFraction, maxStaleness: 2)
+            report.asynchrony = try [(0, nil), (2, lookAhead)].map { staleness, inFlight in
+                try asyncRow(o, actors: guess.actors, learnerCPUs: learnerCPUs, maxStaleness: staleness, maxInFlight: inFlight,
+                             steps: o.asyncSteps, evaluate: true, name: "staleness-\(staleness)", log: log)
             }
         }
         report.targets = targets(report)
@@ -229,16 +232,27 @@ public enum ScalingBenchmark {
         return min(1.5, max(0.1, cpus * updateSeconds / waitSeconds))
     }
 
-    private static func asyncRow(_ o: Options, actors N: Int, learnerCPUs: Double, maxStaleness: Int, steps: Int, evaluate: Bool,
-                                 name: String, log: (String) -> Void) throws -> AsyncRow {
+    /// The in-flight bound that lets actors sample `maxStaleness` steps ahead of the learner: each
+    /// step looks at `groups / keptFraction` groups (the rest have no reward variance), and the
+    /// default bound of three steps' prompts is barely one step of those (measured: the actors
+    /// then idled 30 % of an asynchronous run and the learner waited 1.1 s a step for them).
+    static func asyncInFlight(groups: Int, keptFraction: Double, maxStaleness: Int) -> Int {
+        max(3 * groups, Int((Double((maxStaleness + 1) * groups) / max(keptFraction, 0.05)).rounded(.up)))
+    }
+
+    /// One run of the asynchrony pair; `maxInFlight` nil keeps the config's bound (the on-policy
+    /// side: a larger one only has its actors sample more groups that go stale during the update).
+    private static func asyncRow(_ o: Options, actors N: Int, learnerCPUs: Double, maxStaleness: Int, maxInFlight: Int? = nil, steps: Int,
+                                 evaluate: Bool, name: String, log: (String) -> Void) throws -> AsyncRow {
         let eval = evaluate ? ["eval.problems=\(o.asyncEvalProblems)", "eval.final_problems=\(o.asyncEvalProblems)", "eval.samples=4", "eval.final_samples=4"]
             : []
         let overrides = ["cluster.machine_cpus=\(o.actorCPUs)", "cluster.learner_machine_cpus=\(learnerCPUs)",
                          "cluster.max_staleness=\(maxStaleness)", "cluster.actor_threads=1", "run.seed=11"] + eval
+            + (maxInFlight.map { ["cluster.max_in_flight=\($0)"] } ?? [])
         let scratch = o.scratch + "/" + name
         let r = try ClusterBenchmark.run(executable: o.executable, configFile: o.configFile, base: o.base, actors: N, verifiers: 1,
                                          steps: steps, overrides: overrides, scratch: scratch, timeout: o.timeout, log: log)
-        var row = AsyncRow(maxStaleness: maxStaleness, actors: N, steps: steps, learnerCPUs: learnerCPUs, trainedGroupsPerSecond: r.trainedGroupsPerSecond,
+        var row = AsyncRow(maxStaleness: maxStaleness, actors: N, steps: steps, maxInFlight: maxInFlight, learnerCPUs: learnerCPUs, trainedGroupsPerSecond: r.trainedGroupsPerSecond,
                            accuracyPerStep: r.accuracy.median, updateSeconds: r.updateSeconds.median, waitSeconds: r.waitSeconds.median)
         let summary = ClusterBenchmark.runDirectory(scratch: scratch, actors: N) + "/summary.json"
         if let s = try? JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summary))) {
@@ -319,10 +333,11 @@ public enum ScalingBenchmark {
         let worst = errors.max()
         let a = r.asynchrony.count == 2 ? r.asynchrony[1].trainedGroupsPerSecond / r.asynchrony[0].trainedGroupsPerSecond : nil
         let asyncNote = r.asynchrony.count == 2
-            ? String(format: "1 learner machine of %.2f core (sized by a %d-step on-policy probe to update as long as it waits) + %d actor machine(s) as in the actor rows, %d steps each; held-out pass@1 %@ → %@ on-policy, %@ → %@ with staleness ≤ %d (95 %% intervals %@, %@)",
+            ? String(format: "1 learner machine of %.2f core (sized by a %d-step on-policy probe to update as long as it waits) + %d actor machine(s) as in the actor rows, %d steps each; held-out pass@1 %@ → %@ on-policy, %@ → %@ with staleness ≤ %d and %@ groups in flight (95 %% intervals %@, %@)",
                      r.asynchrony[0].learnerCPUs, r.asynchronyProbe?.steps ?? 0, r.asynchrony[0].actors, r.asynchrony[0].steps,
                      p(r.asynchrony[0].passAt1Before), p(r.asynchrony[0].passAt1After), p(r.asynchrony[1].passAt1Before), p(r.asynchrony[1].passAt1After),
-                     r.asynchrony[1].maxStaleness, ci(r.asynchrony[0]), ci(r.asynchrony[1]))
+                     r.asynchrony[1].maxStaleness, r.asynchrony[1].maxInFlight.map(String.init) ?? "the config's",
+                     ci(r.asynchrony[0]), ci(r.asynchrony[1]))
             : "not measured"
         func p(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "—" }
         func ci(_ a: AsyncRow) -> String { "\(p(a.passAt1Low))–\(p(a.passAt1High))" }

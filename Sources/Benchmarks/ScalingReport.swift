@@ -29,11 +29,12 @@ public enum ScalingTable {
         }
         if !r.asynchrony.isEmpty {
             out.append("")
-            let w = [14, 10, 18, 14, 10, 8, 34]
-            out.append(row(["MAX STALENESS", "machines", "trained groups/s", "accuracy/step", "update s", "wait s", "held-out pass@1 before → after (95 %)"], w))
+            let w = [14, 10, 10, 18, 14, 10, 8, 34]
+            out.append(row(["MAX STALENESS", "machines", "in flight", "trained groups/s", "accuracy/step", "update s", "wait s", "held-out pass@1 before → after (95 %)"], w))
             let rows = (r.asynchronyProbe.map { [("0 (probe)", $0)] } ?? []) + r.asynchrony.map { ("\($0.maxStaleness)", $0) }
             for (label, a) in rows {
-                out.append(row([label, String(format: "%.2f + %d", a.learnerCPUs, a.actors), f(a.trainedGroupsPerSecond, "%.2f"), f(a.accuracyPerStep, "%.3f"),
+                out.append(row([label, String(format: "%.2f + %d", a.learnerCPUs, a.actors), a.maxInFlight.map(String.init) ?? "config",
+                                f(a.trainedGroupsPerSecond, "%.2f"), f(a.accuracyPerStep, "%.3f"),
                                 f(a.updateSeconds, "%.2f"), f(a.waitSeconds, "%.2f"),
                                 "\(f(a.passAt1Before, "%.3f")) → \(f(a.passAt1After, "%.3f")) (\(f(a.passAt1Low, "%.3f"))–\(f(a.passAt1High, "%.3f")))"], w))
             }

@@ -56,6 +56,9 @@ struct ScalingModelTests {
         #expect(abs(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 4, waitSeconds: 6) - 0.4) < 1e-9)
         #expect(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 4, waitSeconds: 0) == 0.6, "no wait measured: keep the guess")
         #expect(ScalingBenchmark.balancedLearnerCPUs(0.6, updateSeconds: 40, waitSeconds: 1) == 1.5, "at most 1.5 cores of the host")
+        // Staleness 2 with 40 % of groups kept: three steps of 80 looked-at groups in flight.
+        #expect(ScalingBenchmark.asyncInFlight(groups: 32, keptFraction: 0.4, maxStaleness: 2) == 240)
+        #expect(ScalingBenchmark.asyncInFlight(groups: 32, keptFraction: 1, maxStaleness: 0) == 96, "never below the default three steps' prompts")
     }
 
     @Test func theBestSplitBalancesLearnerAndActors() {
