@@ -9,21 +9,24 @@ public enum ScalingTable {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
         }
         var out = ["NanoReasoner bench --scaling: " + r.note, ""]
-        let lw = [8, 10, 26, 18, 10, 16, 16]
+        let lw = [8, 10, 26, 14, 18, 10, 16, 16]
         if !r.learner.isEmpty {
-            out.append(row(["RANKS", "machine", "s/update median (min–max)", "trained tokens/s", "speed-up", "model tokens/s", "limited by"], lw))
+            out.append(row(["RANKS", "machine", "s/update median (min–max)", "collectives s", "trained tokens/s", "speed-up", "model tokens/s",
+                            "limited by"], lw))
             for l in r.learner {
                 out.append(row(["\(l.ranks)", "\(l.machineCPUs) core", String(format: "%.2f (%.2f–%.2f)", l.secondsPerUpdate.median, l.secondsPerUpdate.min,
                                                                              l.secondsPerUpdate.max),
+                                f(l.collectiveSeconds?.median, "%.3f"),
                                 f(l.trainedTokensPerSecond, "%.0f"), f(l.speedup, "%.2f×"), f(l.predictedTokensPerSecond, "%.0f"), l.limitedBy], lw))
             }
             out.append("")
         }
-        let aw = [8, 10, 20, 10, 18, 12, 30]
+        let aw = [8, 10, 24, 10, 18, 12, 30]
         if !r.actors.isEmpty {
             out.append(row(["ACTORS", "machine", "sampled groups/s", "speed-up", "model groups/s", "actor idle", "limited by"], aw))
             for a in r.actors {
-                out.append(row(["\(a.actors)", "\(a.machineCPUs) core", f(a.sampledGroupsPerSecond, "%.2f"), f(a.speedup, "%.2f×"),
+                let rate = f(a.sampledGroupsPerSecond, "%.2f") + (a.runs.count > 1 ? " (" + a.runs.map { f($0, "%.1f") }.joined(separator: ", ") + ")" : "")
+                out.append(row(["\(a.actors)", "\(a.machineCPUs) core", rate, f(a.speedup, "%.2f×"),
                                 f(a.predictedGroupsPerSecond, "%.2f"), f(a.actorIdleFraction * 100, "%.0f %%"), a.limitedBy], aw))
             }
         }

@@ -30,6 +30,8 @@ struct RanksCommand: ParsableCommand {
     struct Result: Encodable {
         var ranks: Int, updates: Int, rowsPerUpdate: Int, tokensPerUpdate: Int
         var secondsPerUpdate: [Double]
+        /// Of each update, rank 0's seconds inside MPI collectives (0 with one rank).
+        var collectiveSecondsPerUpdate: [Double]
         var checksum: String
     }
 
@@ -44,13 +46,14 @@ struct RanksCommand: ParsableCommand {
         let updater = try PolicyUpdater(config: rl, policy: policy)
         if let world { updater.ranks = world; try updater.shareState() }
         let batch = try Self.seededGroups(policy: policy, count: groups, groupSize: groupSize, temperature: rl.temperature, seed: seed)
-        var seconds: [Double] = []
+        var seconds: [Double] = [], collective: [Double] = []
         do {
             try Parallel.with(threads: threads) {
                 for _ in 0..<updates {
-                    let t0 = Date()
+                    let t0 = Date(), c0 = world?.collectiveSeconds ?? 0
                     _ = try updater.update(batch, pad: Tokenizer.pad)
                     seconds.append(Date().timeIntervalSince(t0))
+                    collective.append((world?.collectiveSeconds ?? 0) - c0)
                 }
             }
             try updater.releaseRanks()
@@ -62,7 +65,7 @@ struct RanksCommand: ParsableCommand {
         if let out { try Data(UnsafeRawBufferPointer(start: policy.params.pointer, count: policy.params.count * 4)).write(to: URL(fileURLWithPath: out)) }
         let r = Result(ranks: world?.size ?? 1, updates: updates, rowsPerUpdate: groups * groupSize,
                        tokensPerUpdate: batch.reduce(0) { $0 + $1.completions.reduce(0) { $0 + $1.tokens.count } },
-                       secondsPerUpdate: seconds, checksum: String(PolicyUpdater.checksum(policy.params), radix: 16))
+                       secondsPerUpdate: seconds, collectiveSecondsPerUpdate: collective, checksum: String(PolicyUpdater.checksum(policy.params), radix: 16))
         if json { try printJSON(r); return }
         print("\(r.ranks) rank(s): \(updates) updates of \(r.rowsPerUpdate) rows (\(r.tokensPerUpdate) completion tokens); "
               + String(format: "median %.3f s per update", seconds.sorted()[seconds.count / 2]) + "; parameters \(r.checksum)")

@@ -9,6 +9,9 @@ public final class MPIRanks: RankGroup {
     /// How long a waiting rank sleeps between polls of a pending broadcast: short next to an
     /// update (~1 s), long enough that an idle rank costs no CPU.
     public var pollInterval: TimeInterval = 0.000_5
+    /// Seconds this rank has spent inside collectives (the allreduce, broadcasts, gathers),
+    /// waiting for slower ranks included: what data parallelism adds to an update.
+    public private(set) var collectiveSeconds: Double = 0
 
     private init(rank: Int, size: Int) { self.rank = rank; self.size = size }
 
@@ -31,6 +34,8 @@ public final class MPIRanks: RankGroup {
     }
 
     public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { collectiveSeconds += Self.seconds(since: start) }
         // MPI counts are Int32: sum in slices of at most 2^30 floats.
         var done = 0
         while done < count {
@@ -42,6 +47,8 @@ public final class MPIRanks: RankGroup {
     }
 
     public func broadcast(_ bytes: inout [UInt8]) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { collectiveSeconds += Self.seconds(since: start) }
         var count = Int64(bytes.count)
         try withUnsafeMutableBytes(of: &count) { try idleBroadcast($0.baseAddress!, count: 1, type: nr_mpi_int64()) }
         if rank != 0 { bytes = [UInt8](repeating: 0, count: Int(count)) }
@@ -54,6 +61,8 @@ public final class MPIRanks: RankGroup {
     }
 
     public func gather(_ value: UInt64) throws -> [UInt64] {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { collectiveSeconds += Self.seconds(since: start) }
         var mine = value
         var all = [UInt64](repeating: 0, count: size)
         try all.withUnsafeMutableBufferPointer { out in
@@ -83,6 +92,10 @@ public final class MPIRanks: RankGroup {
             if done != 0 { return }
             if rank != 0 { Thread.sleep(forTimeInterval: pollInterval) }
         }
+    }
+
+    private static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     private static func check(_ call: String, _ code: Int32) throws {

@@ -61,6 +61,16 @@ struct ScalingModelTests {
         #expect(ScalingBenchmark.asyncInFlight(groups: 32, keptFraction: 1, maxStaleness: 0) == 96, "never below the default three steps' prompts")
     }
 
+    @Test func theOneActorRowRunTwiceIsTheMeanOfBoth() {
+        func row(_ rate: Double) -> ScalingBenchmark.ActorRow {
+            ScalingBenchmark.ActorRow(actors: 1, machineCPUs: 0.1, sampledGroupsPerSecond: rate, runs: [rate], speedup: 1,
+                                      actorIdleFraction: 0.02, keptFraction: 0.4, learnerUpdateSeconds: 3, limitedBy: "sampling")
+        }
+        let r = ScalingBenchmark.averaged(row(13.3), row(10.2))
+        #expect(abs(r.sampledGroupsPerSecond - 11.75) < 1e-9)
+        #expect(r.runs == [13.3, 10.2])
+    }
+
     @Test func theBestSplitBalancesLearnerAndActors() {
         let m = model()
         let p = ScalingBenchmark.best(m, machines: 8)
