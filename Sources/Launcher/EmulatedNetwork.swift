@@ -31,17 +31,19 @@ public final class EmulatedNetwork: @unchecked Sendable {
     public func command(on i: Int, _ argv: [String]) -> [String] { ["/usr/sbin/ip", "netns", "exec", namespace(of: i)] + argv }
 
     /// `machines` namespaces with links of `megabitsPerSecond`, named after this process; removed
-    /// again by `remove()` (what a process that died left behind stays until deleted by hand).
+    /// again by `remove()`. What a process that died left behind (its pid is in the names) is
+    /// removed first, so a killed bench's bridge cannot shadow this one's subnet.
     public init(machines: Int, megabitsPerSecond: Int) throws {
         guard getuid() == 0 else { throw Failure.unavailable("network namespaces and tc need root") }
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), FileManager.default.isExecutableFile(atPath: "/usr/sbin/tc") else {
             throw Failure.unavailable("ip and tc (iproute2) are not installed")
         }
-        let tag = Int(getpid()) % 10_000
+        Self.removeLeftovers()
+        let pid = Int(getpid())
         self.machines = machines
         self.megabitsPerSecond = megabitsPerSecond
-        prefix = "nr\(tag)"
-        subnet = "10.213.\(tag % 250)"
+        prefix = "nr\(pid)"  // "nr" + a pid of up to 7 digits + "-63h" fits a 15-character interface name
+        subnet = "10.213.\(pid % 250)"
         do { try build() } catch {
             remove()
             throw error
@@ -82,6 +84,34 @@ public final class EmulatedNetwork: @unchecked Sendable {
             _ = try? Self.run(parts[0] == "netns" ? ["netns", "delete", parts[1]] : ["link", "delete", parts[1]])
         }
         made = []
+    }
+
+    /// Deletes the namespaces and links that `EmulatedNetwork`s of processes no longer running
+    /// left behind; returns their names.
+    @discardableResult
+    public static func removeLeftovers() -> [String] {
+        func owner(_ name: String) -> Int32? {  // "nr<pid>-<i>", "nr<pid>-<i>h" or "nr<pid>br"
+            guard name.hasPrefix("nr") else { return nil }
+            let digits = name.dropFirst(2).prefix { $0.isNumber }
+            let rest = name.dropFirst(2 + digits.count)
+            guard let pid = Int32(digits), rest == "br" || rest.hasPrefix("-") else { return nil }
+            return pid
+        }
+        func dead(_ name: String) -> Bool {
+            guard let pid = owner(name) else { return false }
+            return kill(pid, 0) != 0 && errno == ESRCH
+        }
+        var removed: [String] = []
+        // `ip netns list` prints "name" or "name (id: n)"; `ip -o link` prints "n: name[@peer]: …".
+        let spaces = ((try? run(["netns", "list"])) ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        for ns in spaces where dead(ns) && (try? run(["netns", "delete", ns])) != nil { removed.append(ns) }
+        let links = ((try? run(["-o", "link", "show"])) ?? "").split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: ":", maxSplits: 2)
+            guard fields.count >= 2 else { return nil }
+            return fields[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first.map(String.init)
+        }
+        for link in links where dead(link) && (try? run(["link", "delete", link])) != nil { removed.append(link) }
+        return removed
     }
 
     @discardableResult

@@ -1,5 +1,5 @@
 import Foundation
-import Launcher
+@testable import Launcher
 import Trainer
 import Testing
 
@@ -149,5 +149,36 @@ struct MPIRunWordsTests {
                 ["--hostfile", "h", "--mca", "plm_rsh_agent", "ssh -i k", "-x", "A=b c"])
         #expect(MPIRun.words("") == [])
         #expect(MPIRun.words("--mca x \"open") == nil, "an unclosed quote is an error, not a guess")
+    }
+}
+
+/// Emulated machines' network: namespaces on a bridge, links shaped both ways, and what a
+/// killed bench left behind removed by the next.
+@Suite("Emulated network")
+struct EmulatedNetworkTests {
+    static func ip(_ args: [String]) -> String { (try? EmulatedNetwork.run(args)) ?? "" }
+
+    @Test func machinesGetShapedLinksAndADeadRunsLeftoversGo() throws {
+        guard getuid() == 0 else {
+            withKnownIssue("network namespaces and tc need root") { throw SkipError() }
+            return
+        }
+        // A pid no process has any more, and what a bench of that pid would have left.
+        let gone = Child("/bin/true", [])
+        _ = gone.waitExit(timeout: 10)
+        let dead = gone.process.processIdentifier
+        _ = try EmulatedNetwork.run(["netns", "add", "nr\(dead)-0"])
+        _ = try EmulatedNetwork.run(["link", "add", "nr\(dead)br", "type", "bridge"])
+
+        let net = try EmulatedNetwork(machines: 2, megabitsPerSecond: 100)
+        defer { net.remove() }
+        let spaces = Self.ip(["netns", "list"])
+        #expect(!spaces.contains("nr\(dead)-0"), "the dead run's namespace is removed")
+        #expect(!Self.ip(["-o", "link", "show"]).contains("nr\(dead)br"), "and its bridge")
+        #expect(spaces.contains(net.namespace(of: 0)) && spaces.contains(net.namespace(of: 1)))
+        let inside = (try? EmulatedNetwork.run(["-n", net.namespace(of: 1), "qdisc", "show"], tool: "/usr/sbin/tc")) ?? ""
+        #expect(inside.contains("tbf") && inside.contains("100Mbit"), "the machine's own end is shaped: \(inside)")
+        net.remove()
+        #expect(!Self.ip(["netns", "list"]).contains(net.namespace(of: 0)), "remove() deletes what it made")
     }
 }
