@@ -99,8 +99,10 @@ public enum ScalingBenchmark {
     public struct Model: Codable, Sendable {
         /// CPU-seconds one rank spends per trained completion token.
         public var cpuSecondsPerTrainedToken: Double
-        /// Seconds per update the ranks add per doubling (the allreduce, the batch broadcast, imbalance).
-        public var rankSecondsPerDoubling: Double
+        /// Seconds per update two ranks spend in collectives (the allreduce, the batch broadcast,
+        /// waiting for the slower rank). K ranks spend 2(K−1)/K of it: a ring allreduce sends each
+        /// rank's share of the gradients 2(K−1) times over links that all work at once.
+        public var collectiveSecondsAtTwoRanks: Double
         /// CPU-seconds an actor spends per sampled group.
         public var cpuSecondsPerSampledGroup: Double
         /// Completion tokens per trained group, groups per update, and the share of sampled groups kept.
@@ -114,7 +116,7 @@ public enum ScalingBenchmark {
 
         public func updateSeconds(ranks K: Int) -> Double {
             cpuSecondsPerTrainedToken * tokensPerGroup * Double(groupsPerUpdate) / rankCPUs / Double(K)
-                + rankSecondsPerDoubling * log2(Double(K))
+                + collectiveSecondsAtTwoRanks * 2 * Double(K - 1) / Double(K)
         }
 
         /// The weights to N actors: every copy the learner's link carries, and the relay hops' parts.
@@ -313,14 +315,16 @@ public enum ScalingBenchmark {
         for i in r.learner.indices { r.learner[i].speedup = r.learner[i].trainedTokensPerSecond / one.trainedTokensPerSecond }
         for i in r.actors.indices { r.actors[i].speedup = r.actors[i].sampledGroupsPerSecond / firstActor.sampledGroupsPerSecond }
         let t1 = one.secondsPerUpdate.median
-        // The ranks' overhead per doubling, from the smallest K > 1 only (the larger K are
-        // predictions): its seconds in collectives, measured on rank 0. The row's excess over
-        // t1 / K would do without them, but carries the row's own noise, which the fit then doubles.
-        let perDoubling = r.learner.dropFirst().first.map { row in
-            (row.collectiveSeconds?.median ?? max(0, row.secondsPerUpdate.median - t1 / Double(row.ranks))) / log2(Double(row.ranks))
+        // The ranks' overhead, from the smallest K > 1 only (the larger K are predictions): its
+        // seconds in collectives, measured on rank 0, as two ranks' (a ring's cost at K is 2(K−1)/K
+        // of two ranks'). The row's excess over t1 / K would do without them, but carries the
+        // row's own noise, which the fit then multiplies.
+        let atTwo = r.learner.dropFirst().first.map { row in
+            let overhead = row.collectiveSeconds?.median ?? max(0, row.secondsPerUpdate.median - t1 / Double(row.ranks))
+            return overhead / (2 * Double(row.ranks - 1) / Double(row.ranks))
         } ?? 0
         let tokensPerGroup = Double(one.tokensPerUpdate) / Double(o.groups)
-        let model = Model(cpuSecondsPerTrainedToken: t1 * o.rankCPUs / Double(one.tokensPerUpdate), rankSecondsPerDoubling: perDoubling,
+        let model = Model(cpuSecondsPerTrainedToken: t1 * o.rankCPUs / Double(one.tokensPerUpdate), collectiveSecondsAtTwoRanks: atTwo,
                           cpuSecondsPerSampledGroup: o.actorCPUs * Double(firstActor.actors) / firstActor.sampledGroupsPerSecond,
                           tokensPerGroup: tokensPerGroup, groupsPerUpdate: o.groups,
                           keptFraction: r.actors.map(\.keptFraction).reduce(0, +) / Double(r.actors.count),

@@ -54,9 +54,9 @@ public enum ScalingTable {
         }
         if let m = r.model {
             out.append("")
-            out.append(String(format: "MODEL: %.2e CPU-s per trained token, +%.3f s per update per doubling of ranks, %.3f CPU-s per sampled group, "
+            out.append(String(format: "MODEL: %.2e CPU-s per trained token, +%.3f s per update in collectives at 2 ranks (× 2(K−1)/K at K), %.3f CPU-s per sampled group, "
                               + "%.0f tokens per group, %.0f %% of sampled groups kept, %.1f MB weights per actor per update over %.0f Mbit/s",
-                              m.cpuSecondsPerTrainedToken, m.rankSecondsPerDoubling, m.cpuSecondsPerSampledGroup, m.tokensPerGroup,
+                              m.cpuSecondsPerTrainedToken, m.collectiveSecondsAtTwoRanks, m.cpuSecondsPerSampledGroup, m.tokensPerGroup,
                               m.keptFraction * 100, m.broadcastBytes / 1e6, m.linkBitsPerSecond / 1e6))
             let pw = [10, 8, 8, 22, 20]
             out.append(row(["MACHINES", "ranks", "actors", "trained groups/s", "limited by"], pw))
