@@ -3,8 +3,10 @@ import Transport
 import Wire
 
 /// Weight broadcast latency: the learner's PUB socket to K subscribers over tcp loopback.
-/// Subscribers are threads of this process, each with its own SUB socket (and its own
-/// TCP connection), which decode the message as an actor does.
+/// Subscribers are threads of this process, each with its own SUB socket, TCP connection and
+/// ZeroMQ context (an actor is a process of its own: one shared context would put every
+/// subscriber's receiving on the publisher's one I/O thread), which decode the message as an
+/// actor does.
 public enum BroadcastBenchmark {
     public struct Result: Codable, Sendable {
         public var model: String
@@ -39,8 +41,10 @@ public enum BroadcastBenchmark {
         try pub.setHighWaterMarks(send: 4, receive: 4)
         try pub.bind("tcp://127.0.0.1:0")
         let board = BroadcastBoard(subscribers: k)
+        let contexts = (0..<k).map { _ in ZMQContext() }
+        defer { withExtendedLifetime(contexts) {} }  // terminated after the subscribers have closed their sockets
         for i in 0..<k {
-            let sub = try ZMQSocket(context, .sub, security: security.client)
+            let sub = try ZMQSocket(contexts[i], .sub, security: security.client)
             try sub.setHighWaterMarks(send: 1, receive: 4)
             try sub.subscribeAll()
             try sub.connect(pub.endpoint)
