@@ -31,7 +31,7 @@ public enum ScalingBenchmark {
         public var actors = [1, 2, 4, 8]
         // 10 steps (9 measured) per actor row, against the host's noise (6 left one row in five 20 % off).
         public var clusterSteps = 10
-        /// Steps of each asynchrony run (on-policy and with the config's staleness bound), and
+        /// Steps of each asynchrony run (on-policy and with staleness ≤ 2), and
         /// the held-out problems (× 4 samples) each is evaluated on before and after.
         public var asyncSteps = 16
         /// Steps of the on-policy probe that sizes the pair's learner machine (the first is left out).
@@ -82,7 +82,7 @@ public enum ScalingBenchmark {
         public var maxStaleness: Int, actors: Int, steps: Int = 0
         /// The run's `cluster.max_in_flight` when the bench set it (nil: the config's).
         public var maxInFlight: Int?
-        /// The learner's machine, sized so that its update takes about as long as sampling a step.
+        /// The learner's machine, sized by the probe so that its update takes as long as its wait.
         public var learnerCPUs: Double
         public var trainedGroupsPerSecond: Double
         /// Mean training accuracy of the sampled groups over the measured steps (how well the
@@ -150,8 +150,9 @@ public enum ScalingBenchmark {
         public var actors: [ActorRow]
         public var model: Model?
         public var predictions: [Prediction]
-        /// On-policy first, then the config's staleness bound; the actors chosen so that sampling a
-        /// step's groups takes about as long as the learner's update (where asynchrony helps most).
+        /// On-policy first, then staleness ≤ 2 (the default config's bound) with room to run ahead;
+        /// the actors chosen so that sampling a step's groups takes about as long as the learner's
+        /// update (where asynchrony helps most).
         public var asynchrony: [AsyncRow]
         /// The short on-policy run that sized the pair's learner machine (its update against its wait).
         public var asynchronyProbe: AsyncRow?
@@ -183,8 +184,9 @@ public enum ScalingBenchmark {
             log(String(format: "bench --scaling: on-policy probe on %.2f + %d × %.2f core: update %.2f s, wait %.2f s per step → learner machine %.2f core",
                        probe.learnerCPUs, guess.actors, o.actorCPUs, probe.updateSeconds, probe.waitSeconds, learnerCPUs))
             report.asynchronyProbe = probe
-            let lookAhead = asyncInFlight(groups: o.groups, keptFraction: model.keptFraction, maxStaleness: 2)
-            report.asynchrony = try [(0, nil), (2, lookAhead)].map { staleness, inFlight in
+            let bound = 2  // the default config's max_staleness
+            let lookAhead = asyncInFlight(groups: o.groups, keptFraction: model.keptFraction, maxStaleness: bound)
+            report.asynchrony = try [(0, nil), (bound, lookAhead)].map { staleness, inFlight in
                 try asyncRow(o, actors: guess.actors, learnerCPUs: learnerCPUs, maxStaleness: staleness, maxInFlight: inFlight,
                              steps: o.asyncSteps, evaluate: true, name: "staleness-\(staleness)", log: log)
             }
