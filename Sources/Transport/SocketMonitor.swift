@@ -8,8 +8,13 @@ public final class SocketMonitor {
         case handshakeSucceeded
         /// The server refused our key (its ZAP status code, e.g. 400).
         case refused(status: UInt32)
-        /// The handshake broke off: wrong server key, or one side plain and the other CURVE.
+        /// The connection dropped during the handshake (the peer closed it, e.g. one side plain
+        /// and the other CURVE, seen from the side that did not detect it); libzmq reconnects.
         case handshakeFailed(code: UInt32)
+        /// This side found the peer's handshake wrong (a wrong server key, plain against CURVE:
+        /// its ZMQ_PROTOCOL_ERROR_* code). libzmq ends the connection for good and does not
+        /// reconnect, so no further event follows.
+        case handshakeRejected(code: UInt32)
         case disconnected
         case other(UInt16)
     }
@@ -35,7 +40,8 @@ public final class SocketMonitor {
             switch Int32(id) {
             case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: out.append(.handshakeSucceeded)
             case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: out.append(.refused(status: value))
-            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: out.append(.handshakeFailed(code: value))
+            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: out.append(.handshakeRejected(code: value))
+            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: out.append(.handshakeFailed(code: value))
             case ZMQ_EVENT_DISCONNECTED: out.append(.disconnected)
             default: out.append(.other(id))
             }

@@ -118,12 +118,16 @@ public final class WorkerSession {
     }
 
     /// A refused key or a handshake that keeps failing ends the worker with the reason,
-    /// rather than leaving it to wait for a learner that will never answer.
+    /// rather than leaving it to wait for a learner that will never answer. A handshake this
+    /// side rejected ends it at once: libzmq does not reconnect after a protocol error, so
+    /// waiting for three would only wait out the silence limit (which side sees the mismatch
+    /// first is a race: the multi-host test's keyless worker lost it in about half its runs).
     private func checkHandshakes() throws {
         let port = role == .actor ? endpoints.work : endpoints.verify
         for e in monitor.events() {
             switch e {
             case .refused(let status): throw WorkerError.refused(port, status: status)
+            case .handshakeRejected: throw WorkerError.handshakeFailing(port, curve: options.security != .none)
             case .handshakeFailed: failedHandshakes += 1
             case .handshakeSucceeded: failedHandshakes = 0
             default: break
