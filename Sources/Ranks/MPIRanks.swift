@@ -34,41 +34,41 @@ public final class MPIRanks: RankGroup {
     }
 
     public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) throws {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { collectiveSeconds += Self.seconds(since: start) }
-        // MPI counts are Int32: sum in slices of at most 2^30 floats.
-        var done = 0
-        while done < count {
-            let n = min(count - done, 1 << 30)
-            try Self.check("MPI_Allreduce", MPI_Allreduce(nr_mpi_in_place(), values + done, Int32(n), nr_mpi_float(), nr_mpi_sum(),
-                                                          nr_mpi_comm_world()))
-            done += n
+        try timed {
+            // MPI counts are Int32: sum in slices of at most 2^30 floats.
+            var done = 0
+            while done < count {
+                let n = min(count - done, 1 << 30)
+                try Self.check("MPI_Allreduce", MPI_Allreduce(nr_mpi_in_place(), values + done, Int32(n), nr_mpi_float(), nr_mpi_sum(),
+                                                              nr_mpi_comm_world()))
+                done += n
+            }
         }
     }
 
     public func broadcast(_ bytes: inout [UInt8]) throws {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { collectiveSeconds += Self.seconds(since: start) }
-        var count = Int64(bytes.count)
-        try withUnsafeMutableBytes(of: &count) { try idleBroadcast($0.baseAddress!, count: 1, type: nr_mpi_int64()) }
-        if rank != 0 { bytes = [UInt8](repeating: 0, count: Int(count)) }
-        var done = 0
-        while done < bytes.count {
-            let n = min(bytes.count - done, 1 << 30)
-            try bytes.withUnsafeMutableBytes { try idleBroadcast($0.baseAddress! + done, count: n, type: nr_mpi_byte()) }
-            done += n
+        try timed {
+            var count = Int64(bytes.count)
+            try withUnsafeMutableBytes(of: &count) { try idleBroadcast($0.baseAddress!, count: 1, type: nr_mpi_int64()) }
+            if rank != 0 { bytes = [UInt8](repeating: 0, count: Int(count)) }
+            var done = 0
+            while done < bytes.count {
+                let n = min(bytes.count - done, 1 << 30)
+                try bytes.withUnsafeMutableBytes { try idleBroadcast($0.baseAddress! + done, count: n, type: nr_mpi_byte()) }
+                done += n
+            }
         }
     }
 
     public func gather(_ value: UInt64) throws -> [UInt64] {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { collectiveSeconds += Self.seconds(since: start) }
-        var mine = value
-        var all = [UInt64](repeating: 0, count: size)
-        try all.withUnsafeMutableBufferPointer { out in
-            try Self.check("MPI_Allgather", MPI_Allgather(&mine, 1, nr_mpi_uint64(), out.baseAddress, 1, nr_mpi_uint64(), nr_mpi_comm_world()))
+        try timed {
+            var mine = value
+            var all = [UInt64](repeating: 0, count: size)
+            try all.withUnsafeMutableBufferPointer { out in
+                try Self.check("MPI_Allgather", MPI_Allgather(&mine, 1, nr_mpi_uint64(), out.baseAddress, 1, nr_mpi_uint64(), nr_mpi_comm_world()))
+            }
+            return all
         }
-        return all
     }
 
     /// Ends this rank's part in MPI (after the last collective).
@@ -94,8 +94,11 @@ public final class MPIRanks: RankGroup {
         }
     }
 
-    private static func seconds(since start: UInt64) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    /// Runs one collective, its time added to `collectiveSeconds`.
+    private func timed<T>(_ collective: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { collectiveSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try collective()
     }
 
     private static func check(_ call: String, _ code: Int32) throws {
