@@ -231,8 +231,11 @@ public enum ScalingBenchmark {
                            updateSeconds: Double) -> (actors: Int, learnerCPUs: Double) {
         let sampling = Double(groups) / model.keptFraction * model.cpuSecondsPerSampledGroup / actorCPUs
         let n = max(1, Int((sampling / updateSeconds).rounded()))
-        return (n, min(1.5, max(0.1, learnerCPUs * updateSeconds / (sampling / Double(n)))))
+        return (n, learnerMachine(learnerCPUs * updateSeconds / (sampling / Double(n))))
     }
+
+    /// The learner machine's cores, kept within what the 2-core host can give it beside the actors.
+    private static func learnerMachine(_ cpus: Double) -> Double { min(1.5, max(0.1, cpus)) }
 
     /// The learner machine on which an on-policy run's update takes as long as its wait for a
     /// step's groups (the update's seconds go as one over the machine's cores): where overlapping
@@ -240,7 +243,7 @@ public enum ScalingBenchmark {
     /// which the actor rows' sampling rate alone leaves out.
     static func balancedLearnerCPUs(_ cpus: Double, updateSeconds: Double, waitSeconds: Double) -> Double {
         guard updateSeconds > 0, waitSeconds > 0 else { return cpus }
-        return min(1.5, max(0.1, cpus * updateSeconds / waitSeconds))
+        return learnerMachine(cpus * updateSeconds / waitSeconds)
     }
 
     /// The in-flight bound that lets actors sample `maxStaleness` steps ahead of the learner: each
