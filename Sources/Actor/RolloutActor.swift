@@ -248,12 +248,11 @@ public final class RolloutActor {
     }
 
     /// Each completion's log-probs under the reference (the learner's update then skips that
-    /// forward pass). Padding sits after each row's tokens, where causal attention never
-    /// looks back from them, so any id pads.
+    /// forward pass); a group's rows share its prompt in the forward pass.
     private func score(_ groups: inout [[Completion]], prompts: [[Int32]], under reference: GPT, _ settings: WorkerSettings) throws {
         let rows = zip(prompts, groups).flatMap { p, g in g.map { (p, $0.tokens) } }
         let lp = try reference.completionLogprobs(prompts: rows.map(\.0), completions: rows.map(\.1),
-                                                  temperature: settings.sampling.temperature, pad: 0)
+                                                  temperature: settings.sampling.temperature)
         var k = 0
         for g in groups.indices {
             for c in groups[g].indices {

@@ -1,30 +1,61 @@
 import CBLAS
 
-// Causal multi-head self-attention on a fused qkv buffer [B, T, 3C]
-// (q, k, v side by side per token, heads side by side inside each).
-// Each (batch, head) pair is two small GEMMs; they run on all cores at once.
+// Causal multi-head self-attention on a fused qkv buffer [N, 3C] (q, k, v side by side per
+// position, heads side by side inside each), over the spans of an `AttentionLayout`: a span's
+// prefix attends to itself, each branch to the prefix and to itself. Every block is a few small
+// GEMMs; the (span, head) pairs run on all cores at once, each writing only its own span.
 
-/// out[B,T,C] = softmax(q·kᵀ/√hs + causal mask)·v; saves att[B,NH,T,T] (post-softmax).
+/// One head's rows of q, k and v (or of their gradients) from position `at`: `ld` apart.
+private struct HeadRows {
+    let q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+
+    init(_ qkv: UnsafeMutablePointer<Float>, at position: Int, head h: Int, C: Int, NH: Int) {
+        q = qkv + position * 3 * C + h * (C / NH)
+        k = q + C
+        v = q + 2 * C
+    }
+}
+
+/// out[N,C] = softmax(q·kᵀ/√hs + mask)·v; saves the weights (post-softmax) in `att`
+/// [NH · layout.weightsPerHead], laid out as `AttentionLayout` says.
 public func attention_forward(
     _ out: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>,
-    _ qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+    _ qkv: UnsafePointer<Float>, layout: AttentionLayout, C: Int, NH: Int
 ) {
-    let hs = C / NH
-    let scale = 1 / Float(hs).squareRoot()
-    let ld = Int32(3 * C)
+    let qkv = UnsafeMutablePointer(mutating: qkv)
     GEMM.prepare()
-    DispatchPerform.run(B * NH) { bh in
-        let b = bh / NH, h = bh % NH
-        let q = qkv + b * T * 3 * C + h * hs
-        let k = q + C
-        let v = q + 2 * C
-        let a = att + bh * T * T
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                    scale, q, ld, k, ld, 0, a, Int32(T))
-        for t in 0..<T { causalSoftmaxRow(a + t * T, count: t + 1, width: T) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    1, a, Int32(T), v, ld, 0, out + b * T * C + h * hs, Int32(C))
+    DispatchPerform.run(layout.spans.count * NH) { sh in
+        let s = layout.spans[sh / NH], h = sh % NH
+        let P = s.prefix, prefix = HeadRows(qkv, at: s.start, head: h, C: C, NH: NH)
+        var a = att + NH * s.weightOffset + h * s.weights
+        var position = s.start
+        for L in [P] + s.branches {
+            let rows = HeadRows(qkv, at: position, head: h, C: C, NH: NH)
+            // The prefix itself is a branch of an empty prefix.
+            let shared = position == s.start ? 0 : P
+            branch_forward(out + position * C + h * (C / NH), a, rows, prefix: prefix, P: shared, L: L, C: C, NH: NH)
+            a += L * (shared + L)
+            position += L
+        }
     }
+}
+
+/// L rows attending to P prefix rows and causally to themselves: weights a[L, P + L].
+private func branch_forward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ rows: HeadRows,
+                            prefix: HeadRows, P: Int, L: Int, C: Int, NH: Int) {
+    guard L > 0 else { return }
+    let hs = C / NH, scale = 1 / Float(hs).squareRoot(), ld = Int32(3 * C), W = P + L
+    let (l32, p32, w32, hs32) = (Int32(L), Int32(P), Int32(W), Int32(hs))
+    if P > 0 {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l32, p32, hs32, scale, rows.q, ld, prefix.k, ld, 0, a, w32)
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l32, l32, hs32, scale, rows.q, ld, rows.k, ld, 0, a + P, w32)
+    for t in 0..<L { causalSoftmaxRow(a + t * W, count: P + t + 1, width: W) }
+    if P > 0 {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l32, hs32, p32, 1, a, w32, prefix.v, ld, 0, out, Int32(C))
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l32, hs32, l32, 1, a + P, w32, rows.v, ld, P > 0 ? 1 : 0,
+                out, Int32(C))
 }
 
 /// Softmax over row[0..<count]; zeroes row[count..<width] (the future).
@@ -37,43 +68,70 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, width: Int
     if count < width { (row + count).update(repeating: 0, count: width - count) }
 }
 
-/// Writes dqkv (overwrites) from dout, given the saved att.
-/// `scratch` needs B·NH·T·T floats (one T×T block per (b, h) so heads run in parallel).
+/// Writes dqkv (overwrites) from dout, given the saved weights `att`. `scratch` needs as
+/// many floats as `att` (one block per (span, head), so they run in parallel).
 public func attention_backward(
     _ dqkv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
-    B: Int, T: Int, C: Int, NH: Int
+    layout: AttentionLayout, C: Int, NH: Int
 ) {
-    let hs = C / NH
-    let scale = 1 / Float(hs).squareRoot()
-    let ld = Int32(3 * C)
-    let t32 = Int32(T), hs32 = Int32(hs)
+    let qkv = UnsafeMutablePointer(mutating: qkv)
     GEMM.prepare()
-    DispatchPerform.run(B * NH) { bh in
-        let b = bh / NH, h = bh % NH
-        let base = b * T * 3 * C + h * hs
-        let q = qkv + base, k = q + C, v = q + 2 * C
-        let dq = dqkv + base, dk = dq + C, dv = dq + 2 * C
-        let a = att + bh * T * T
-        let da = scratch + bh * T * T
-        let dO = dout + b * T * C + h * hs
-        // datt = dO · vᵀ ;  dv = attᵀ · dO
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t32, t32, hs32,
-                    1, dO, Int32(C), v, ld, 0, da, t32)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t32, hs32, t32,
-                    1, a, t32, dO, Int32(C), 0, dv, ld)
-        // softmax backward, in place: dpre = att ⊙ (datt − Σ att·datt)
-        for t in 0..<T {
-            let ar = a + t * T, dr = da + t * T
-            var dot: Float = 0
-            for j in 0...t { dot += ar[j] * dr[j] }
-            for j in 0...t { dr[j] = ar[j] * (dr[j] - dot) }
-            for j in (t + 1)..<T { dr[j] = 0 }
+    DispatchPerform.run(layout.spans.count * NH) { sh in
+        let s = layout.spans[sh / NH], h = sh % NH
+        let P = s.prefix
+        let prefix = HeadRows(qkv, at: s.start, head: h, C: C, NH: NH)
+        let dprefix = HeadRows(dqkv, at: s.start, head: h, C: C, NH: NH)
+        var offset = NH * s.weightOffset + h * s.weights
+        var position = s.start
+        // The prefix first: it overwrites its gradients, the branches then add theirs to its k and v.
+        for L in [P] + s.branches {
+            let shared = position == s.start ? 0 : P
+            branch_backward(Branch(rows: HeadRows(qkv, at: position, head: h, C: C, NH: NH),
+                                   grads: HeadRows(dqkv, at: position, head: h, C: C, NH: NH),
+                                   a: UnsafeMutablePointer(mutating: att) + offset, da: scratch + offset,
+                                   dout: dout + position * C + h * (C / NH)),
+                            prefix: prefix, dprefix: dprefix, P: shared, L: L, C: C, NH: NH)
+            offset += L * (shared + L)
+            position += L
         }
-        // dq = scale · dpre · k ;  dk = scale · dpreᵀ · q
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t32, hs32, t32,
-                    scale, da, t32, k, ld, 0, dq, ld)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t32, hs32, t32,
-                    scale, da, t32, q, ld, 0, dk, ld)
     }
+}
+
+/// What one branch's backward reads and writes.
+private struct Branch {
+    let rows: HeadRows, grads: HeadRows
+    let a: UnsafeMutablePointer<Float>, da: UnsafeMutablePointer<Float>
+    let dout: UnsafePointer<Float>
+}
+
+/// The backward of `branch_forward`: overwrites the branch's dq, dk, dv; adds into the prefix's dk, dv.
+private func branch_backward(_ b: Branch, prefix: HeadRows, dprefix: HeadRows, P: Int, L: Int, C: Int, NH: Int) {
+    guard L > 0 else { return }
+    let hs = C / NH, scale = 1 / Float(hs).squareRoot(), ld = Int32(3 * C), W = P + L
+    let (l32, p32, w32, hs32, c32) = (Int32(L), Int32(P), Int32(W), Int32(hs), Int32(C))
+    let (a, da) = (b.a, b.da)
+    // datt = dO · vᵀ ;  dv = attᵀ · dO
+    if P > 0 {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l32, p32, hs32, 1, b.dout, c32, prefix.v, ld, 0, da, w32)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, hs32, l32, 1, a, w32, b.dout, c32, 1, dprefix.v, ld)
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l32, l32, hs32, 1, b.dout, c32, b.rows.v, ld, 0, da + P, w32)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l32, hs32, l32, 1, a + P, w32, b.dout, c32, 0, b.grads.v, ld)
+    // softmax backward, in place: dpre = att ⊙ (datt − Σ att·datt)
+    for t in 0..<L {
+        let ar = a + t * W, dr = da + t * W, count = P + t + 1
+        var dot: Float = 0
+        for j in 0..<count { dot += ar[j] * dr[j] }
+        for j in 0..<count { dr[j] = ar[j] * (dr[j] - dot) }
+        for j in count..<W { dr[j] = 0 }
+    }
+    // dq = scale · dpre · k ;  dk = scale · dpreᵀ · q
+    if P > 0 {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l32, hs32, p32, scale, da, w32, prefix.k, ld, 0, b.grads.q, ld)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, hs32, l32, scale, da, w32, b.rows.q, ld, 1, dprefix.k, ld)
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l32, hs32, l32, scale, da + P, w32, b.rows.k, ld, P > 0 ? 1 : 0,
+                b.grads.q, ld)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l32, hs32, l32, scale, da + P, w32, b.rows.q, ld, 0, b.grads.k, ld)
 }

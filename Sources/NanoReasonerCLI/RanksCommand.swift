@@ -81,7 +81,7 @@ struct RanksCommand: ParsableCommand {
             let prompt = [Tokenizer.bos] + (0..<(8 + Int(rng.next() % 9))).map { _ in token(&rng) }
             let tokens = (0..<G).map { _ in (0..<(10 + Int(rng.next() % 51))).map { _ in token(&rng) } }
             let logprobs = try policy.completionLogprobs(prompts: Array(repeating: prompt, count: G), completions: tokens,
-                                                         temperature: temperature, pad: Tokenizer.pad)
+                                                         temperature: temperature)
             let rewards = (0..<G).map { i in i == 0 ? Float(1) : i == 1 ? 0 : Float(rng.next() % 2) }
             return ScoredGroup(prompt: prompt, completions: zip(tokens, logprobs).map { Completion(tokens: $0, logprobs: $1, stopped: true) },
                                scores: rewards.map { Score(reward: $0, correct: $0 > 0, wellFormed: true, extracted: nil) })

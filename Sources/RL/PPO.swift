@@ -26,9 +26,10 @@ public struct PPOConfig: Codable, Sendable, Equatable {
 public func generalizedAdvantages(values: [Float], batch: TokenBatch, rewards: [Float], gamma: Float, lambda: Float)
     -> (advantages: [Float], returns: [Float]) {
     var adv = [Float](repeating: 0, count: values.count), ret = adv
-    for r in 0..<batch.rows {
-        let row = (r * batch.T)..<((r + 1) * batch.T)
-        let positions = row.filter { batch.sequence[$0] == Int32(r) }
+    // Each row's completion positions, in order (rows may share a prompt, so they need not be contiguous with it).
+    var rowPositions = [[Int]](repeating: [], count: batch.rows)
+    for p in batch.sequence.indices where batch.sequence[p] >= 0 { rowPositions[Int(batch.sequence[p])].append(p) }
+    for (r, positions) in rowPositions.enumerated() {
         var next: Float = 0, running: Float = 0
         for (k, p) in positions.enumerated().reversed() {
             let last = k == positions.count - 1

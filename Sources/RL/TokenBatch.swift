@@ -1,11 +1,14 @@
-/// Completion tokens of a training batch, flattened over [rows, T] positions.
+import Kernels
+
+/// Completion tokens of a training batch, packed without padding (`PackedRows`: rows with
+/// the same prompt share it).
 ///
-/// Position (r, t) predicts `targets[r·T + t]` from the logits row r·T + t. Only
-/// completion tokens carry a loss: `sequence[p]` is the row's index for those,
-/// −1 elsewhere (prompt, padding).
+/// Position p predicts `targets[p]` from logits row p. Only completion tokens carry a loss:
+/// `sequence[p]` is the row's index for those, −1 elsewhere (a shared prompt).
 public struct TokenBatch: Sendable {
     public var rows: Int
-    public var T: Int
+    /// Which positions attend to which: the forward pass's shape.
+    public var layout: AttentionLayout
     public var tokens: [Int32]
     public var targets: [Int32]
     /// Row index of each position's completion, −1 where there is no loss.
@@ -21,31 +24,25 @@ public struct TokenBatch: Sendable {
     public var updateRows: Int
     public var updateTokens: Int
 
+    public var positions: Int { layout.positions }
+
+    /// Rows of prompt + completion; a row longer than `contextLength` positions keeps its
+    /// first ones (the tokens past the context carry no loss).
     public init(prompts: [[Int32]], completions: [[Int32]], behaviourLogprobs: [[Float]], referenceLogprobs: [[Float]]? = nil,
-                length T: Int, pad: Int32) {
+                contextLength: Int) {
+        let packed = PackedRows(prompts: prompts, completions: completions, contextLength: contextLength)
         rows = completions.count
-        self.T = T
-        let n = rows * T
-        tokens = [Int32](repeating: pad, count: n)
-        targets = [Int32](repeating: -1, count: n)
-        sequence = [Int32](repeating: -1, count: n)
-        oldLogprobs = [Float](repeating: 0, count: n)
-        refLogprobs = [Float](repeating: 0, count: n)
-        lengths = []
-        for r in 0..<rows {
-            let full = prompts[r] + completions[r]
-            let p = prompts[r].count
-            for t in 0..<min(full.count - 1, T) {
-                tokens[r * T + t] = full[t]
-                if t + 1 >= p {
-                    targets[r * T + t] = full[t + 1]
-                    sequence[r * T + t] = Int32(r)
-                    oldLogprobs[r * T + t] = behaviourLogprobs[r][t + 1 - p]
-                    if let ref = referenceLogprobs { refLogprobs[r * T + t] = ref[r][t + 1 - p] }
-                }
-            }
-            lengths.append(completions[r].count)
+        lengths = completions.map(\.count)
+        layout = packed.layout
+        tokens = packed.tokens
+        targets = packed.targets
+        sequence = packed.row
+        // Per position, its row's k-th log-prob (0 in a shared prefix).
+        func spread(_ perRow: [[Float]]) -> [Float] {
+            zip(packed.row, packed.index).map { r, k in r < 0 ? 0 : perRow[Int(r)][Int(k)] }
         }
+        oldLogprobs = spread(behaviourLogprobs)
+        refLogprobs = referenceLogprobs.map(spread) ?? Array(repeating: 0, count: packed.layout.positions)
         updateRows = rows
         updateTokens = lengths.reduce(0, +)
     }

@@ -1,11 +1,11 @@
 import Kernels
 
 /// Everything the forward pass saves for the backward pass, plus the gradient
-/// scratch the backward pass needs, sized for a batch of B sequences of T tokens.
+/// scratch the backward pass needs, sized for one batch's `AttentionLayout`.
 /// Per-layer activations are stacked over layers; gradient scratch is reused
 /// layer to layer (only the residual gradient travels between them).
 final class Activations {
-    let B: Int, T: Int
+    let layout: AttentionLayout
     /// One allocation for all of it; a later, smaller or equal batch shape reuses it.
     let storage: FloatBuffer
 
@@ -16,18 +16,21 @@ final class Activations {
     // backward scratch
     let dresidual, dln, dqkv, datty, dfch, dfchGelu, dlnf, dlogits, dattScratch: UnsafeMutablePointer<Float>
     let tokens: UnsafeMutablePointer<Int32>
+    /// Each position's index in its row (the position embedding's row).
+    let positions: [Int32]
 
     /// `reusing` a previous shape's storage when it is large enough: fresh pages cost a
     /// page fault each, which showed up as 10 % of an RL step whose batch shape varies.
-    init(config c: GPTConfig, B: Int, T: Int, reusing old: FloatBuffer? = nil) {
-        self.B = B
-        self.T = T
-        let N = B * T, C = c.width, L = c.layers, NH = c.heads, V = c.vocabSize
+    init(config c: GPTConfig, layout: AttentionLayout, reusing old: FloatBuffer? = nil) {
+        self.layout = layout
+        positions = layout.positionIndices()
+        let N = layout.positions, C = c.width, L = c.layers, NH = c.heads, V = c.vocabSize
+        let weights = NH * layout.weightsPerHead
         let sizes: [Int] = [
-            N * C, L * N * C, L * N, L * N, L * N * 3 * C, L * N * C, L * B * NH * T * T, L * N * C, L * N * C,
+            N * C, L * N * C, L * N, L * N, L * N * 3 * C, L * N * C, L * weights, L * N * C, L * N * C,
             L * N * C, L * N, L * N, L * N * 4 * C, L * N * 4 * C, L * N * C, L * N * C,
             N * C, N, N, N * V,
-            N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, B * NH * T * T,
+            N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, weights,
         ]
         let total = sizes.reduce(0, +)
         if let old, old.count >= total {

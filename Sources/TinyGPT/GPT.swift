@@ -56,35 +56,45 @@ public final class GPT {
 
     public var parameterCount: Int { layout.count }
 
-    /// Logits of the last forward pass, [B, T, V].
+    /// Logits of the last forward pass, [positions, V] ([B, T, V] for a dense batch).
     public var logits: UnsafeMutablePointer<Float> { acts!.logits }
     /// Gradient of the loss w.r.t. the logits; a loss fills every row (zeros where it has
     /// no target) before `backward()`: the buffer is reused between batches, not cleared.
     public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
-    /// The final LayerNorm's output of the last forward pass, [B, T, C]: what the head reads.
+    /// The final LayerNorm's output of the last forward pass, [positions, C]: what the head reads.
     public var hidden: UnsafePointer<Float> { UnsafePointer(acts!.lnf) }
-    public var lastBatchShape: (B: Int, T: Int)? { acts.map { ($0.B, $0.T) } }
+    /// The layout of the last forward pass.
+    public var lastLayout: AttentionLayout? { acts?.layout }
 
-    private func activations(B: Int, T: Int) -> Activations {
-        if let a = acts, a.B == B, a.T == T { return a }
-        let a = Activations(config: config, B: B, T: T, reusing: acts?.storage)
+    private func activations(_ layout: AttentionLayout) -> Activations {
+        if let a = acts, a.layout == layout { return a }
+        let a = Activations(config: config, layout: layout, reusing: acts?.storage)
         acts = a
         return a
     }
 
-    /// Runs the model on `tokens` [B, T] (row-major) and fills `logits`.
+    /// Runs the model on `tokens` [B, T] (row-major, every row on its own) and fills `logits`.
     public func forward(_ tokens: UnsafePointer<Int32>, B: Int, T: Int) throws {
+        guard T >= 1, B >= 1 else { throw GPTError.invalidInput("batch \(B) × length \(T)") }
+        try forward(tokens, layout: .dense(rows: B, length: T))
+    }
+
+    /// Runs the model on `tokens` [layout.positions], laid out as `layout` says (rows that
+    /// share a prefix hold it once), and fills `logits` [layout.positions, V].
+    public func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
         let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
-        guard T >= 1, T <= config.contextLength, B >= 1 else {
-            throw GPTError.invalidInput("batch \(B) × length \(T) (context is \(config.contextLength))")
+        let N = layout.positions
+        guard N >= 1, layout.longestRow <= config.contextLength else {
+            throw GPTError.invalidInput("\(N) positions, the longest row \(layout.longestRow) (context is \(config.contextLength))")
         }
-        for i in 0..<(B * T) where tokens[i] < 0 || Int(tokens[i]) >= V {
+        for i in 0..<N where tokens[i] < 0 || Int(tokens[i]) >= V {
             throw GPTError.invalidInput("token id \(tokens[i]) at position \(i) is outside the vocabulary 0..<\(V)")
         }
-        let a = activations(B: B, T: T)
-        let N = B * T
+        let a = activations(layout)
         a.tokens.update(from: tokens, count: N)
-        encoder_forward(a.encoded, tokens, self[.wte], self[.wpe], B: B, T: T, C: C)
+        a.positions.withUnsafeBufferPointer {
+            encoder_forward(a.encoded, tokens, $0.baseAddress!, self[.wte], self[.wpe], N: N, C: C)
+        }
         for l in 0..<L {
             let input = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
             let b = BlockBuffers(ln1: a.ln1 + l * N * C, ln1Mean: a.ln1Mean + l * N, ln1Rstd: a.ln1Rstd + l * N,
@@ -93,7 +103,7 @@ public final class GPT {
                                  ln2Rstd: a.ln2Rstd + l * N, fch: a.fch + l * N * 4 * C, fchGelu: a.fchGelu + l * N * 4 * C,
                                  fcproj: a.fcproj + l * N * C, output: a.residual3 + l * N * C)
             block_forward(layer: l, input: input, b, N: N) {
-                attention_forward(b.atty, a.att + l * B * NH * T * T, b.qkv, B: B, T: T, C: C, NH: NH)
+                attention_forward(b.atty, a.att + l * NH * layout.weightsPerHead, b.qkv, layout: layout, C: C, NH: NH)
             }
         }
         let last = a.residual3 + (L - 1) * N * C
@@ -104,11 +114,11 @@ public final class GPT {
     }
 
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
-    /// `hiddenGradient` [B, T, C], when given, is a second loss's gradient w.r.t. `hidden`
+    /// `hiddenGradient` [positions, C], when given, is a second loss's gradient w.r.t. `hidden`
     /// (a value head sharing the trunk): it joins the head's before the trunk.
     public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
         guard let a = acts else { preconditionFailure("backward() before forward()") }
-        let B = a.B, T = a.T, N = B * T
+        let layout = a.layout, N = layout.positions
         let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
         // Tied head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(V),
@@ -124,7 +134,7 @@ public final class GPT {
         for l in stride(from: L - 1, through: 0, by: -1) {
             let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * N * C
             let ln1 = a.ln1 + l * N * C, qkv = a.qkv + l * N * 3 * C, atty = a.atty + l * N * C
-            let att = a.att + l * B * NH * T * T
+            let att = a.att + l * NH * layout.weightsPerHead
             let res2 = a.residual2 + l * N * C, ln2 = a.ln2 + l * N * C
             let fch = a.fch + l * N * 4 * C, fchGelu = a.fchGelu + l * N * 4 * C
             // MLP branch: res3 = res2 + fcproj(gelu(fc(ln2(res2))))
@@ -138,13 +148,15 @@ public final class GPT {
             // Attention branch: res2 = residual + attproj(attn(qkv(ln1(residual))))
             matmul_backward(a.datty, grad(.attprojw, layer: l), grad(.attprojb, layer: l), dres,
                             atty, self[.attprojw, layer: l], N: N, C: C, OC: C)
-            attention_backward(a.dqkv, a.dattScratch, a.datty, qkv, att, B: B, T: T, C: C, NH: NH)
+            attention_backward(a.dqkv, a.dattScratch, a.datty, qkv, att, layout: layout, C: C, NH: NH)
             matmul_backward(a.dln, grad(.qkvw, layer: l), grad(.qkvb, layer: l), a.dqkv,
                             ln1, self[.qkvw, layer: l], N: N, C: C, OC: 3 * C)
             layernorm_backward(dres, grad(.ln1w, layer: l), grad(.ln1b, layer: l), a.dln, residual,
                                self[.ln1w, layer: l], a.ln1Mean + l * N, a.ln1Rstd + l * N, N: N, C: C)
         }
-        encoder_backward(grad(.wte), grad(.wpe), dres, a.tokens, B: B, T: T, C: C)
+        a.positions.withUnsafeBufferPointer {
+            encoder_backward(grad(.wte), grad(.wpe), dres, a.tokens, $0.baseAddress!, N: N, C: C)
+        }
     }
 
     public func zeroGrad() { grads.zero() }

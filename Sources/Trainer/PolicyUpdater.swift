@@ -74,17 +74,17 @@ public final class PolicyUpdater {
 
     /// One optimiser update on `groups` (each of `config.groupSize` completions).
     ///
-    /// Rows are sorted by length and run as micro-batches whose gradients add up before
-    /// the optimiser step: one batch padded to its longest row was half padding.
+    /// Groups run as packed micro-batches (no padding; a group's rows share its prompt) whose
+    /// gradients add up before the optimiser step.
     public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
         var s = UpdateStats()
         if ranks.size > 1, ranks.rank == 0 { try sendGroups(groups, pad: pad) }
         guard !groups.isEmpty else { return s }
-        var forged = try forgedReferences(groups, pad: pad)
+        var forged = try forgedReferences(groups)
         var kept = groups.indices.filter { !forged.contains($0) }
         s.forgedGroups = forged.sorted()
         guard !kept.isEmpty else { return s }
-        var prepared = try prepare(kept.map { groups[$0] }, pad: pad)
+        var prepared = try prepare(kept.map { groups[$0] })
         let freshHead = valueHead.map { !$0.started } ?? false
         valueHead?.warmStart(mean: prepared.meanReward)
         var first = try gradientPass(&prepared)
@@ -99,7 +99,7 @@ public final class PolicyUpdater {
             s.forgedGroups = forged.sorted()
             if freshHead { valueHead?.started = false }  // its warm start must not count the forged rewards
             guard !kept.isEmpty else { return s }
-            prepared = try prepare(kept.map { groups[$0] }, pad: pad)
+            prepared = try prepare(kept.map { groups[$0] })
             valueHead?.warmStart(mean: prepared.meanReward)
             first = try gradientPass(&prepared)
         }
@@ -144,7 +144,7 @@ public final class PolicyUpdater {
         var oldValues: [Float], advantages: [Float], returns: [Float]
     }
 
-    private func prepare(_ groups: [ScoredGroup], pad: Int32) throws -> Prepared {
+    private func prepare(_ groups: [ScoredGroup]) throws -> Prepared {
         let G = config.groupSize
         var prompts: [[Int32]] = [], completions: [[Int32]] = [], behaviour: [[Float]] = [], rewards: [Float] = []
         var claimed: [[Float]?] = []
@@ -158,14 +158,18 @@ public final class PolicyUpdater {
                 claimed.append(c.referenceLogprobs.flatMap { $0.count == c.tokens.count ? $0 : nil })
             }
         }
-        // This rank's rows (all of them with one rank), and the KL term's reference log-probs for them.
+        // This rank's rows (all of them with one rank) in micro-batches of whole groups, and the
+        // KL term's reference log-probs for them.
         let context = policy.config.contextLength
-        let lengths = zip(prompts, completions).map { min(context, $0.count + $1.count - 1) }
-        let chunks = rankBatches(lengths: lengths)
+        let groupPositions = groups.map { g in
+            PackedRows.positions(prompts: Array(repeating: g.prompt, count: G), completions: g.completions.map(\.tokens),
+                                 contextLength: context)
+        }
+        let chunks = rankBatches(groupPositions: groupPositions).map { $0.flatMap { g in (g * G)..<((g + 1) * G) } }
         let mine = chunks.flatMap { $0 }
         var referenceRows: [[Float]]?
         if config.loss.beta > 0 {
-            referenceRows = try referenceLogprobs(rows: mine, prompts: prompts, completions: completions, claimed: claimed, pad: pad)
+            referenceRows = try referenceLogprobs(rows: mine, prompts: prompts, completions: completions, claimed: claimed)
         }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
         let perRow: [Float]
@@ -174,7 +178,7 @@ public final class PolicyUpdater {
         case .ppo: perRow = rewards
         case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
         }
-        let batches = microBatches(chunks, lengths: lengths, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows, pad: pad)
+        let batches = microBatches(chunks, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows)
         return Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows), rowCount: prompts.count,
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
@@ -184,19 +188,19 @@ public final class PolicyUpdater {
 
     /// The reference log-probs of `rows`: what their actor computed, the rest scored here
     /// (other rows get none: another rank trains them).
-    private func referenceLogprobs(rows: [Int], prompts: [[Int32]], completions: [[Int32]], claimed: [[Float]?], pad: Int32) throws -> [[Float]] {
+    private func referenceLogprobs(rows: [Int], prompts: [[Int32]], completions: [[Int32]], claimed: [[Float]?]) throws -> [[Float]] {
         let missing = rows.filter { claimed[$0] == nil }
         var out = claimed.map { $0 ?? [] }
         guard !missing.isEmpty else { return out }
         let scored = try reference.completionLogprobs(prompts: missing.map { prompts[$0] }, completions: missing.map { completions[$0] },
-                                                      temperature: config.temperature, pad: pad, positions: microBatchPositions)
+                                                      temperature: config.temperature, positions: microBatchPositions)
         for (i, lp) in zip(missing, scored) { out[i] = lp }
         return out
     }
 
     /// Groups whose actor-computed reference log-probs fail the audit: a sample (at least one
     /// group when any carries them) is scored here and compared, mean |claimed − ours| per token.
-    private func forgedReferences(_ groups: [ScoredGroup], pad: Int32) throws -> Set<Int> {
+    private func forgedReferences(_ groups: [ScoredGroup]) throws -> Set<Int> {
         guard config.loss.beta > 0, referenceAuditFraction > 0 else { return [] }
         let carrying = groups.indices.filter { groups[$0].completions.contains { $0.referenceLogprobs != nil } }
         guard !carrying.isEmpty else { return [] }
@@ -208,7 +212,7 @@ public final class PolicyUpdater {
         for (i, g) in audited.enumerated() where i % ranks.size == ranks.rank {
             let rows = groups[g].completions
             let ours = try reference.completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
-                                                        completions: rows.map(\.tokens), temperature: config.temperature, pad: pad,
+                                                        completions: rows.map(\.tokens), temperature: config.temperature,
                                                         positions: microBatchPositions)
             var gap: Float = 0, tokens = 0
             for (c, mine) in zip(rows, ours) {
@@ -312,22 +316,32 @@ public final class PolicyUpdater {
         p.rowGaps = p.rowGaps.indices.map { (v[8 + 2 * $0], Int(v[9 + 2 * $0])) }
     }
 
-    /// This rank's micro-batches: the update's rows sorted by length and cut into micro-batches
-    /// (each padded only to its own longest row; the same cut for any number of ranks), and
-    /// each micro-batch's rows dealt over the ranks in a snake (0, 1, …, K−1, K−1, …, 0), so
-    /// every rank gets about the same tokens and no more padding than one rank would have.
-    func rankBatches(lengths: [Int]) -> [[Int]] {
-        let chunks = GPT.lengthSortedBatches(Array(lengths.indices), length: { lengths[$0] }, positions: microBatchPositions)
+    /// This rank's micro-batches, as indices of the update's groups: consecutive groups cut into
+    /// micro-batches of at most `microBatchPositions` packed positions (at least one group; the
+    /// same cut for any number of ranks), and each micro-batch's groups dealt over the ranks,
+    /// the largest first to whichever has the fewest positions so far, so every rank gets
+    /// about the same work and a group's rows share their prompt.
+    func rankBatches(groupPositions: [Int]) -> [[Int]] {
+        var chunks: [[Int]] = [], used = 0
+        for (g, n) in groupPositions.enumerated() {
+            if chunks.isEmpty || used + n > microBatchPositions {
+                chunks.append([])
+                used = 0
+            }
+            chunks[chunks.count - 1].append(g)
+            used += n
+        }
         let K = ranks.size
         guard K > 1 else { return chunks }
-        var dealt = 0
+        var load = [Int](repeating: 0, count: K)
         return chunks.compactMap { chunk in
-            let mine = chunk.indices.filter { i in
-                let n = dealt + i, lap = n / K, seat = n % K
-                return (lap % 2 == 0 ? seat : K - 1 - seat) == ranks.rank
-            }.map { chunk[$0] }
-            dealt += chunk.count
-            return mine.isEmpty ? nil : mine
+            var mine: [Int] = []
+            for g in chunk.sorted(by: { (groupPositions[$0], $1) > (groupPositions[$1], $0) }) {
+                let seat = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+                load[seat] += groupPositions[g]
+                if seat == ranks.rank { mine.append(g) }
+            }
+            return mine.isEmpty ? nil : mine.sorted()
         }
     }
 
@@ -338,7 +352,7 @@ public final class PolicyUpdater {
     private func ppoLosses(_ batch: TokenBatch, logp: [Float], rewards: [Float], critic: inout CriticTargets?)
         -> (policy: (stats: LossStats, dLogp: [Float]), valueLoss: Float, dHidden: [Float]) {
         let head = valueHead!, ppo = config.ppo
-        let values = head.forward(policy.hidden, N: batch.rows * batch.T)
+        let values = head.forward(policy.hidden, N: batch.positions)
         if critic == nil {
             let gae = generalizedAdvantages(values: values, batch: batch, rewards: rewards, gamma: ppo.gamma, lambda: ppo.lambda)
             critic = CriticTargets(oldValues: values, advantages: gae.advantages, returns: gae.returns)
@@ -351,15 +365,15 @@ public final class PolicyUpdater {
         return (policyLoss, value.loss, dHidden)
     }
 
-    /// The token batches of `chunks` (`rankBatches`: rows sorted by length within each), each
-    /// padded to its own longest row; `rows` maps a micro-batch's rows back to the update's.
-    private func microBatches(_ chunks: [[Int]], lengths: [Int], prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]],
-                              reference: [[Float]]?, pad: Int32) -> [(batch: TokenBatch, rows: [Int])] {
+    /// The token batches of `chunks` (`rankBatches`' groups as rows), packed: a group's rows
+    /// share its prompt; `rows` maps a micro-batch's rows back to the update's.
+    private func microBatches(_ chunks: [[Int]], prompts: [[Int32]], completions: [[Int32]], behaviour: [[Float]],
+                              reference: [[Float]]?) -> [(batch: TokenBatch, rows: [Int])] {
         let totalTokens = completions.reduce(0) { $0 + $1.count }
         return chunks.map { rows in
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
                                    behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
-                                   length: lengths[rows[rows.count - 1]], pad: pad)
+                                   contextLength: policy.config.contextLength)
             batch.updateRows = prompts.count
             batch.updateTokens = totalTokens
             return (batch, rows)
@@ -367,7 +381,7 @@ public final class PolicyUpdater {
     }
 
     private func forward(_ batch: TokenBatch) throws {
-        try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, B: batch.rows, T: batch.T) }
+        try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, layout: batch.layout) }
     }
 
     /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token

@@ -110,22 +110,43 @@ struct KernelsTests {
 
     @Test func attentionGradientsAndCausality() {
         let B = 2, T = 5, C = 8, NH = 2
+        let layout = AttentionLayout.dense(rows: B, length: T)
         let qkv = randomArray(B * T * 3 * C, seed: 11, scale: 1.5), dout = randomArray(B * T * C, seed: 12)
-        func run(_ qkv: [Float]) -> [Float] {
-            var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
-            attention_forward(&out, &att, qkv, B: B, T: T, C: C, NH: NH)
-            return out
-        }
-        var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
-        attention_forward(&out, &att, qkv, B: B, T: T, C: C, NH: NH)
-        var dqkv = [Float](repeating: 0, count: B * T * 3 * C), scratch = [Float](repeating: 0, count: B * NH * T * T)
-        attention_backward(&dqkv, &scratch, dout, qkv, att, B: B, T: T, C: C, NH: NH)
-        expectGradientsMatch("dqkv", x: qkv, analytic: dqkv) { weightedSum(run($0), dout) }
+        let out = attentionOutput(qkv, layout, C: C, NH: NH)
+        let dqkv = attentionGradient(qkv, dout, layout, C: C, NH: NH)
+        expectGradientsMatch("dqkv", x: qkv, analytic: dqkv) { weightedSum(attentionOutput($0, layout, C: C, NH: NH), dout) }
         // Changing the last token must not change earlier outputs.
         var changed = qkv
         for i in 0..<(3 * C) { changed[(T - 1) * 3 * C + i] += 1 }
-        let a = run(qkv), b = run(changed)
-        #expect(Array(a[0..<((T - 1) * C)]) == Array(b[0..<((T - 1) * C)]))
+        let b = attentionOutput(changed, layout, C: C, NH: NH)
+        #expect(Array(out[0..<((T - 1) * C)]) == Array(b[0..<((T - 1) * C)]))
+    }
+
+    /// A shared prefix with two branches gives each row what the row gives on its own.
+    @Test func packedAttentionMatchesEachRowOnItsOwn() {
+        let C = 8, NH = 2, P = 3, branches = [2, 4]
+        let layout = AttentionLayout(spans: [(prefix: P, branches: branches)])
+        #expect(layout.positions == 9 && layout.weightsPerHead == 9 + 2 * 5 + 4 * 7 && layout.longestRow == 7)
+        #expect(layout.positionIndices() == [0, 1, 2, 3, 4, 3, 4, 5, 6])
+        let qkv = randomArray(layout.positions * 3 * C, seed: 21, scale: 1.5)
+        let packed = attentionOutput(qkv, layout, C: C, NH: NH)
+        var start = P
+        for L in branches {
+            let row = Array(qkv[0..<(P * 3 * C)] + qkv[(start * 3 * C)..<((start + L) * 3 * C)])
+            let alone = attentionOutput(row, .dense(rows: 1, length: P + L), C: C, NH: NH)
+            let mine = Array(packed[0..<(P * C)] + packed[(start * C)..<((start + L) * C)])
+            #expect(zip(alone, mine).allSatisfy { abs($0 - $1) < 1e-6 }, "branch of \(L)")
+            start += L
+        }
+    }
+
+    @Test func packedAttentionGradients() {
+        let C = 8, NH = 2
+        // A span with branches, one of a bare prefix, one whose rows share nothing, an empty branch.
+        let layout = AttentionLayout(spans: [(prefix: 3, branches: [2, 0, 4]), (prefix: 4, branches: []), (prefix: 0, branches: [3, 1])])
+        let qkv = randomArray(layout.positions * 3 * C, seed: 23, scale: 1.5), dout = randomArray(layout.positions * C, seed: 24)
+        let dqkv = attentionGradient(qkv, dout, layout, C: C, NH: NH)
+        expectGradientsMatch("dqkv", x: qkv, analytic: dqkv) { weightedSum(attentionOutput($0, layout, C: C, NH: NH), dout) }
     }
 
     @Test func crossEntropyGradients() {
@@ -191,4 +212,19 @@ struct KernelsTests {
         }
         #expect(Parallel.threads == Parallel.cores, "the count is scoped to the closure")
     }
+}
+
+private func attentionOutput(_ qkv: [Float], _ layout: AttentionLayout, C: Int, NH: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: layout.positions * C), att = [Float](repeating: 0, count: NH * layout.weightsPerHead)
+    attention_forward(&out, &att, qkv, layout: layout, C: C, NH: NH)
+    return out
+}
+
+private func attentionGradient(_ qkv: [Float], _ dout: [Float], _ layout: AttentionLayout, C: Int, NH: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: layout.positions * C), att = [Float](repeating: 0, count: NH * layout.weightsPerHead)
+    attention_forward(&out, &att, qkv, layout: layout, C: C, NH: NH)
+    // Stale values in the gradient buffer must not leak into it: the backward overwrites.
+    var dqkv = [Float](repeating: 7, count: qkv.count), scratch = [Float](repeating: 7, count: att.count)
+    attention_backward(&dqkv, &scratch, dout, qkv, att, layout: layout, C: C, NH: NH)
+    return dqkv
 }

@@ -11,18 +11,18 @@ private func rand(_ n: Int, _ seed: UInt64, scale: Float = 1) -> [Float] {
 /// 2 groups × 3 rows, prompt of 1 token, 4 completion tokens each (one row shorter), V = 5.
 private func fixture() -> (batch: TokenBatch, V: Int) {
     var r = Xoshiro256(seed: 5)
-    let V = 5, T = 4
+    let V = 5
     let prompts = (0..<6).map { _ in [Int32(1)] }
     let completions = (0..<6).map { i in (0..<(i == 2 ? 3 : 4)).map { _ in Int32(r.next() % 5) } }
     let behaviour = completions.map { c in c.map { _ in -1.5 + r.uniform() } }
-    var b = TokenBatch(prompts: prompts, completions: completions, behaviourLogprobs: behaviour, length: T, pad: 0)
+    var b = TokenBatch(prompts: prompts, completions: completions, behaviourLogprobs: behaviour, contextLength: 8)
     for i in 0..<b.refLogprobs.count where b.sequence[i] >= 0 { b.refLogprobs[i] = -1.6 + r.uniform() }
     return (b, V)
 }
 
 private func checkGradient(_ name: String, loss: ([Float]) -> (Float, [Float]), batch: TokenBatch, V: Int,
                            temperature t: Float = 1, entropyBonus: [Float]? = nil) {
-    var logits = rand(batch.rows * batch.T * V, 11, scale: 2)
+    var logits = rand(batch.positions * V, 11, scale: 2)
     func value(_ l: [Float]) -> Double {
         let (lp, h) = l.withUnsafeBufferPointer { LogitsGradient.logprobsAndEntropy($0.baseAddress!, targets: batch.targets, V: V, temperature: t) }
         return Double(loss(lp).0) - zip(entropyBonus ?? [], h).reduce(0) { $0 + Double($1.0 * $1.1) }
@@ -179,7 +179,7 @@ struct RLTests {
     /// A row of 3 tokens, reward 1 at the end, V = (0.2, 0.5, 0.9), γ = 1, λ = 0.5, worked by hand:
     /// δ = (0.3, 0.4, 0.1), A_2 = 0.1, A_1 = 0.4 + 0.05 = 0.45, A_0 = 0.3 + 0.225 = 0.525.
     @Test func gaeByHand() {
-        let b = TokenBatch(prompts: [[1]], completions: [[2, 3, 4]], behaviourLogprobs: [[0, 0, 0]], length: 3, pad: 0)
+        let b = TokenBatch(prompts: [[1]], completions: [[2, 3, 4]], behaviourLogprobs: [[0, 0, 0]], contextLength: 3)
         let values: [Float] = [0.2, 0.5, 0.9]
         let (adv, ret) = generalizedAdvantages(values: values, batch: b, rewards: [1], gamma: 1, lambda: 0.5)
         for (got, want) in zip(adv, [Float(0.525), 0.45, 0.1]) { #expect(abs(got - want) < 1e-6) }

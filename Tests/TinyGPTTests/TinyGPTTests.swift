@@ -68,6 +68,61 @@ struct TinyGPTTests {
         #expect(worst < 0.05, "worst relative gradient error \(worst)")
     }
 
+    /// Rows that share a prompt, packed (`PackedRows`), give the logits and the gradients of
+    /// the same rows padded in a dense batch: the shared prefix's gradient is the rows' sum.
+    @Test func packedRowsGiveWhatPaddedRowsGive() throws {
+        let prompts: [[Int32]] = [[1, 4, 5], [1, 4, 5], [1, 4, 5], [1, 9]]
+        let completions: [[Int32]] = [[3, 7], [2, 6, 8, 10], [], [5, 5, 2]]
+        let packed = PackedRows(prompts: prompts, completions: completions, contextLength: tiny.contextLength)
+        #expect(packed.layout.spans.map(\.prefix) == [2, 1] && packed.layout.positions == 2 + 6 + 1 + 3)
+        let m = try tinyModel()
+        m.zeroGrad()
+        try packed.tokens.withUnsafeBufferPointer { try m.forward($0.baseAddress!, layout: packed.layout) }
+        let V = tiny.vocabSize, N = packed.layout.positions
+        let packedLogits = Array(UnsafeBufferPointer(start: m.logits, count: N * V))
+        _ = packed.targets.withUnsafeBufferPointer { crossentropy_forward_backward(m.dlogits, m.logits, $0.baseAddress!, N: N, V: V) }
+        m.backward()
+        let packedGrads = m.grads.array
+
+        // The same rows padded to the longest: targets only on completion tokens.
+        let T = 6, B = prompts.count
+        var tokens = [Int32](repeating: 0, count: B * T), targets = [Int32](repeating: -1, count: B * T)
+        for r in 0..<B {
+            let full = prompts[r] + completions[r]
+            for t in 0..<(full.count - 1) {
+                tokens[r * T + t] = full[t]
+                if t + 1 >= prompts[r].count { targets[r * T + t] = full[t + 1] }
+            }
+        }
+        m.zeroGrad()
+        try tokens.withUnsafeBufferPointer { try m.forward($0.baseAddress!, B: B, T: T) }
+        for p in 0..<N where packed.row[p] >= 0 {
+            let r = Int(packed.row[p]), t = prompts[r].count - 1 + Int(packed.index[p])
+            let dense = (0..<V).map { m.logits[(r * T + t) * V + $0] }
+            #expect(zip(dense, packedLogits[(p * V)..<((p + 1) * V)]).allSatisfy { abs($0 - $1) < 1e-5 }, "row \(r), token \(t)")
+        }
+        _ = targets.withUnsafeBufferPointer { crossentropy_forward_backward(m.dlogits, m.logits, $0.baseAddress!, N: B * T, V: V) }
+        m.backward()
+        let scale = packedGrads.map(abs).max()!
+        let worst = zip(packedGrads, m.grads.array).map { abs($0 - $1) }.max()!
+        #expect(scale > 0 && worst < 1e-5 * scale, "largest gradient difference \(worst) of \(scale)")
+    }
+
+    @Test func packedScoringGivesEachRowsOwnLogprobs() throws {
+        let m = try tinyModel()
+        let prompts: [[Int32]] = [[1, 4], [1, 4], [1, 2, 3]], completions: [[Int32]] = [[3, 7, 9], [8], [5, 6, 7, 8, 9, 10, 4]]
+        // A batch of 5 positions cuts the rows; the last row runs past the context of 8.
+        let scored = try m.completionLogprobs(prompts: prompts, completions: completions, temperature: 1, positions: 5)
+        for r in prompts.indices {
+            let full = prompts[r] + completions[r]
+            let alone = try m.tokenLogprobs(Array(full.prefix(tiny.contextLength + 1)))
+            let want = Array(alone.suffix(from: prompts[r].count - 1))
+            #expect(scored[r].count == completions[r].count)
+            #expect(zip(want, scored[r]).allSatisfy { abs($0 - $1) < 1e-5 }, "row \(r)")
+            #expect(scored[r].dropFirst(want.count).allSatisfy { $0 == 0 }, "tokens past the context get 0")
+        }
+    }
+
     /// PPO's value path: L = ½·Σ (V − y)², V = head(hidden), back through the head and,
     /// weighted by the trunk weight, through the whole model.
     @Test func valueHeadGradientMatchesFiniteDifferences() throws {

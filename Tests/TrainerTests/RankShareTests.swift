@@ -20,21 +20,22 @@ struct RankShareTests {
         try PolicyUpdater(config: RLConfig(), policy: GPT(config: GPTConfig(vocabSize: 16, contextLength: 16, layers: 1, heads: 1, width: 8)))
     }
 
-    @Test func everyRowGoesToExactlyOneRankAndTheTokensBalance() throws {
+    @Test func everyGroupGoesToExactlyOneRankAndThePositionsBalance() throws {
         let u = try updater()
-        let lengths = (0..<256).map { 10 + ($0 * 37 + $0 * $0 * 11) % 90 }
+        let sizes = (0..<256).map { 80 + ($0 * 37 + $0 * $0 * 11) % 720 }
         for K in [1, 2, 3, 4, 8] {
             u.ranks = SingleRank()
-            let whole = u.rankBatches(lengths: lengths)
-            let batches = (0..<K).map { r -> [[Int]] in u.ranks = SeatOnly(rank: r, size: K); return u.rankBatches(lengths: lengths) }
+            let whole = u.rankBatches(groupPositions: sizes)
+            #expect(whole.allSatisfy { $0.count == 1 || $0.reduce(0) { $0 + sizes[$1] } <= u.microBatchPositions })
+            let batches = (0..<K).map { r -> [[Int]] in u.ranks = SeatOnly(rank: r, size: K); return u.rankBatches(groupPositions: sizes) }
             let shares = batches.map { $0.flatMap { $0 } }
-            #expect(shares.flatMap { $0 }.sorted() == Array(lengths.indices), "K = \(K): each row once")
-            // Each rank's micro-batches are pieces of one rank's: no row is padded more than with one rank.
-            let chunkOf = Dictionary(uniqueKeysWithValues: whole.enumerated().flatMap { c, rows in rows.map { ($0, c) } })
+            #expect(shares.flatMap { $0 }.sorted() == Array(sizes.indices), "K = \(K): each group once")
+            // Each rank's micro-batches are pieces of one rank's: the same cut for any K.
+            let chunkOf = Dictionary(uniqueKeysWithValues: whole.enumerated().flatMap { c, groups in groups.map { ($0, c) } })
             #expect(batches.allSatisfy { $0.allSatisfy { Set($0.map { chunkOf[$0]! }).count == 1 } }, "K = \(K)")
-            let tokens = shares.map { $0.reduce(0) { $0 + lengths[$1] } }
-            let mean = Double(lengths.reduce(0, +)) / Double(K)
-            #expect(tokens.allSatisfy { abs(Double($0) - mean) / mean < 0.05 }, "K = \(K): tokens per rank \(tokens)")
+            let positions = shares.map { $0.reduce(0) { $0 + sizes[$1] } }
+            let mean = Double(sizes.reduce(0, +)) / Double(K)
+            #expect(positions.allSatisfy { abs(Double($0) - mean) / mean < 0.05 }, "K = \(K): positions per rank \(positions)")
         }
     }
 

@@ -85,7 +85,7 @@ struct TrainerTests {
         return try groups.map { g in
             var g = g
             let lp = try actorsCopy.completionLogprobs(prompts: Array(repeating: g.prompt, count: g.completions.count),
-                                                       completions: g.completions.map(\.tokens), temperature: c.temperature, pad: 0)
+                                                       completions: g.completions.map(\.tokens), temperature: c.temperature)
             for i in g.completions.indices { g.completions[i].referenceLogprobs = lp[i] }
             return g
         }
@@ -127,7 +127,7 @@ struct TrainerTests {
         let groups = randomGroups()
         let prompts = groups.flatMap { g in g.completions.map { _ in g.prompt } }, completions = groups.flatMap { $0.completions.map(\.tokens) }
         for positions in [4096, 20] {
-            let lp = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 1, pad: 0, positions: positions)
+            let lp = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 1, positions: positions)
             for i in prompts.indices {
                 let whole = try model.tokenLogprobs(prompts[i] + completions[i])
                 let expected = Array(whole[(prompts[i].count - 1)...])
@@ -135,7 +135,7 @@ struct TrainerTests {
                 #expect(zip(lp[i], expected).allSatisfy { abs($0 - $1) < 1e-5 }, "row \(i), \(positions) positions per batch")
             }
         }
-        let cold = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 0.5, pad: 0)
+        let cold = try model.completionLogprobs(prompts: prompts, completions: completions, temperature: 0.5)
         #expect(cold.joined().allSatisfy { $0 <= 0 } && cold.joined().contains { $0 < -1e-3 })
     }
 

@@ -89,7 +89,7 @@ case "write":
             var rows = completions
             if args.contains("--reference") {  // what actors send under cluster.reference_on_actors
                 let reference = try model.completionLogprobs(prompts: Array(repeating: ids, count: rows.count), completions: rows.map(\.tokens),
-                                                             temperature: config.temperature, pad: Tokenizer.pad)
+                                                             temperature: config.temperature)
                 for i in rows.indices { rows[i].referenceLogprobs = reference[i] }
             }
             kept.append(GroupRecord(prompt: ids, completions: rows, scores: scores))
