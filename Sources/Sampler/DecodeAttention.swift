@@ -65,18 +65,31 @@ struct DecodeAttention: ~Copyable {
         }
     }
 
-    /// out_h += Σ_j softmax weight[h][from + j] · v_j,h
+    /// out_h += Σ_j softmax weight[h][from + j] · v_j,h, a head at a time: sixteen of its
+    /// outputs stay in registers over all keys (a head's values are one cache line per
+    /// position, so reading them head by head loads no more lines).
     @inline(__always)
     private func mix(_ seg: CachedSegment, into out: UnsafeMutablePointer<Float>, from: Int) {
-        let hs = headSize, vec = hs & ~7, inv = scores + heads * keys
-        for j in 0..<seg.n {
-            let v = seg.slot.v + j * width
-            for h in 0..<heads {
-                let w = scores[h * keys + from + j] * inv[h]
-                let vh = v + h * hs, oh = out + h * hs
-                var t = 0
-                while t < vec { store8(oh + t, fma8(SIMD8(repeating: w), load8(vh + t), load8(oh + t))); t += 8 }
-                while t < hs { oh[t] += w * Float(vh[t]); t += 1 }
+        let hs = headSize, vec = hs & ~15, inv = scores + heads * keys
+        for h in 0..<heads {
+            let weights = scores + h * keys + from, norm = inv[h], oh = out + h * hs
+            var t = 0
+            while t < vec {
+                var acc0 = load8(oh + t), acc1 = load8(oh + t + 8)
+                var v = seg.slot.v + h * hs + t
+                for j in 0..<seg.n {
+                    let w = SIMD8<Float>(repeating: weights[j] * norm)
+                    acc0 = fma8(w, load8(v), acc0)
+                    acc1 = fma8(w, load8(v + 8), acc1)
+                    v += width
+                }
+                store8(oh + t, acc0)
+                store8(oh + t + 8, acc1)
+                t += 16
+            }
+            while t < hs {
+                for j in 0..<seg.n { oh[t] += weights[j] * norm * Float(seg.slot.v[j * width + h * hs + t]) }
+                t += 1
             }
         }
     }
