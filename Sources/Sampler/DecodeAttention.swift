@@ -42,27 +42,58 @@ struct DecodeAttention: ~Copyable {
         mix(b, into: out, from: a.n)
     }
 
-    /// scores[h][from + j] = q_h·k_j,h · scale
+    /// scores[h][from + j] = q_h·k_j,h · scale, a head at a time and four keys at a time,
+    /// so the four dot products share their loads of q and one reduction across lanes.
     @inline(__always)
     private func score(_ seg: CachedSegment, _ q: UnsafePointer<Float>, from: Int) {
         let hs = headSize, vec = hs & ~15
-        for j in 0..<seg.n {
-            let k = seg.slot.k + j * width
-            for h in 0..<heads {
-                let qh = q + h * hs, kh = k + h * hs
-                // Two partial sums, so the FMAs do not all wait on one another.
-                var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        for h in 0..<heads {
+            let qh = q + h * hs, out = scores + h * keys + from
+            var j = 0
+            while j + 4 <= seg.n {
+                let k = seg.slot.k + j * width + h * hs
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                 var t = 0
                 while t < vec {
-                    acc0 = fma8(load8(qh + t), load8(kh + t), acc0)
-                    acc1 = fma8(load8(qh + t + 8), load8(kh + t + 8), acc1)
+                    let q0 = load8(qh + t), q1 = load8(qh + t + 8)
+                    a0 = fma8(q1, load8(k + t + 8), fma8(q0, load8(k + t), a0))
+                    a1 = fma8(q1, load8(k + width + t + 8), fma8(q0, load8(k + width + t), a1))
+                    a2 = fma8(q1, load8(k + 2 * width + t + 8), fma8(q0, load8(k + 2 * width + t), a2))
+                    a3 = fma8(q1, load8(k + 3 * width + t + 8), fma8(q0, load8(k + 3 * width + t), a3))
                     t += 16
                 }
-                var d = (acc0 + acc1).sum()
-                while t < hs { d += qh[t] * Float(kh[t]); t += 1 }
-                scores[h * keys + from + j] = d * scale
+                let sums = DecodeAttention.sums(a0, a1, a2, a3)
+                for i in 0..<4 { out[j + i] = (sums[i] + tail(qh, k + i * width, from: vec)) * scale }
+                j += 4
+            }
+            while j < seg.n {
+                let k = seg.slot.k + j * width + h * hs
+                var acc = SIMD8<Float>(), t = 0
+                while t < vec {
+                    acc = fma8(load8(qh + t + 8), load8(k + t + 8), fma8(load8(qh + t), load8(k + t), acc))
+                    t += 16
+                }
+                out[j] = (acc.sum() + tail(qh, k, from: vec)) * scale
+                j += 1
             }
         }
+    }
+
+    /// Σ q[t]·k[t] over t in from..<headSize: the lanes a multiple of sixteen leaves over.
+    @inline(__always)
+    private func tail(_ q: UnsafePointer<Float>, _ k: UnsafeMutablePointer<CacheScalar>, from: Int) -> Float {
+        var d: Float = 0
+        for t in from..<headSize { d += q[t] * Float(k[t]) }
+        return d
+    }
+
+    /// The lane sums of four vectors, halving across lanes three times.
+    @inline(__always)
+    private static func sums(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> SIMD4<Float> {
+        let ab = SIMD8(lowHalf: a.lowHalf + a.highHalf, highHalf: b.lowHalf + b.highHalf)
+        let cd = SIMD8(lowHalf: c.lowHalf + c.highHalf, highHalf: d.lowHalf + d.highHalf)
+        let abcd = SIMD8(lowHalf: ab.evenHalf + ab.oddHalf, highHalf: cd.evenHalf + cd.oddHalf)
+        return abcd.evenHalf + abcd.oddHalf
     }
 
     /// out_h += Σ_j softmax weight[h][from + j] · v_j,h, a head at a time: sixteen of its
