@@ -64,7 +64,10 @@ final class Child: @unchecked Sendable {
     private let condition = NSCondition()
     private var lines: [String] = []
     private var partial = Data()
+    /// The output pipe reached its end: every line is in.
     private var exited = false
+    /// The process itself ended (a grandchild that inherited the pipe can hold its end open longer).
+    private var terminated = false
 
     /// Collects stdout and stderr as lines, or only stderr when `stdoutTo` names a file for stdout.
     init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdoutTo: String? = nil) {
@@ -97,7 +100,13 @@ final class Child: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        do { try process.run() } catch { exited = true; lines.append("cannot start: \(error)") }
+        process.terminationHandler = { [self] _ in
+            condition.lock()
+            terminated = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        do { try process.run() } catch { (exited, terminated) = (true, true); lines.append("cannot start: \(error)") }
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -140,7 +149,11 @@ final class Child: @unchecked Sendable {
     func waitExit(timeout: Double) -> Int32? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
-        while !exited && condition.wait(until: deadline) {}
+        while !terminated && !exited && condition.wait(until: deadline) {}
+        // Then the rest of the output, but not for the whole timeout: a process the child
+        // started may still hold the pipe (a test once waited out its 300 s that way).
+        let drained = min(deadline, Date(timeIntervalSinceNow: 5))
+        while !exited && condition.wait(until: drained) {}
         condition.unlock()
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { return nil }
