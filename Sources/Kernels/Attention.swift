@@ -26,17 +26,26 @@ public func attention_forward(
     GEMM.prepare()
     DispatchPerform.run(layout.spans.count * NH) { sh in
         let s = layout.spans[sh / NH], h = sh % NH
-        let P = s.prefix, prefix = HeadRows(qkv, at: s.start, head: h, C: C, NH: NH)
-        var a = att + NH * s.weightOffset + h * s.weights
-        var position = s.start
-        for L in [P] + s.branches {
-            let rows = HeadRows(qkv, at: position, head: h, C: C, NH: NH)
-            // The prefix itself is a branch of an empty prefix.
-            let shared = position == s.start ? 0 : P
-            branch_forward(out + position * C + h * (C / NH), a, rows, prefix: prefix, P: shared, L: L, C: C, NH: NH)
-            a += L * (shared + L)
-            position += L
+        let prefix = HeadRows(qkv, at: s.start, head: h, C: C, NH: NH)
+        forEachBlock(s, head: h, NH: NH) { position, P, L, offset in
+            branch_forward(out + position * C + h * (C / NH), att + offset, HeadRows(qkv, at: position, head: h, C: C, NH: NH),
+                           prefix: prefix, P: P, L: L, C: C, NH: NH)
         }
+    }
+}
+
+/// Span `s`'s blocks for head `h` in order: its prefix (a branch of an empty prefix), then
+/// each branch, as (first position, prefix rows it attends to, rows, offset of its weights).
+@inline(__always)
+private func forEachBlock(_ s: AttentionLayout.Span, head h: Int, NH: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    var offset = NH * s.weightOffset + h * s.weights
+    body(s.start, 0, s.prefix, offset)
+    offset += s.prefix * s.prefix
+    var position = s.start + s.prefix
+    for L in s.branches {
+        body(position, s.prefix, L, offset)
+        offset += L * (s.prefix + L)
+        position += L
     }
 }
 
@@ -79,21 +88,15 @@ public func attention_backward(
     GEMM.prepare()
     DispatchPerform.run(layout.spans.count * NH) { sh in
         let s = layout.spans[sh / NH], h = sh % NH
-        let P = s.prefix
         let prefix = HeadRows(qkv, at: s.start, head: h, C: C, NH: NH)
         let dprefix = HeadRows(dqkv, at: s.start, head: h, C: C, NH: NH)
-        var offset = NH * s.weightOffset + h * s.weights
-        var position = s.start
         // The prefix first: it overwrites its gradients, the branches then add theirs to its k and v.
-        for L in [P] + s.branches {
-            let shared = position == s.start ? 0 : P
+        forEachBlock(s, head: h, NH: NH) { position, P, L, offset in
             branch_backward(Branch(rows: HeadRows(qkv, at: position, head: h, C: C, NH: NH),
                                    grads: HeadRows(dqkv, at: position, head: h, C: C, NH: NH),
                                    a: UnsafeMutablePointer(mutating: att) + offset, da: scratch + offset,
                                    dout: dout + position * C + h * (C / NH)),
-                            prefix: prefix, dprefix: dprefix, P: shared, L: L, C: C, NH: NH)
-            offset += L * (shared + L)
-            position += L
+                            prefix: prefix, dprefix: dprefix, P: P, L: L, C: C, NH: NH)
         }
     }
 }

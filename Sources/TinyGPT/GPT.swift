@@ -63,8 +63,6 @@ public final class GPT {
     public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
     /// The final LayerNorm's output of the last forward pass, [positions, C]: what the head reads.
     public var hidden: UnsafePointer<Float> { UnsafePointer(acts!.lnf) }
-    /// The layout of the last forward pass.
-    public var lastLayout: AttentionLayout? { acts?.layout }
 
     private func activations(_ layout: AttentionLayout) -> Activations {
         if let a = acts, a.layout == layout { return a }
