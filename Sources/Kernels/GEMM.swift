@@ -12,27 +12,35 @@ public enum GEMM {
     @inline(__always)
     public static func prepare() { _ = singleThreadedBLAS }
 
-    /// C[M,N] = alpha·op(A)[M,K]·op(B)[K,N] + beta·C, row-major.
+    /// C[M,N] = alpha·op(A)[M,K]·op(B)[K,N] + beta·C, row-major; with `bias` [N],
+    /// C = alpha·op(A)·op(B) + bias on every row instead (beta is not used).
     public static func sgemm(
         transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float = 1,
         _ A: UnsafePointer<Float>, lda: Int, _ B: UnsafePointer<Float>, ldb: Int,
-        beta: Float, _ C: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, _ C: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
         prepare()
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         if K >= 4 * max(M, N), M * N * K >= 1 << 18, Parallel.available > 1 {
+            if let bias { fill(C, ldc: ldc, rows: 0..<M, with: bias, N) }
             return sgemmSplitK(transA: transA, transB: transB, M: M, N: N, K: K, alpha: alpha, A, lda: lda, B, ldb: ldb,
-                               beta: beta, C, ldc: ldc)
+                               beta: bias == nil ? beta : 1, C, ldc: ldc)
         }
         let workers = (M * N * K >= 1 << 18 && M >= 16) ? min(Parallel.available, M / 8) : 1
         DispatchPerform.run(workers) { w in
             let per = (M + workers - 1) / workers
             let lo = w * per, rows = min(M, lo + per) - lo
             guard rows > 0 else { return }
+            // Each worker starts its own rows from the bias: they are in its cache when the product adds to them.
+            if let bias { fill(C, ldc: ldc, rows: lo..<(lo + rows), with: bias, N) }
             let a = transA ? A + lo : A + lo * lda
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(N), Int32(K), alpha, a, Int32(lda),
-                        B, Int32(ldb), beta, C + lo * ldc, Int32(ldc))
+                        B, Int32(ldb), bias == nil ? beta : 1, C + lo * ldc, Int32(ldc))
         }
+    }
+
+    private static func fill(_ C: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, with bias: UnsafePointer<Float>, _ N: Int) {
+        for m in rows { (C + m * ldc).update(from: bias, count: N) }
     }
 
     /// A product whose K dwarfs M and N (a weight gradient summed over thousands of

@@ -6,15 +6,8 @@ public func matmul_forward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int
 ) {
-    var beta: Float = 0
-    if let bias {
-        Parallel.forChunks(N, minChunk: 64) { rows in
-            for n in rows { (out + n * OC).update(from: bias, count: OC) }
-        }
-        beta = 1
-    }
     GEMM.sgemm(transA: false, transB: false, M: N, N: OC, K: C, inp, lda: C, weight, ldb: OC,
-               beta: beta, out, ldc: OC)
+               beta: 0, out, ldc: OC, bias: bias)
 }
 
 /// dinp = dout · Wᵀ (or += when `accumulate`), and always accumulates

@@ -98,17 +98,19 @@ public func token_logprobs(
     _ out: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
     _ targets: UnsafePointer<Int32>, N: Int, V: Int, temperature t: Float = 1
 ) {
-    let scaled = t == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: V)
-    defer { scaled?.deallocate() }
     let inv = 1 / t
-    for n in 0..<N {
-        let tgt = Int(targets[n])
-        if tgt < 0 { out[n] = 0; continue }
-        var row = logits + n * V
-        if let scaled {
-            for j in 0..<V { scaled[j] = row[j] * inv }
-            row = UnsafePointer(scaled)
+    Parallel.forChunks(N, minChunk: 256) { positions in
+        let scaled = t == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: V)
+        defer { scaled?.deallocate() }
+        for n in positions {
+            let tgt = Int(targets[n])
+            if tgt < 0 { out[n] = 0; continue }
+            var row = logits + n * V
+            if let scaled {
+                for j in 0..<V { scaled[j] = row[j] * inv }
+                row = UnsafePointer(scaled)
+            }
+            out[n] = row[tgt] - logSumExp(row, V)
         }
-        out[n] = row[tgt] - logSumExp(row, V)
     }
 }

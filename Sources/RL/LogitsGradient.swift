@@ -14,23 +14,37 @@ public enum LogitsGradient {
         -> (logp: [Float], entropy: [Float]) {
         let N = targets.count
         var logp = [Float](repeating: 0, count: N), ent = [Float](repeating: 0, count: N)
-        let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
-        let probs = UnsafeMutablePointer<Float>.allocate(capacity: V)
-        defer { scaled.deallocate(); probs.deallocate() }
-        for p in 0..<N where targets[p] >= 0 {
-            let row = tempered(logits + p * V, V, t, into: scaled)
-            let mx = rowMax(row, V)
-            let sum = expShifted(probs, row, V, shift: mx)
-            let lse = mx + log(sum)
-            var h: Float = 0
-            for j in 0..<V {
-                let q = probs[j] / sum
-                if q > 0 { h -= q * (row[j] - lse) }
+        logp.withUnsafeMutableBufferPointer { logp in
+            ent.withUnsafeMutableBufferPointer { ent in
+                Parallel.forChunks(N, minChunk: positionsPerChunk) { positions in
+                    let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
+                    let probs = UnsafeMutablePointer<Float>.allocate(capacity: V)
+                    defer { scaled.deallocate(); probs.deallocate() }
+                    for p in positions where targets[p] >= 0 {
+                        let row = tempered(logits + p * V, V, t, into: scaled)
+                        let mx = rowMax(row, V)
+                        let sum = expShifted(probs, row, V, shift: mx)
+                        let lse = mx + log(sum)
+                        logp[p] = row[Int(targets[p])] - lse
+                        ent[p] = entropy(probs, sum: sum, logits: row, lse: lse, V)
+                    }
+                }
             }
-            logp[p] = row[Int(targets[p])] - lse
-            ent[p] = h
         }
         return (logp, ent)
+    }
+
+    /// Positions below which a pass over the logits stays on one core (each is V exps).
+    private static let positionsPerChunk = 256
+
+    /// H = −Σ_j q_j·log q_j with q_j = e_j / sum and log q_j = logits_j − lse.
+    private static func entropy(_ e: UnsafePointer<Float>, sum: Float, logits: UnsafePointer<Float>, lse: Float,
+                                _ V: Int) -> Float {
+        // q_j·log q_j → 0 as q_j → 0: an underflowed exp adds nothing (and no 0·−∞).
+        let inv = 1 / sum
+        var h: Float = 0
+        for j in 0..<V where e[j] > 0 { h -= e[j] * inv * (logits[j] - lse) }
+        return h
     }
 
     /// dlogits[p] = dLossDLogp[p] / t · (onehot(target) − q), q = softmax(logits[p] / t); zero rows
@@ -38,32 +52,38 @@ public enum LogitsGradient {
     /// gradient is bonus[p] / t · q_j·(log q_j + H).
     public static func write(_ dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: [Int32],
                              dLossDLogp: [Float], V: Int, temperature t: Float = 1, entropyBonus: [Float]? = nil) {
-        let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
-        defer { scaled.deallocate() }
-        for p in 0..<targets.count {
-            let drow = dlogits + p * V
-            let g = dLossDLogp[p] / t
-            let e = (entropyBonus?[p] ?? 0) / t
-            guard targets[p] >= 0, g != 0 || e != 0 else {
-                drow.update(repeating: 0, count: V)
-                continue
-            }
-            let row = tempered(logits + p * V, V, t, into: scaled)
-            let mx = rowMax(row, V)
-            if e == 0 {
-                let sum = sumExpShifted(row, V, shift: mx)
-                expShifted(drow, row, V, shift: mx, scale: -g / sum)  // −g·softmax_j
-            } else {
-                let sum = expShifted(drow, row, V, shift: mx)
-                let lse = mx + log(sum)
-                var h: Float = 0
-                for j in 0..<V { h -= drow[j] / sum * (row[j] - lse) }
-                for j in 0..<V {
-                    let q = drow[j] / sum
-                    drow[j] = q * (-g + e * ((row[j] - lse) + h))
+        Parallel.forChunks(targets.count, minChunk: positionsPerChunk) { positions in
+            let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
+            defer { scaled.deallocate() }
+            for p in positions {
+                let drow = dlogits + p * V
+                let g = dLossDLogp[p] / t
+                let e = (entropyBonus?[p] ?? 0) / t
+                guard targets[p] >= 0, g != 0 || e != 0 else {
+                    drow.update(repeating: 0, count: V)
+                    continue
                 }
+                let row = tempered(logits + p * V, V, t, into: scaled)
+                writeRow(drow, row, V, g: g, e: e)
+                drow[Int(targets[p])] += g
             }
-            drow[Int(targets[p])] += g
+        }
+    }
+
+    /// One position's −g·q_j (plus the entropy bonus's e·q_j·(log q_j + H) when e ≠ 0).
+    private static func writeRow(_ drow: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, _ V: Int, g: Float, e: Float) {
+        let mx = rowMax(row, V)
+        if e == 0 {
+            let sum = sumExpShifted(row, V, shift: mx)
+            expShifted(drow, row, V, shift: mx, scale: -g / sum)  // −g·softmax_j
+            return
+        }
+        let sum = expShifted(drow, row, V, shift: mx)
+        let lse = mx + log(sum)
+        let h = entropy(drow, sum: sum, logits: row, lse: lse, V)
+        for j in 0..<V {
+            let q = drow[j] / sum
+            drow[j] = q * (-g + e * ((row[j] - lse) + h))
         }
     }
 

@@ -1,4 +1,3 @@
-import CBLAS
 import Kernels
 import TinyGPT
 

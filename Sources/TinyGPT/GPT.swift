@@ -1,4 +1,3 @@
-import CBLAS
 import Kernels
 
 /// A GPT-2 language model with hand-written forward and backward passes.
@@ -107,8 +106,8 @@ public final class GPT {
         let last = a.residual3 + (L - 1) * N * C
         layernorm_forward(a.lnf, a.lnfMean, a.lnfRstd, last, self[.lnfw], self[.lnfb], N: N, C: C)
         // Tied head: logits = lnf · wteᵀ
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(V), Int32(C),
-                    1, a.lnf, Int32(C), self[.wte], Int32(C), 0, a.logits, Int32(V))
+        GEMM.sgemm(transA: false, transB: true, M: N, N: V, K: C, a.lnf, lda: C, self[.wte], ldb: C,
+                   beta: 0, a.logits, ldc: V)
     }
 
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
@@ -119,11 +118,11 @@ public final class GPT {
         let layout = a.layout, N = layout.positions
         let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
         // Tied head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(V),
-                    1, a.dlogits, Int32(V), self[.wte], Int32(C), 0, a.dlnf, Int32(C))
+        GEMM.sgemm(transA: false, transB: false, M: N, N: C, K: V, a.dlogits, lda: V, self[.wte], ldb: C,
+                   beta: 0, a.dlnf, ldc: C)
         if let extra = hiddenGradient { for i in 0..<(N * C) { a.dlnf[i] += extra[i] } }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(V), Int32(C), Int32(N),
-                    1, a.dlogits, Int32(V), a.lnf, Int32(C), 1, grad(.wte), Int32(C))
+        GEMM.sgemm(transA: true, transB: false, M: V, N: C, K: N, a.dlogits, lda: V, a.lnf, ldb: C,
+                   beta: 1, grad(.wte), ldc: C)
         let dres = a.dresidual
         dres.update(repeating: 0, count: N * C)
         layernorm_backward(dres, grad(.lnfw), grad(.lnfb), a.dlnf, a.residual3 + (L - 1) * N * C,

@@ -17,31 +17,35 @@ struct KernelsTests {
     }
 
     /// Every split GEMM uses (by rows; by K when K dwarfs M and N, with its partial sums
-    /// added) gives the plain triple loop's product, for each transpose and beta.
+    /// added) gives the plain triple loop's product, for each transpose and beta, and with
+    /// a bias row in place of C's start (beta then unused).
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmSplitsGiveTheProduct(transA: Bool, transB: Bool) {
         var rng = Xoshiro256(seed: 11)
         for (M, N, K) in [(16, 24, 3000), (200, 96, 64), (7, 5, 9000)] {
             let a = (0..<(M * K)).map { _ in rng.normal() }, b = (0..<(K * N)).map { _ in rng.normal() }
-            let start = (0..<(M * N)).map { _ in rng.normal() }
+            let start = (0..<(M * N)).map { _ in rng.normal() }, bias = (0..<N).map { _ in rng.normal() }
             // Row-major op(A)[m, k]: A[k·M + m] when transposed; op(B)[k, n]: B[n·K + k] when transposed.
             let opA = { (m: Int, k: Int) in transA ? a[k * M + m] : a[m * K + k] }
             let opB = { (k: Int, n: Int) in transB ? b[n * K + k] : b[k * N + n] }
-            for beta: Float in [0, 1] {
+            for (beta, withBias): (Float, Bool) in [(0, false), (1, false), (1, true)] {
                 var c = start
                 Parallel.with(threads: 2) {
-                    GEMM.sgemm(transA: transA, transB: transB, M: M, N: N, K: K, alpha: 0.5, a, lda: transA ? M : K,
-                               b, ldb: transB ? K : N, beta: beta, &c, ldc: N)
+                    bias.withUnsafeBufferPointer { biasRow in
+                        GEMM.sgemm(transA: transA, transB: transB, M: M, N: N, K: K, alpha: 0.5, a, lda: transA ? M : K,
+                                   b, ldb: transB ? K : N, beta: beta, &c, ldc: N, bias: withBias ? biasRow.baseAddress : nil)
+                    }
                 }
                 var worst: Float = 0
                 for m in 0..<M {
                     for n in 0..<N {
                         var sum: Float = 0
                         for k in 0..<K { sum += opA(m, k) * opB(k, n) }
-                        worst = max(worst, abs(c[m * N + n] - (0.5 * sum + beta * start[m * N + n])))
+                        let added = withBias ? bias[n] : beta * start[m * N + n]
+                        worst = max(worst, abs(c[m * N + n] - (0.5 * sum + added)))
                     }
                 }
-                #expect(worst < 2e-3, "M \(M) N \(N) K \(K) beta \(beta): off by \(worst)")
+                #expect(worst < 2e-3, "M \(M) N \(N) K \(K) beta \(beta) bias \(withBias): off by \(worst)")
             }
         }
     }
@@ -64,7 +68,7 @@ struct KernelsTests {
     }
 
     @Test func layernormGradients() {
-        let N = 3, C = 8
+        let N = 3, C = 12  // eight lanes and a scalar tail
         let inp = randomArray(N * C, seed: 5, scale: 2), w = randomArray(C, seed: 6), b = randomArray(C, seed: 7)
         let dout = randomArray(N * C, seed: 8)
         var mean = [Float](repeating: 0, count: N), rstd = [Float](repeating: 0, count: N)
@@ -82,6 +86,42 @@ struct KernelsTests {
         expectGradientsMatch("dinp", x: inp, analytic: dinp) { weightedSum(run($0, w, b), dout) }
         expectGradientsMatch("dweight", x: w, analytic: dw) { weightedSum(run(inp, $0, b), dout) }
         expectGradientsMatch("dbias", x: b, analytic: db) { weightedSum(run(inp, w, $0), dout) }
+    }
+
+    /// Many rows run as pieces on several workers; each piece sums its own dweight and dbias.
+    /// Checked against a double-precision backward, and bit for bit against one worker.
+    @Test func layernormBackwardInPieces() {
+        let N = 300, C = 20
+        let inp = randomArray(N * C, seed: 11, scale: 2), w = randomArray(C, seed: 12), b = randomArray(C, seed: 13)
+        let dout = randomArray(N * C, seed: 14)
+        var out = [Float](repeating: 0, count: N * C)
+        var mean = [Float](repeating: 0, count: N), rstd = [Float](repeating: 0, count: N)
+        layernorm_forward(&out, &mean, &rstd, inp, w, b, N: N, C: C)
+        func backward(threads: Int) -> (dinp: [Float], dw: [Float], db: [Float]) {
+            var dinp = [Float](repeating: 0.5, count: N * C), dw = [Float](repeating: 1, count: C)
+            var db = [Float](repeating: -1, count: C)
+            Parallel.with(threads: threads) { layernorm_backward(&dinp, &dw, &db, dout, inp, w, mean, rstd, N: N, C: C) }
+            return (dinp, dw, db)
+        }
+        let two = backward(threads: 2), one = backward(threads: 1)
+        #expect(two.dinp == one.dinp && two.dw == one.dw && two.db == one.db)
+        // The reference, in Double, added onto the same starting values.
+        var dinp = [Double](repeating: 0.5, count: N * C), dw = [Double](repeating: 1, count: C)
+        var db = [Double](repeating: -1, count: C)
+        for n in 0..<N {
+            let x = (0..<C).map { Double(inp[n * C + $0]) }, d = (0..<C).map { Double(dout[n * C + $0]) }
+            let m = x.reduce(0, +) / Double(C)
+            let s = 1 / (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(C) + 1e-5).squareRoot()
+            let norm = x.map { ($0 - m) * s }, dnorm = (0..<C).map { Double(w[$0]) * d[$0] }
+            let dm = dnorm.reduce(0, +) / Double(C), dnm = zip(dnorm, norm).map { $0 * $1 }.reduce(0, +) / Double(C)
+            for i in 0..<C {
+                db[i] += d[i]
+                dw[i] += norm[i] * d[i]
+                dinp[n * C + i] += (dnorm[i] - dm - norm[i] * dnm) * s
+            }
+        }
+        func close(_ a: [Float], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { abs(Double($0) - $1) <= 1e-4 * (1 + abs($1)) } }
+        #expect(close(two.dinp, dinp) && close(two.dw, dw) && close(two.db, db))
     }
 
     @Test func geluGradients() {
