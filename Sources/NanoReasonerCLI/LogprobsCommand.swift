@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Policy
 import Tasks
 
 struct LogprobsCommand: ParsableCommand {
@@ -8,11 +9,15 @@ struct LogprobsCommand: ParsableCommand {
         commandName: "logprobs", abstract: "Print each token's log-probability under the model, as JSON.")
 
     @Option(help: "Checkpoint (or run) directory.") var checkpoint: String
-    @Option(help: "Text to score; BOS is prepended.") var text: String
+    @Option(help: "Text to score (our own model gets BOS first).") var text: String
+    @Flag(help: "Score the text as a chat model's prompt: the user's message in its chat template.") var chat = false
+    @Option(help: "With --chat: a system prompt instead of the template's default.") var system: String?
     @Flag(help: "Also print the whole next-token distribution at every position (full_logprobs).") var full = false
     @Flag(help: "Accepted for uniformity: the output is always JSON.") var json = false
 
     struct Output: Codable {
+        /// The text scored (with --chat, the rendered template).
+        var text: String
         var tokens: [Int32]
         var pieces: [String]
         /// logprobs[i] = log p(tokens[i] | tokens[<i]); the first is null.
@@ -23,22 +28,30 @@ struct LogprobsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (model, tokenizer) = try loadPolicy(checkpoint)
-        let ids = [Tokenizer.bos] + tokenizer.encode(text)
-        guard ids.count <= model.config.contextLength + 1 else {
-            throw ValidationError("text is \(ids.count) tokens; the model's context is \(model.config.contextLength)")
+        let policy = try loadAnyPolicy(checkpoint, system: system)
+        let scored: String
+        if chat {
+            guard let codec = policy.codec as? ChatCodec else { throw ValidationError("--chat needs a chat model; \(checkpoint) has no chat template") }
+            scored = codec.render(text)
+        } else {
+            scored = text
         }
-        let lps = try model.tokenLogprobs(ids)
+        let ids = policy.codec.scoredIds(scored)
+        guard !ids.isEmpty else { throw ValidationError("the text has no tokens to score") }
+        guard ids.count <= policy.contextLength else {
+            throw ValidationError("text is \(ids.count) tokens; the model's context is \(policy.contextLength)")
+        }
+        let lps = try policy.tokenLogprobs(ids)
         var fullRows: [[Float]]?
         if full && ids.count > 1 {
-            let V = model.config.vocabSize
+            let V = policy.vocabSize, logits = try policy.logits(ids)
             fullRows = (0..<(ids.count - 1)).map { t in
-                let row = model.logits + t * V
+                let row = logits + t * V
                 let lse = logSumExp(row, V)
                 return (0..<V).map { row[$0] - lse }
             }
         }
-        try printJSON(Output(tokens: ids, pieces: ids.map { tokenizer.decode([$0]) }, logprobs: [nil] + lps.map { $0 },
+        try printJSON(Output(text: scored, tokens: ids, pieces: ids.map { policy.codec.text([$0]) }, logprobs: [nil] + lps.map { $0 },
                              total: lps.reduce(0, +), full_logprobs: fullRows))
     }
 }

@@ -6,7 +6,7 @@ struct NanoReasoner: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nanoreasoner",
         abstract: "Train small language models to reason with RL from verifiable rewards.",
-        subcommands: [PretrainCommand.self, TrainCommand.self, SampleCommand.self, LogprobsCommand.self, EvalCommand.self, RFTCommand.self, BenchCommand.self,
+        subcommands: [PretrainCommand.self, TrainCommand.self, SampleCommand.self, LogprobsCommand.self, EvalCommand.self, ImportCommand.self, ExportCommand.self, RFTCommand.self, BenchCommand.self,
                       LaunchCommand.self, LearnerCommand.self, ActorCommand.self, VerifierCommand.self, KeygenCommand.self, RanksCommand.self, RelayProbeCommand.self])
 
     static func main() {

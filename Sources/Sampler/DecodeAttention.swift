@@ -9,25 +9,31 @@ typealias CachedSegment = (slot: CacheSlot, n: Int)
 /// is read front to back, a whole position at a time (per head, it was read four times
 /// at a stride; decode attention waits on those loads more than on arithmetic).
 struct DecodeAttention: ~Copyable {
-    let heads: Int, width: Int, headSize: Int
+    /// Query heads, key/value heads (fewer under grouped-query attention), floats per head.
+    let heads: Int, kvHeads: Int, headSize: Int
+    /// Floats of a query and of the output (heads · headSize), and of a cached key or value.
+    let width: Int, kvWidth: Int
     let scale: Float
     /// Per head a run of `keys` scores, then 1/Σ per head.
     private let scores: UnsafeMutablePointer<Float>
     private let keys: Int
 
     /// `keys`: the most positions of both segments together.
-    init(heads: Int, width: Int, keys: Int) {
+    init(heads: Int, kvHeads: Int, headSize: Int, keys: Int) {
         self.heads = heads
-        self.width = width
+        self.kvHeads = kvHeads
+        self.headSize = headSize
         self.keys = keys
-        headSize = width / heads
+        width = heads * headSize
+        kvWidth = kvHeads * headSize
         scale = 1 / Float(headSize).squareRoot()
         scores = .allocate(capacity: heads * self.keys + heads)
     }
 
     deinit { scores.deallocate() }
 
-    /// out[width] = concat over heads of softmax(q_h·k_h/√hs)·v_h over a's keys then b's.
+    /// out[width] = concat over heads of softmax(q_h·k_g/√hs)·v_g over a's keys then b's, g the
+    /// key/value head that query head h reads (h / (heads / kvHeads)).
     func attend(out: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>,
                 _ a: CachedSegment, _ b: CachedSegment) {
         score(a, query, from: 0)
@@ -47,11 +53,12 @@ struct DecodeAttention: ~Copyable {
     @inline(__always)
     private func score(_ seg: CachedSegment, _ q: UnsafePointer<Float>, from: Int) {
         let hs = headSize, vec = hs & ~15
+        let width = kvWidth, group = heads / kvHeads
         for h in 0..<heads {
             let qh = q + h * hs, out = scores + h * keys + from
             var j = 0
             while j + 4 <= seg.n {
-                let k = seg.slot.k + j * width + h * hs
+                let k = seg.slot.k + j * width + (h / group) * hs
                 var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                 var t = 0
                 while t < vec {
@@ -67,7 +74,7 @@ struct DecodeAttention: ~Copyable {
                 j += 4
             }
             while j < seg.n {
-                let k = seg.slot.k + j * width + h * hs
+                let k = seg.slot.k + j * width + (h / group) * hs
                 var acc = SIMD8<Float>(), t = 0
                 while t < vec {
                     acc = fma8(load8(qh + t + 8), load8(k + t + 8), fma8(load8(qh + t), load8(k + t), acc))
@@ -102,12 +109,13 @@ struct DecodeAttention: ~Copyable {
     @inline(__always)
     private func mix(_ seg: CachedSegment, into out: UnsafeMutablePointer<Float>, from: Int) {
         let hs = headSize, vec = hs & ~15, inv = scores + heads * keys
+        let width = kvWidth, group = heads / kvHeads
         for h in 0..<heads {
-            let weights = scores + h * keys + from, norm = inv[h], oh = out + h * hs
+            let weights = scores + h * keys + from, norm = inv[h], oh = out + h * hs, vh = (h / group) * hs
             var t = 0
             while t < vec {
                 var acc0 = load8(oh + t), acc1 = load8(oh + t + 8)
-                var v = seg.slot.v + h * hs + t
+                var v = seg.slot.v + vh + t
                 for j in 0..<seg.n {
                     let w = SIMD8<Float>(repeating: weights[j] * norm)
                     acc0 = fma8(w, load8(v), acc0)
@@ -119,7 +127,7 @@ struct DecodeAttention: ~Copyable {
                 t += 16
             }
             while t < hs {
-                for j in 0..<seg.n { oh[t] += weights[j] * norm * Float(seg.slot.v[j * width + h * hs + t]) }
+                for j in 0..<seg.n { oh[t] += weights[j] * norm * Float(seg.slot.v[j * width + vh + t]) }
                 t += 1
             }
         }

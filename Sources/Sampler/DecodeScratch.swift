@@ -1,3 +1,4 @@
+import Kernels
 import TinyGPT
 
 /// A token being pushed through the model: where it sits and what it may attend to.

@@ -1,40 +1,48 @@
+import Completions
 import Foundation
 import Kernels
+import Llama
 import TinyGPT
-import Completions
 
 /// Batched generation with a KV cache: B prompts × G samples each.
 ///
 /// Each prompt is prefilled once; its keys and values are shared by its group's
 /// G rows, which then decode one token per step together (one GEMM per layer for
-/// all live rows). Finished rows drop out of the batch.
+/// all live rows). Finished rows drop out of the batch. The model family enters through
+/// one seam, its `DecodeEngine` (GPT-2's or the Llama family's layers over the cache).
 public final class Sampler {
-    public let model: GPT
-    private var scratch: DecodeScratch?
+    let engine: any DecodeEngine
 
-    public init(model: GPT) { self.model = model }
+    /// A sampler for a model of either family.
+    public init(model: any CausalLM) {
+        switch model {
+        case let gpt as GPT: engine = GPTDecoder(gpt)
+        case let llama as Llama: engine = LlamaDecoder(llama)
+        default: preconditionFailure("no decode engine for \(type(of: model)): add one beside GPTDecoder")
+        }
+    }
 
     /// Samples `samplesPerPrompt` completions for every prompt (token ids, BOS included).
     /// Returns completions grouped by prompt: result[b][g].
     public func generate(prompts: [[Int32]], samplesPerPrompt G: Int, params: SamplingParams,
                          rng: inout Xoshiro256) throws -> [[Completion]] {
         try params.validate()
-        let cfg = model.config
+        let cfg = engine.shape
         let B = prompts.count, R = B * G
         guard B > 0, G > 0 else { return [] }
         for p in prompts {
             guard !p.isEmpty else { throw SamplerError.emptyPrompt }
             guard p.count < cfg.contextLength else { throw SamplerError.promptTooLong(p.count, context: cfg.contextLength) }
             if let bad = p.first(where: { $0 < 0 || Int($0) >= cfg.vocabSize }) {
-                throw GPTError.invalidInput("token id \(bad) is outside the vocabulary 0..<\(cfg.vocabSize)")
+                throw SamplerError.tokenOutsideVocabulary(bad, vocabulary: cfg.vocabSize)
             }
         }
         let promptLens = prompts.map(\.count)
         let maxNew = promptLens.map { min(params.maxNewTokens, cfg.contextLength - $0) }
         let totalPrompt = promptLens.reduce(0, +)
-        let cache = KVCache(layers: cfg.layers, width: cfg.width, prompts: B, promptCapacity: promptLens.max()!,
+        let cache = KVCache(layers: cfg.layers, width: cfg.kvWidth, prompts: B, promptCapacity: promptLens.max()!,
                             rows: R, rowCapacity: maxNew.max()!)
-        let s = scratchFor(rows: max(totalPrompt, R))
+        engine.reserve(rows: max(totalPrompt, R))
 
         // Prefill every prompt token; keep the logits of each prompt's last position.
         var queries: [Query] = []
@@ -47,7 +55,7 @@ public final class Sampler {
         var lastIndex: [Int] = []
         var acc = 0
         for n in promptLens { acc += n; lastIndex.append(acc - 1) }
-        run(queries, logitsFor: lastIndex, cache: cache, scratch: s)
+        let prefilled = run(queries, logitsFor: lastIndex, cache: cache)
 
         var out = (0..<R).map { _ in Completion(tokens: [], logprobs: [], stopped: false) }
         var budget = [BudgetForcing.State](repeating: .init(), count: params.forcing == nil ? 0 : R)
@@ -64,7 +72,7 @@ public final class Sampler {
         let dist = Distribution(capacity: V)
         for r in 0..<R {
             let b = r / G
-            let (tok, lp) = choose(r, dist.sample(s.logits + b * V, V: V, params: params, rng: &rng))
+            let (tok, lp) = choose(r, dist.sample(prefilled + b * V, V: V, params: params, rng: &rng))
             out[r].tokens.append(tok)
             out[r].logprobs.append(lp)
             if stops.contains(tok) { out[r].stopped = true } else if maxNew[b] > 1 { live.append(r) }
@@ -77,10 +85,10 @@ public final class Sampler {
                 queries.append(Query(token: out[r].tokens[n], position: promptLens[b] + n, prompt: b, row: r,
                                      promptVisible: promptLens[b], rowVisible: n + 1))
             }
-            run(queries, logitsFor: Array(0..<queries.count), cache: cache, scratch: s)
+            let logits = run(queries, logitsFor: Array(0..<queries.count), cache: cache)
             var next: [Int] = []
             for (i, r) in live.enumerated() {
-                let (tok, lp) = choose(r, dist.sample(s.logits + i * V, V: V, params: params, rng: &rng))
+                let (tok, lp) = choose(r, dist.sample(logits + i * V, V: V, params: params, rng: &rng))
                 out[r].tokens.append(tok)
                 out[r].logprobs.append(lp)
                 if stops.contains(tok) { out[r].stopped = true } else if out[r].tokens.count < maxNew[r / G] { next.append(r) }
@@ -88,12 +96,5 @@ public final class Sampler {
             live = next
         }
         return (0..<B).map { b in Array(out[(b * G)..<((b + 1) * G)]) }
-    }
-
-    private func scratchFor(rows: Int) -> DecodeScratch {
-        if let s = scratch, s.capacity >= rows { return s }
-        let s = DecodeScratch(config: model.config, capacity: rows)
-        scratch = s
-        return s
     }
 }

@@ -79,12 +79,14 @@ public enum SamplerError: Error, CustomStringConvertible {
     case invalidParams(String)
     case promptTooLong(Int, context: Int)
     case emptyPrompt
+    case tokenOutsideVocabulary(Int32, vocabulary: Int)
 
     public var description: String {
         switch self {
         case .invalidParams(let m): return "invalid sampling parameters: \(m)"
         case .promptTooLong(let n, let c): return "prompt of \(n) tokens leaves no room in the context of \(c)"
         case .emptyPrompt: return "empty prompt: a prompt needs at least one token (BOS)"
+        case .tokenOutsideVocabulary(let t, let v): return "token id \(t) is outside the vocabulary 0..<\(v)"
         }
     }
 }

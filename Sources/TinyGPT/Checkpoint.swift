@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import ModelFiles
 
 /// A checkpoint is a directory Hugging Face `GPT2LMHeadModel.from_pretrained` can load:
 ///
@@ -44,7 +46,7 @@ public enum Checkpoint {
         let config = try loadConfig(from: dir)
         let model = try GPT(config: config)
         let path = (dir as NSString).appendingPathComponent(modelFile)
-        let (tensors, _) = try Safetensors.decode(try readFile(path), path: path)
+        let (tensors, _) = try decode(path)
         let layout = model.layout
         for (name, tensor, layer) in layout.namedSlices {
             guard let t = tensors[name] else {
@@ -62,7 +64,7 @@ public enum Checkpoint {
     /// Restores AdamW moments and step saved with the model.
     public static func loadOptimizer(_ optimizer: AdamW, from dir: String) throws {
         let path = (dir as NSString).appendingPathComponent(optimizerFile)
-        let (tensors, meta) = try Safetensors.decode(try readFile(path), path: path)
+        let (tensors, meta) = try decode(path)
         for (name, buf) in [("adamw.m", optimizer.m), ("adamw.v", optimizer.v)] {
             guard let t = tensors[name], t.values.count == buf.count else {
                 throw CheckpointError(path, "\(name) is missing or has the wrong size (model has \(buf.count) parameters)")
@@ -100,6 +102,14 @@ public enum Checkpoint {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError(path, "file is missing") }
         do { return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
             throw CheckpointError(path, "could not be read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads and decodes a safetensors file of the checkpoint; its problems are CheckpointErrors like the rest.
+    static func decode(_ path: String) throws -> (tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
+        let data = try readFile(path)
+        do { return try Safetensors.decode(data, path: path) } catch let e as ModelFileError {
+            throw CheckpointError(e.path, e.problem)
         }
     }
 

@@ -11,7 +11,7 @@ import Kernels
 ///
 /// The model knows nothing about losses: supervised and RL objectives only
 /// differ in what they write into `dlogits`.
-public final class GPT {
+public final class GPT: CausalLM {
     public let config: GPTConfig
     public let layout: ParameterLayout
     public let params: FloatBuffer
@@ -53,7 +53,17 @@ public final class GPT {
         grads.pointer + layout.offset(t, layer: layer)
     }
 
-    public var parameterCount: Int { layout.count }
+    public var vocabSize: Int { config.vocabSize }
+    public var contextLength: Int { config.contextLength }
+    public var width: Int { config.width }
+
+    public var decayRanges: [(range: Range<Int>, decays: Bool)] { layout.decayRanges }
+
+    public func twin() throws -> GPT {
+        let m = try GPT(config: config)
+        m.params.copy(from: params)
+        return m
+    }
 
     /// Logits of the last forward pass, [positions, V] ([B, T, V] for a dense batch).
     public var logits: UnsafeMutablePointer<Float> { acts!.logits }
@@ -156,5 +166,11 @@ public final class GPT {
         }
     }
 
-    public func zeroGrad() { grads.zero() }
+}
+
+extension AdamW {
+    /// AdamW over a GPT's parameters (matrices decayed).
+    public convenience init(layout: ParameterLayout, config: AdamWConfig = AdamWConfig()) {
+        self.init(count: layout.count, decayRanges: layout.decayRanges, config: config)
+    }
 }

@@ -85,6 +85,11 @@ public struct ParameterLayout: Sendable {
         sliceSizes[tensor.rawValue] * (tensor.isPerLayer ? config.layers : 1)
     }
 
+    /// Each tensor's range of the buffer and whether AdamW decays it.
+    public var decayRanges: [(range: Range<Int>, decays: Bool)] {
+        ParameterTensor.allCases.map { t in (offset(t)..<(offset(t) + size(t)), t.decays) }
+    }
+
     /// Every (HF name, tensor, layer) the checkpoint holds, in file order.
     public var namedSlices: [(name: String, tensor: ParameterTensor, layer: Int)] {
         var out: [(String, ParameterTensor, Int)] = []
@@ -93,35 +98,5 @@ public struct ParameterLayout: Sendable {
             for t in ParameterTensor.allCases where t.isPerLayer { out.append((t.hfName(layer: l), t, l)) }
         }
         return out
-    }
-}
-
-/// A flat, owned Float buffer (parameters, gradients, optimizer moments).
-public final class FloatBuffer: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
-
-    public init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-
-    deinit { pointer.deallocate() }
-
-    public func zero() { pointer.update(repeating: 0, count: count) }
-
-    public func copy(from other: FloatBuffer) {
-        precondition(other.count == count)
-        pointer.update(from: other.pointer, count: count)
-    }
-
-    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-
-    /// Consecutive slices of the given sizes, from the start (activation buffers carve one allocation).
-    public func slices(_ sizes: [Int]) -> [UnsafeMutablePointer<Float>] {
-        precondition(sizes.reduce(0, +) <= count, "slices exceed the buffer")
-        var p = pointer
-        return sizes.map { s in defer { p += s }; return p }
     }
 }

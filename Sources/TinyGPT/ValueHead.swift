@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// PPO's critic: one linear map from the policy's final hidden state to a value per
 /// position, V = h·w + b.

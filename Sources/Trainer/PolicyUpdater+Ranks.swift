@@ -4,6 +4,7 @@ import TinyGPT
 import Verifier
 import Wire
 import Completions
+import Kernels
 
 /// Data-parallel learner ranks: rank 0 is the learner (sockets, ledger, checkpoints) and hands
 /// each update's groups to the others; every rank trains its share of the rows, the gradients

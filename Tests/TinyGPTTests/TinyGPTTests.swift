@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kernels
+import ModelFiles
 @testable import TinyGPT
 
 private let tiny = GPTConfig(vocabSize: 11, contextLength: 8, layers: 2, heads: 2, width: 8)

@@ -1,4 +1,5 @@
 import Completions
+import Kernels
 import Ranks
 import Testing
 @testable import TinyGPT

@@ -1,0 +1,151 @@
+import Kernels
+
+/// A Llama-family language model (Llama, Qwen2) with hand-written forward and backward
+/// passes, computed as Hugging Face's LlamaForCausalLM / Qwen2ForCausalLM compute them.
+///
+///     x = embed[tokens]
+///     per layer:  x += o(attention(rope(qkv(rmsnorm(x)))))      grouped-query heads
+///                 x += down(silu(gate(rmsnorm(x))) · up(rmsnorm(x)))
+///     logits = rmsnorm(x) · headᵀ                                 head = embed when tied
+///
+/// As with `GPT`, all parameters live in one flat buffer (`params`, in `LlamaLayout` order)
+/// and a loss writes `dlogits` between `forward` and `backward`.
+public final class Llama: CausalLM {
+    public let config: LlamaConfig
+    public let layout: LlamaLayout
+    public let params: FloatBuffer
+    public let grads: FloatBuffer
+    public let rotary: RotaryTable
+    private var acts: LlamaActivations?
+
+    public init(config: LlamaConfig) throws {
+        try config.validate()
+        self.config = config
+        layout = LlamaLayout(config)
+        params = FloatBuffer(count: layout.count)
+        grads = FloatBuffer(count: layout.count)
+        rotary = RotaryTable(headSize: config.headSize, theta: config.ropeTheta, positions: config.contextLength)
+    }
+
+    /// Random weights (tests and benchmarks): N(0, std) matrices, norm gains near 1.
+    public func initialize(seed: UInt64, std: Float = 0.02) {
+        var rng = Xoshiro256(seed: seed)
+        for t in LlamaTensor.allCases {
+            let p = self[t], n = layout.size(t)
+            switch t {
+            case .attnNorm, .mlpNorm, .finalNorm: for i in 0..<n { p[i] = 1 + 0.1 * rng.normal() }
+            default: for i in 0..<n { p[i] = std * rng.normal() }
+            }
+        }
+    }
+
+    /// Parameter tensor `t` (layer `layer`'s slice for per-layer tensors).
+    public subscript(_ t: LlamaTensor, layer layer: Int = 0) -> UnsafeMutablePointer<Float> {
+        params.pointer + layout.offset(t, layer: layer)
+    }
+
+    func grad(_ t: LlamaTensor, layer: Int = 0) -> UnsafeMutablePointer<Float> {
+        grads.pointer + layout.offset(t, layer: layer)
+    }
+
+    /// The LM head's weights: the embedding when tied.
+    var head: UnsafeMutablePointer<Float> { config.tiedHead ? self[.embed] : self[.lmHead] }
+    var headGrad: UnsafeMutablePointer<Float> { config.tiedHead ? grad(.embed) : grad(.lmHead) }
+    var qkvBias: UnsafeMutablePointer<Float>? { config.qkvBias ? self[.bqkv] : nil }
+
+    public var vocabSize: Int { config.vocabSize }
+    public var contextLength: Int { config.contextLength }
+    public var width: Int { config.width }
+
+    public var decayRanges: [(range: Range<Int>, decays: Bool)] {
+        LlamaTensor.allCases.map { t in (layout.offset(t)..<(layout.offset(t) + layout.size(t)), t.decays) }
+    }
+
+    public func twin() throws -> Llama {
+        let m = try Llama(config: config)
+        m.params.copy(from: params)
+        return m
+    }
+
+    /// Logits of the last forward pass, [positions, V].
+    public var logits: UnsafeMutablePointer<Float> { acts!.logits }
+    /// Gradient of the loss w.r.t. the logits; a loss fills every row before `backward()`.
+    public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
+    /// The final RMSNorm's output of the last forward pass, [positions, C].
+    public var hidden: UnsafePointer<Float> { UnsafePointer(acts!.hFinal) }
+
+    private func activations(_ layout: AttentionLayout) -> LlamaActivations {
+        if let a = acts, a.layout == layout { return a }
+        let a = LlamaActivations(config: config, layout: layout, reusing: acts?.storage)
+        acts = a
+        return a
+    }
+
+    /// Runs the model on `tokens` [layout.positions], laid out as `layout` says (a branch's
+    /// positions continue after its prefix), and fills `logits` [positions, V].
+    public func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+        let c = config, V = c.vocabSize, C = c.width, L = c.layers, I = c.intermediate
+        let S = c.qkvWidth, Q = c.qWidth, N = layout.positions
+        guard N >= 1, layout.longestRow <= c.contextLength else {
+            throw LlamaError.invalidInput("\(N) positions, the longest row \(layout.longestRow) (context is \(c.contextLength))")
+        }
+        for i in 0..<N where tokens[i] < 0 || Int(tokens[i]) >= V {
+            throw LlamaError.invalidInput("token id \(tokens[i]) at position \(i) is outside the vocabulary 0..<\(V)")
+        }
+        let a = activations(layout)
+        a.tokens.update(from: tokens, count: N)
+        embedding_forward(a.residual, tokens, self[.embed], N: N, C: C)
+        let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
+        a.positions.withUnsafeBufferPointer { pos in
+            for l in 0..<L {
+                let b = LlamaBlockBuffers(
+                    h1: a.h1 + l * N * C, rstd1: a.rstd1 + l * N, qkv: a.qkv + l * N * S, atty: a.atty + l * N * Q,
+                    attnProj: a.residual2 + l * N * C, residual2: a.residual2 + l * N * C, h2: a.h2 + l * N * C,
+                    rstd2: a.rstd2 + l * N, gateUp: a.gateUp + l * N * 2 * I, act: a.act + l * N * I,
+                    mlpProj: a.residual + (l + 1) * N * C, output: a.residual + (l + 1) * N * C)
+                block_forward(layer: l, input: a.residual + l * N * C, b, N: N, positions: pos.baseAddress!) {
+                    attention_forward(b.atty, a.att + l * weights, b.qkv, layout: layout, heads: heads)
+                }
+            }
+        }
+        head_forward(a.logits, a.hFinal, a.rstdFinal, a.residual + L * N * C, N: N)
+    }
+
+    /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
+    /// `hiddenGradient` [positions, C], when given, joins the head's gradient w.r.t. `hidden`.
+    public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
+        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        let c = config, layout = a.layout, N = layout.positions
+        let V = c.vocabSize, C = c.width, L = c.layers, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
+        let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
+        linear_backward(a.dhFinal, headGrad, nil, a.dlogits, a.hFinal, head, N: N, C: C, OC: V)
+        if let extra = hiddenGradient { for i in 0..<(N * C) { a.dhFinal[i] += extra[i] } }
+        let dres = a.dresidual
+        dres.update(repeating: 0, count: N * C)
+        rmsnorm_backward(dres, grad(.finalNorm), a.dhFinal, a.residual + L * N * C, self[.finalNorm], a.rstdFinal, N: N, C: C)
+        // `dres` holds d(loss)/d(residual stream) as it flows down the layers.
+        a.positions.withUnsafeBufferPointer { pos in
+            for l in stride(from: L - 1, through: 0, by: -1) {
+                let x = a.residual + l * N * C, h1 = a.h1 + l * N * C, qkv = a.qkv + l * N * S
+                let atty = a.atty + l * N * Q, x2 = a.residual2 + l * N * C, h2 = a.h2 + l * N * C
+                let gu = a.gateUp + l * N * 2 * I, act = a.act + l * N * I
+                // MLP branch: out = x2 + down(swiglu(gateUp(rmsnorm(x2))))
+                linear_backward(a.dact, grad(.wdown, layer: l), nil, dres, act, self[.wdown, layer: l], N: N, C: I, OC: C)
+                swiglu_backward(a.dgateUp, gu, a.dact, N: N, I: I)
+                linear_backward(a.dh, grad(.wgateUp, layer: l), nil, a.dgateUp, h2, self[.wgateUp, layer: l], N: N, C: C, OC: 2 * I)
+                rmsnorm_backward(dres, grad(.mlpNorm, layer: l), a.dh, x2, self[.mlpNorm, layer: l], a.rstd2 + l * N, N: N, C: C)
+                // Attention branch: x2 = x + o(attention(rope(qkv(rmsnorm(x)))))
+                linear_backward(a.datty, grad(.wo, layer: l), nil, dres, atty, self[.wo, layer: l], N: N, C: Q, OC: C)
+                attention_backward(a.dqkv, a.dattScratch, a.datty, qkv, a.att + l * weights, layout: layout, heads: heads)
+                // The saved q and k are rotated; their gradients rotate back.
+                rotary.apply(a.dqkv, ld: S, positions: pos.baseAddress!, N: N, heads: c.heads, inverse: true)
+                rotary.apply(a.dqkv + Q, ld: S, positions: pos.baseAddress!, N: N, heads: c.kvHeads, inverse: true)
+                linear_backward(a.dh, grad(.wqkv, layer: l), c.qkvBias ? grad(.bqkv, layer: l) : nil, a.dqkv, h1,
+                                self[.wqkv, layer: l], N: N, C: C, OC: S)
+                rmsnorm_backward(dres, grad(.attnNorm, layer: l), a.dh, x, self[.attnNorm, layer: l], a.rstd1 + l * N, N: N, C: C)
+            }
+        }
+        embedding_backward(grad(.embed), dres, a.tokens, N: N, C: C)
+    }
+
+}

@@ -1,0 +1,82 @@
+import Foundation
+import ModelFiles
+
+/// A Llama-family checkpoint is a Hugging Face folder: config.json and model.safetensors
+/// (or shards with model.safetensors.index.json), F32, F16 or BF16. We write F32 with HF's
+/// names, so `AutoModelForCausalLM.from_pretrained` loads what we save unchanged.
+public enum LlamaCheckpoint {
+    public static let configFile = "config.json"
+    public static let modelFile = "model.safetensors"
+
+    /// Names transformers may leave in a folder that are not parameters.
+    static let ignoredSuffixes = ["rotary_emb.inv_freq"]
+
+    /// Reads config.json alone.
+    public static func loadConfig(from dir: String) throws -> LlamaConfig {
+        let path = (dir as NSString).appendingPathComponent(configFile)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(path, "file is missing or unreadable (a Hugging Face model folder has config.json)")
+        }
+        return try LlamaConfig(configJSON: data, path: path)
+    }
+
+    /// Loads the model in `dir`: every tensor present with its shape, none unknown, the
+    /// vocabulary of the embedding equal to config.json's.
+    public static func load(from dir: String) throws -> Llama {
+        let config = try loadConfig(from: dir)
+        let model = try Llama(config: config)
+        let folder = try SafetensorsFolder(directory: dir)
+        let where_ = "\(dir) (\(folder.names.count) tensors)"
+        let slots = model.layout.hfSlots
+        let expected = Set(slots.map(\.name))
+        for name in folder.names where !expected.contains(name) {
+            if ignoredSuffixes.contains(where: { name.hasSuffix($0) }) { continue }
+            // A tied model saved with its head too: the head is the embedding, so it is not read.
+            if name == "lm_head.weight" && config.tiedHead { continue }
+            throw ModelFileError(where_, "tensor \(name) is not part of a \(config.family.rawValue) model as config.json describes it")
+        }
+        for s in slots {
+            guard let shape = folder.shape(s.name) else {
+                throw ModelFileError(where_, "tensor \(s.name) is missing (config.json says \(config.layers) layers)")
+            }
+            guard shape == s.shape else {
+                throw ModelFileError(where_, "tensor \(s.name) has shape \(shape) but config.json implies \(s.shape)")
+            }
+            let dst = model[s.tensor, layer: s.layer] + s.offsetInSlice
+            try folder.read(s.name, into: UnsafeMutableBufferPointer(start: dst, count: s.count))
+        }
+        return model
+    }
+
+    /// Writes config.json and model.safetensors (F32, HF names) plus `extraFiles` into `dir`,
+    /// through a temporary folder renamed into place, so a crash leaves the old one whole.
+    public static func save(_ model: Llama, extraFiles: [String: Data] = [:], configExtras: [String: Any] = [:],
+                            to dir: String) throws {
+        let fm = FileManager.default
+        let final = URL(fileURLWithPath: dir).standardizedFileURL
+        let tmp = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp-\(getpid())")
+        try? fm.removeItem(at: tmp)
+        do {
+            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+            var files = extraFiles
+            files[configFile] = model.config.configJSON(extra: configExtras)
+            for (name, data) in files { try data.write(to: tmp.appendingPathComponent(name)) }
+            let tensors = model.layout.hfSlots.map { s in
+                (name: s.name, shape: s.shape,
+                 data: UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
+            }
+            try Safetensors.encode(tensors, metadata: ["format": "pt"]).write(to: tmp.appendingPathComponent(modelFile))
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw ModelFileError(tmp.path, "could not write the checkpoint (\(error)); check free disk space and permissions")
+        }
+        let old = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).old-\(getpid())")
+        do {
+            if fm.fileExists(atPath: final.path) { try fm.moveItem(at: final, to: old) }
+            try fm.moveItem(at: tmp, to: final)
+        } catch {
+            throw ModelFileError(final.path, "could not move the new checkpoint into place (\(error))")
+        }
+        try? fm.removeItem(at: old)
+    }
+}
