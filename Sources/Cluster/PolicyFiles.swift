@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Pretrain
 import Tasks
 import TinyGPT
@@ -6,20 +7,14 @@ import TinyGPT
 /// Finding a policy on disk: a run directory (`runs/base`) or its `checkpoint/` inside.
 public enum PolicyFiles {
     /// The checkpoint directory for a run or checkpoint path.
-    public static func checkpointDir(_ path: String) -> String {
-        let nested = (path as NSString).appendingPathComponent("checkpoint")
-        let here = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(Checkpoint.configFile))
-        let inside = FileManager.default.fileExists(atPath: (nested as NSString).appendingPathComponent(Checkpoint.configFile))
-        return !here && inside ? nested : path
-    }
+    public static func checkpointDir(_ path: String) -> String { Policy.checkpointDir(path) }
 
-    /// The model and the tokenizer it was trained with.
+    /// Our GPT-2 and the tokenizer it was trained with (what pretraining, RFT, the benchmarks
+    /// and the cluster's workers run); a policy of another family is an error naming it.
     public static func load(_ path: String) throws -> (GPT, Tokenizer) {
-        let dir = checkpointDir(path)
-        let model = try Checkpoint.loadModel(from: dir)
-        let tokenizer = try Tokenizer.load(checkpoint: dir)
-        guard tokenizer.vocabSize == model.config.vocabSize else {
-            throw PolicyFilesError("\(dir): tokenizer has \(tokenizer.vocabSize) tokens but the model's vocab_size is \(model.config.vocabSize)")
+        let p = try Policy.load(path)
+        guard let model = p.model as? GPT, let tokenizer = p.codec as? Tokenizer else {
+            throw PolicyFilesError("\(p.directory) holds a \(p.family) model; this command runs our GPT-2 only so far (sample, logprobs, eval, export and train take either)")
         }
         return (model, tokenizer)
     }

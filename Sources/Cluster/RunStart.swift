@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import Policy
 import Tasks
 import TinyGPT
 import Trainer
@@ -7,35 +9,47 @@ import Verifier
 /// What a run starts from, for `train` and the learner alike: the policy (the base's, or
 /// with `resume` the run's own checkpoint), its tokenizer and task, and a resumed run's state.
 public struct RunStart {
-    public var policy: GPT
-    public var tokenizer: Tokenizer
+    public var policy: any CausalLM
+    /// The policy's prompts and completions' text: our tokenizer, or a chat model's template.
+    public var codec: any PromptCodec
     public var task: any ProblemSet
     public var state: RunState?
     /// Copied into every checkpoint: the base's trainer state (it records the task config).
     public var baseFiles: [String: Data] = [:]
     /// A resumed run's KL reference: the base it started from (`run.init_from`), not the
     /// checkpoint it resumes (nil when the run starts at the base).
-    public var reference: GPT?
+    public var reference: (any CausalLM)?
 
     public init(config: ExperimentConfig, runDir: String, resume: Bool) throws {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
-        (policy, tokenizer) = try PolicyFiles.load(source)
+        let loaded = try Policy.load(source)
+        (policy, codec) = (loaded.model, loaded.codec)
         task = try config.taskFiles.map { try FileTask(files: $0) } ?? PolicyFiles.problemSet(of: source)
         if let files = task as? FileTask {
-            try files.checkCovered(by: tokenizer)
+            // Our character-level tokenizer cannot spell every text; a byte-level BPE can.
+            if let tokenizer = codec as? Tokenizer { try files.checkCovered(by: tokenizer) }
             if config.rl.reward.processWeight > 0 {
                 throw ConfigError.invalid("reward.process_weight checks the built-in task's worked traces; this run's problems come from \(files.files.train): leave it 0")
             }
         }
         if resume, config.rl.loss.beta > 0 {
-            do { reference = try PolicyFiles.load(config.initFrom).0 } catch {
+            do { reference = try Policy.load(config.initFrom).model } catch {
                 throw TrainerError.cannotResume("the KL reference is the base at run.init_from (\(config.initFrom)), which does not load: \(error)")
             }
         }
         if let data = FileManager.default.contents(atPath: PolicyFiles.stateFile(source)) {
             baseFiles["trainer_state.json"] = data
         }
+    }
+
+    /// The cluster's learner, actors and wire carry our GPT-2 so far: its model and tokenizer,
+    /// or an error saying what to run instead.
+    public func gpt() throws -> (policy: GPT, tokenizer: Tokenizer, reference: GPT?) {
+        guard let model = policy as? GPT, let tokenizer = codec as? Tokenizer else {
+            throw ConfigError.invalid("launch runs our GPT-2 only so far; this run starts from a \(ModelFamily.name(of: policy)) model: use `train` (one process) for it")
+        }
+        return (model, tokenizer, reference as? GPT)
     }
 
     /// The ledger the run continues with, or a new one.
@@ -53,9 +67,9 @@ public struct RunStart {
 
     /// The whole single-process run: this policy, sampled and scored here.
     public func localRun(config: ExperimentConfig, runDir: String, log: @escaping (String) -> Void) throws -> RLRun {
-        let source = LocalSource(config: config.rl, policy: policy, tokenizer: tokenizer, task: task,
+        let source = LocalSource(config: config.rl, policy: policy, codec: codec, task: task,
                                  ledger: ledger(config: config.rl, maxInFlight: 1 << 30), verify: try Self.verifier(config))
-        return try RLRun(config: config.rl, runDir: runDir, policy: policy, tokenizer: tokenizer, task: task,
+        return try RLRun(config: config.rl, runDir: runDir, policy: policy, codec: codec, task: task,
                          source: source, state: state, baseFiles: baseFiles, reference: reference, log: log)
     }
 }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Kernels
 import Tasks
 import TinyGPT
 import Trainer
@@ -47,21 +48,22 @@ final class BrokerSource: GroupSource {
 
     func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { broker.ledger(body) }
 
-    func publish(_ policy: GPT, version: Int) {
+    func publish(_ policy: any CausalLM, version: Int) {
         guard version == 0 || version % broadcastEvery == 0 else { return }
         hand(policy, version: version, reference: false)
     }
 
     /// The frozen reference, for actors that compute the KL term's log-probs: sent once, and
     /// again by the broker whenever an actor asks for work without it.
-    func publishReference(_ reference: GPT) {
+    func publishReference(_ reference: any CausalLM) {
         guard broker.workerSettings.referenceOnActors else { return }
         hand(reference, version: 0, reference: true)
     }
 
     /// `model`'s weights message, to the broker's thread: [version (8 bytes), message].
-    private func hand(_ model: GPT, version: Int, reference: Bool) {
-        let json = String(decoding: (try? JSONEncoder().encode(model.config)) ?? Data(), as: UTF8.self)
+    private func hand(_ model: any CausalLM, version: Int, reference: Bool) {
+        // The learner serves our GPT-2 only (RunStart.gpt), so the cast always succeeds.
+        let json = String(decoding: (try? JSONEncoder().encode((model as? GPT)?.config)) ?? Data(), as: UTF8.self)
         let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
                                              params: UnsafeBufferPointer(start: model.params.pointer, count: model.params.count),
                                              reference: reference)

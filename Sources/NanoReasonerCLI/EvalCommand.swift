@@ -68,7 +68,7 @@ struct EvalCommand: ParsableCommand {
         let policy = try loadAnyPolicy(dir, system: system)
         let bar = ProgressBar(total: list.count, label: "eval")
         let params = try sampling.params(for: policy, thinkBudget: thinkBudget ?? sampling.thinkBudget)
-        return try Evaluator(sampler: policy.makeSampler(), codec: policy.codec)
+        return try Evaluator(sampler: Sampler(model: policy.model), codec: policy.codec)
             .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")
             }

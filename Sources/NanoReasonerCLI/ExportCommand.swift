@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Policy
 
 struct ExportCommand: ParsableCommand {
@@ -18,8 +19,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let policy = try loadAnyPolicy(checkpoint)
         do { try policy.export(to: out) } catch { throw ValidationError("\(error)") }
-        let s = policy.summary
-        let o = Output(checkpoint: policy.directory, out: out, family: s.family, parameters: s.parameters)
-        if json { try printJSON(o) } else { print("exported \(s.family) (\(s.parameters) parameters) from \(o.checkpoint) to \(out)") }
+        let o = Output(checkpoint: policy.directory, out: out, family: policy.family, parameters: policy.model.parameterCount)
+        if json { try printJSON(o) } else { print("exported \(o.family) (\(o.parameters) parameters) from \(o.checkpoint) to \(out)") }
     }
 }

@@ -38,13 +38,15 @@ struct LogprobsCommand: ParsableCommand {
         }
         let ids = policy.codec.scoredIds(scored)
         guard !ids.isEmpty else { throw ValidationError("the text has no tokens to score") }
-        guard ids.count <= policy.contextLength else {
-            throw ValidationError("text is \(ids.count) tokens; the model's context is \(policy.contextLength)")
+        let model = policy.model
+        guard ids.count <= model.contextLength + 1 else {
+            throw ValidationError("text is \(ids.count) tokens; the model's context is \(model.contextLength)")
         }
-        let lps = try policy.tokenLogprobs(ids)
+        let lps = try model.tokenLogprobs(ids)
         var fullRows: [[Float]]?
         if full && ids.count > 1 {
-            let V = policy.vocabSize, logits = try policy.logits(ids)
+            // The forward pass tokenLogprobs ran: row t is the distribution after tokens[≤t].
+            let V = model.vocabSize, logits = model.logits
             fullRows = (0..<(ids.count - 1)).map { t in
                 let row = logits + t * V
                 let lse = logSumExp(row, V)

@@ -66,7 +66,7 @@ struct SampleCommand: ParsableCommand {
         var rng = Xoshiro256(seed: sampling.seed)
         let ids = policy.codec.promptIds(prompt)
         let params = try sampling.params(for: policy, thinkBudget: sampling.thinkBudget)
-        let groups = try policy.makeSampler().generate(prompts: [ids], samplesPerPrompt: n, params: params, rng: &rng)
+        let groups = try Sampler(model: policy.model).generate(prompts: [ids], samplesPerPrompt: n, params: params, rng: &rng)
         let shown = (policy.codec as? ChatCodec)?.render(prompt) ?? prompt
         let outs = groups[0].map {
             Output(prompt: shown, text: policy.codec.text($0.tokens), tokens: $0.tokens, logprobs: $0.logprobs, stopped: $0.stopped)

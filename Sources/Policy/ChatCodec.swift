@@ -1,4 +1,5 @@
 import BPE
+import Foundation
 import Tasks
 
 /// A chat model's prompts: the problem as the user's message in the model's chat template
@@ -9,11 +10,17 @@ public struct ChatCodec: PromptCodec {
     /// Replaces the template's default system prompt when set.
     public let system: String?
     public let stopIds: [Int32]
+    /// The tokenizer's own files, copied into every checkpoint unchanged.
+    let files: [String: Data]
 
-    public init(tokenizer: BPETokenizer, template: ChatTemplate, system: String? = nil) {
+    /// The files of a folder that make up a chat model's tokenizer.
+    public static let fileNames = ["tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json"]
+
+    public init(tokenizer: BPETokenizer, template: ChatTemplate, system: String? = nil, files: [String: Data] = [:]) {
         self.tokenizer = tokenizer
         self.template = template
         self.system = system
+        self.files = files
         // The template's end-of-turn marker and the tokenizer's end of sequence, once each.
         var stops: [Int32] = []
         for token in template.stopTokens + [tokenizer.eosToken].compactMap({ $0 }) {
@@ -32,4 +39,13 @@ public struct ChatCodec: PromptCodec {
     public func promptIds(_ prompt: String) -> [Int32] { tokenizer.encode(render(prompt)) }
     public func text(_ ids: [Int32]) -> String { tokenizer.decode(ids.filter { !stopIds.contains($0) }, skipSpecial: true) }
     public func scoredIds(_ text: String) -> [Int32] { tokenizer.encode(text) }
+    public func checkpointFiles(contextLength: Int) -> [String: Data] { files }
+
+    public var configIds: [String: Int] {
+        var ids: [String: Int] = [:]
+        if let b = tokenizer.bosId { ids["bos_token_id"] = Int(b) }
+        if let e = tokenizer.eosId { ids["eos_token_id"] = Int(e) }
+        if let p = tokenizer.padId { ids["pad_token_id"] = Int(p) }
+        return ids
+    }
 }

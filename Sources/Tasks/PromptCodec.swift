@@ -1,7 +1,14 @@
+import Foundation
+
 /// How a policy reads a task's text: a problem's prompt as the ids it is sampled from, the
 /// ids of a completion back as text, and the ids that end a completion. Our character-level
 /// tokenizer (BOS + the prompt) is one; a chat model's template and BPE tokenizer another.
 public protocol PromptCodec: Sendable {
+    /// The files a checkpoint carries so that it reads back with this codec (and loads in
+    /// Hugging Face's AutoTokenizer).
+    func checkpointFiles(contextLength: Int) -> [String: Data]
+    /// The token ids config.json names (bos_token_id, eos_token_id, pad_token_id).
+    var configIds: [String: Int] { get }
     /// The ids a completion of `prompt` is sampled after.
     func promptIds(_ prompt: String) -> [Int32]
     /// A completion's text (what verifiers score).
@@ -18,4 +25,10 @@ extension Tokenizer: PromptCodec {
     public func text(_ ids: [Int32]) -> String { decode(ids.filter { $0 != Tokenizer.eos }) }
     public var stopIds: [Int32] { [Tokenizer.eos, Tokenizer.answerClose] }
     public func scoredIds(_ text: String) -> [Int32] { [Tokenizer.bos] + encode(text) }
+
+    public func checkpointFiles(contextLength: Int) -> [String: Data] {
+        huggingFaceFiles(contextLength: contextLength).merging([Tokenizer.checkpointFile: descriptionJSON()]) { _, ours in ours }
+    }
+
+    public var configIds: [String: Int] { Tokenizer.huggingFaceConfigIds.compactMapValues { $0 as? Int } }
 }

@@ -122,7 +122,7 @@ public enum Checkpoint {
         return Safetensors.encode(slices, metadata: ["format": "pt"])
     }
 
-    static func encodeOptimizer(_ opt: AdamW) -> Data {
+    public static func encodeOptimizer(_ opt: AdamW) -> Data {
         Safetensors.encode([
             ("adamw.m", [opt.m.count], UnsafeBufferPointer(start: opt.m.pointer, count: opt.m.count)),
             ("adamw.v", [opt.v.count], UnsafeBufferPointer(start: opt.v.pointer, count: opt.v.count)),

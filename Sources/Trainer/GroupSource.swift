@@ -1,4 +1,4 @@
-import TinyGPT
+import Kernels
 
 /// A scored group handed to the run, with the ledger's id for it.
 public struct SourcedGroup: Sendable {
@@ -66,9 +66,9 @@ public protocol GroupSource: AnyObject {
     /// Reads or changes the ledger (every group's fate, the prompt stream, the curriculum).
     func ledger<T>(_ body: (inout WorkLedger) -> T) -> T
     /// The policy was updated to `version`: sample from it from now on.
-    func publish(_ policy: GPT, version: Int)
+    func publish(_ policy: any CausalLM, version: Int)
     /// The run's frozen reference, for samplers that compute its log-probs themselves.
-    func publishReference(_ reference: GPT)
+    func publishReference(_ reference: any CausalLM)
     /// Threads the update may use while the source samples beside it (nil: all cores).
     var updateThreads: Int? { get }
     /// Counters since the last call.
@@ -85,5 +85,5 @@ public protocol GroupSource: AnyObject {
 
 extension GroupSource {
     /// Sources whose samplers leave the reference to the learner need not hear of it.
-    public func publishReference(_ reference: GPT) {}
+    public func publishReference(_ reference: any CausalLM) {}
 }

@@ -12,7 +12,8 @@ public final class LocalSource: GroupSource {
     public typealias Verify = (_ problem: Problem, _ completion: String) -> Score
 
     let config: RLConfig
-    let tokenizer: Tokenizer
+    /// The policy's prompts and completions' text: our tokenizer, or a chat model's template.
+    let codec: any PromptCodec
     let task: any ProblemSet
     let verify: Verify
     private var _ledger: WorkLedger
@@ -21,10 +22,10 @@ public final class LocalSource: GroupSource {
     private var version = 0
     private var window = SourceWindow()
 
-    public init(config: RLConfig, policy: GPT, tokenizer: Tokenizer, task: any ProblemSet, ledger: WorkLedger,
+    public init(config: RLConfig, policy: any CausalLM, codec: any PromptCodec, task: any ProblemSet, ledger: WorkLedger,
                 verify: @escaping Verify) {
         self.config = config
-        self.tokenizer = tokenizer
+        self.codec = codec
         self.task = task
         self.verify = verify
         _ledger = ledger
@@ -47,13 +48,13 @@ public final class LocalSource: GroupSource {
         let assigned = _ledger.assign(to: "local", credits: want, prompt: { self.task.trainProblem(at: $0).prompt })
         guard !assigned.isEmpty else { return [] }
         let problems = assigned.map { task.trainProblem(at: $0.promptIndex) }
-        let prompts = problems.map { [Tokenizer.bos] + tokenizer.encode($0.prompt) }
+        let prompts = problems.map { codec.promptIds($0.prompt) }
         let start = Date()
         let sampled = try sampler.generate(prompts: prompts, samplesPerPrompt: config.groupSize,
-                                           params: config.samplingParams, rng: &rng)
+                                           params: config.samplingParams(stops: codec.stopIds), rng: &rng)
         var out: [SourcedGroup] = []
         for ((a, problem), (ids, completions)) in zip(zip(assigned, problems), zip(prompts, sampled)) {
-            let scores = completions.map { verify(problem, tokenizer.decode($0.tokens)) }
+            let scores = completions.map { verify(problem, codec.text($0.tokens)) }
             _ = _ledger.receive(a.groupId)
             _ = _ledger.score(a.groupId, correct: scores.filter(\.correct).count, total: scores.count, prompt: problem.prompt)
             window.sampledTokens += completions.reduce(0) { $0 + $1.tokens.count }
@@ -66,7 +67,7 @@ public final class LocalSource: GroupSource {
     }
 
     public func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { body(&_ledger) }
-    public func publish(_ policy: GPT, version: Int) { self.version = version }
+    public func publish(_ policy: any CausalLM, version: Int) { self.version = version }
     public var updateThreads: Int? { nil }
     public var health: SourceHealth { SourceHealth() }
     public func stopServing() {}

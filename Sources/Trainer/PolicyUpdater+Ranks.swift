@@ -15,7 +15,10 @@ extension PolicyUpdater {
     /// ranks need no checkpoint of their own and a resumed run may use any number of ranks.
     public func shareState() throws {
         precondition(ranks.rank == 0, "only rank 0 shares its state")
-        var header = try JSONEncoder.ranks.encode(RankHeader(of: self)).map { $0 }
+        guard let gpt = policy as? GPT else {
+            throw TrainerError.invalidConfig("cluster.learner_ranks > 1 shares our GPT-2's shape with the other ranks; a \(type(of: policy)) policy trains on one rank for now (learner_ranks: 1)")
+        }
+        var header = try JSONEncoder.ranks.encode(RankHeader(of: self, model: gpt.config)).map { $0 }
         try ranks.broadcast(&header)
         try broadcastWeights()
     }
@@ -106,8 +109,8 @@ private struct RankHeader: Codable {
     var maxBehaviourGap: Float, referenceAuditFraction: Double, maxReferenceGap: Float
     var valueHeadStarted: Bool?, valueHeadStep: Int?
 
-    init(of u: PolicyUpdater) {
-        model = u.policy.config; rl = u.config
+    init(of u: PolicyUpdater, model: GPTConfig) {
+        self.model = model; rl = u.config
         updates = u.updates; optimizerStep = u.optimizer.step
         microBatchPositions = u.microBatchPositions; checkEvery = u.checkEvery
         maxBehaviourGap = u.maxBehaviourGap; referenceAuditFraction = u.referenceAuditFraction; maxReferenceGap = u.maxReferenceGap

@@ -28,8 +28,8 @@ public struct UpdateStats: Sendable {
 /// learner share it.
 public final class PolicyUpdater {
     public let config: RLConfig
-    public let policy: GPT
-    public let reference: GPT
+    public let policy: any CausalLM
+    public let reference: any CausalLM
     public let optimizer: AdamW
     /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
     public let valueHead: ValueHead?
@@ -57,16 +57,16 @@ public final class PolicyUpdater {
 
     /// `reference` is the frozen policy the KL term pulls toward: the run's base, which is
     /// `policy` itself at the start of a run (a resumed run passes the base it started from).
-    public init(config: RLConfig, policy: GPT, reference base: GPT? = nil) throws {
+    public init(config: RLConfig, policy: any CausalLM, reference base: (any CausalLM)? = nil) throws {
         self.config = config
         self.policy = policy
-        reference = try GPT(config: policy.config)
-        reference.params.copy(from: (base ?? policy).params)
+        reference = try policy.twin()
+        if let base { reference.params.copy(from: base.params) }
         var opt = AdamWConfig()
         opt.weightDecay = 0
         opt.gradClip = config.gradClip
-        optimizer = AdamW(layout: policy.layout, config: opt)
-        valueHead = config.algorithm == .ppo ? ValueHead(width: policy.config.width) : nil
+        optimizer = AdamW(model: policy, config: opt)
+        valueHead = config.algorithm == .ppo ? ValueHead(width: policy.width) : nil
     }
 
     /// Restores the optimiser step count (for resumed runs).
@@ -160,7 +160,7 @@ public final class PolicyUpdater {
         }
         // This rank's rows (all of them with one rank) in micro-batches of whole groups, and the
         // KL term's reference log-probs for them.
-        let context = policy.config.contextLength
+        let context = policy.contextLength
         let groupPositions = groups.map { g in
             PackedRows.positions(prompts: Array(repeating: g.prompt, count: G), completions: g.completions.map(\.tokens),
                                  contextLength: context)
@@ -248,7 +248,7 @@ public final class PolicyUpdater {
     /// Forward and backward over every micro-batch, gradients summed into `policy.grads`
     /// (zeroed first) and the value head's.
     private func gradientPass(_ prepared: inout Prepared) throws -> PassStats {
-        let V = policy.config.vocabSize
+        let V = policy.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
         valueHead?.zeroGrad()
@@ -278,7 +278,7 @@ public final class PolicyUpdater {
             if let dHidden {
                 dHidden.withUnsafeBufferPointer { policy.backward(hiddenGradient: $0.baseAddress!) }
             } else {
-                policy.backward()
+                policy.backward(hiddenGradient: nil)
             }
             let n = batch.lengths.reduce(0, +)
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
@@ -373,7 +373,7 @@ public final class PolicyUpdater {
         return chunks.map { rows in
             var batch = TokenBatch(prompts: rows.map { prompts[$0] }, completions: rows.map { completions[$0] },
                                    behaviourLogprobs: rows.map { behaviour[$0] }, referenceLogprobs: reference.map { r in rows.map { r[$0] } },
-                                   contextLength: policy.config.contextLength)
+                                   contextLength: policy.contextLength)
             batch.updateRows = prompts.count
             batch.updateTokens = totalTokens
             return (batch, rows)

@@ -98,9 +98,11 @@ public struct RLConfig: Codable, Sendable {
     public var dropsZeroVarianceGroups: Bool { dynamicSampling }
 
     /// How rollouts are sampled: temperature, length, stop at EOS or `</answer>`.
-    public var samplingParams: SamplingParams {
-        SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens,
-                       stopTokens: [Tokenizer.eos, Tokenizer.answerClose])
+    public var samplingParams: SamplingParams { samplingParams(stops: [Tokenizer.eos, Tokenizer.answerClose]) }
+
+    /// How rollouts are sampled, stopping at `stops` (a policy's codec's stop ids).
+    public func samplingParams(stops: [Int32]) -> SamplingParams {
+        SamplingParams(temperature: temperature, maxNewTokens: maxNewTokens, stopTokens: stops)
     }
 
     /// The prompt curriculum this config asks for, or nil.

@@ -1,6 +1,7 @@
 import Eval
 import Foundation
 import Kernels
+import Policy
 import Tasks
 import TinyGPT
 
@@ -12,7 +13,8 @@ public final class RLRun {
     public let config: RLConfig
     public let runDir: String
     public let updater: PolicyUpdater
-    let tokenizer: Tokenizer
+    /// The policy's prompts and completions' text: our tokenizer, or a chat model's template.
+    let codec: any PromptCodec
     let task: any ProblemSet
     let source: GroupSource
     let log: (String) -> Void
@@ -44,17 +46,17 @@ public final class RLRun {
     public var promptLogPath: String { (runDir as NSString).appendingPathComponent("prompts.jsonl") }
     private var promptLog: StepLog?
     public var plotPath: String { (runDir as NSString).appendingPathComponent("plot.svg") }
-    public var policy: GPT { updater.policy }
+    public var policy: any CausalLM { updater.policy }
 
     /// `state` (read from the run's checkpoint with `--resume`) continues a run; the policy
     /// then holds the checkpoint's weights and the optimiser is loaded from it here.
-    public init(config: RLConfig, runDir: String, policy: GPT, tokenizer: Tokenizer, task: any ProblemSet,
-                source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: GPT? = nil,
+    public init(config: RLConfig, runDir: String, policy: any CausalLM, codec: any PromptCodec, task: any ProblemSet,
+                source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: (any CausalLM)? = nil,
                 log: @escaping (String) -> Void) throws {
         try config.validate()
         self.config = config
         self.runDir = runDir
-        self.tokenizer = tokenizer
+        self.codec = codec
         self.task = task
         self.source = source
         self.baseFiles = baseFiles
@@ -260,7 +262,7 @@ public final class RLRun {
     private var finalProblems: Int { min(config.finalEvalProblems, task.heldOut.count) }
 
     private func evaluate(problems: Int, samples: Int) throws -> Evaluator.Report {
-        try evaluateHeldOut(policy: policy, tokenizer: tokenizer, task: task, config: config, problems: problems, samples: samples)
+        try evaluateHeldOut(policy: policy, codec: codec, task: task, config: config, problems: problems, samples: samples)
     }
 
     private func record(_ r: Evaluator.Report, at step: Int) {
@@ -308,13 +310,11 @@ public final class RLRun {
                              seed: config.seed, before: before, evals: evals, curriculum: curriculum)
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
-        var files = baseFiles.merging(tokenizer.huggingFaceFiles(contextLength: policy.config.contextLength)) { _, ours in ours }
-        files[Tokenizer.checkpointFile] = tokenizer.descriptionJSON()
+        var files = baseFiles.merging(codec.checkpointFiles(contextLength: policy.contextLength)) { _, ours in ours }
         files[RunState.file] = try pretty.encode(state)
         files["rl_config.json"] = try pretty.encode(config)
         if let head = updater.valueHead { files[ValueHead.checkpointFile] = try ValueHead.encode(head.saved) }
-        try Checkpoint.save(model: policy, optimizer: updater.optimizer, extraFiles: files,
-                            configExtras: Tokenizer.huggingFaceConfigIds, to: checkpointDir)
+        try ModelFamily.save(policy, optimizer: updater.optimizer, files: files, configExtras: codec.configIds, to: checkpointDir)
     }
 
     private func summary(after: Evaluator.Report?) -> RunSummary {

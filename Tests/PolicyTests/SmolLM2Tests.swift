@@ -44,7 +44,7 @@ struct SmolLM2Tests {
             let ids = codec.scoredIds(c.text)
             #expect(ids == c.ids, "\(c.name): token ids")
             guard ids == c.ids else { continue }
-            let ours = try policy.tokenLogprobs(ids)
+            let ours = try policy.model.tokenLogprobs(ids)
             let worst = zip(ours, c.logprobs.dropFirst()).map { abs(Double($0) - ($1 ?? .nan)) }.max() ?? 0
             #expect(worst < 1e-3, "\(c.name): worst log-prob gap \(worst)")
         }
@@ -56,7 +56,7 @@ struct SmolLM2Tests {
         let g = try reference().greedy
         var rng = Xoshiro256(seed: 0)
         let params = SamplingParams(temperature: 1, topK: 1, maxNewTokens: g.answer_ids.count, stopTokens: policy.codec.stopIds)
-        let out = try policy.makeSampler().generate(prompts: [g.prompt_ids], samplesPerPrompt: 1, params: params, rng: &rng)[0][0]
+        let out = try Sampler(model: policy.model).generate(prompts: [g.prompt_ids], samplesPerPrompt: 1, params: params, rng: &rng)[0][0]
         #expect(out.tokens == g.answer_ids)
         #expect(policy.codec.text(out.tokens) == g.answer_text)
     }

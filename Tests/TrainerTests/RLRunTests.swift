@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Testing
 @testable import Tasks
 @testable import TinyGPT
@@ -33,7 +34,7 @@ final class ScriptedSource: GroupSource {
         }
     }
     func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { body(&ledgerValue) }
-    func publish(_ policy: GPT, version: Int) { published.append(version) }
+    func publish(_ policy: any CausalLM, version: Int) { published.append(version) }
     var updateThreads: Int? { nil }
     func takeWindow() -> SourceWindow { SourceWindow() }
     var health: SourceHealth { SourceHealth() }
@@ -57,7 +58,7 @@ struct RLRunTests {
         task.maxDigits = 1
         task.heldOutSize = 4
         return try RLRun(config: c, runDir: NSTemporaryDirectory() + "nr-rlrun-\(UUID().uuidString)", policy: model,
-                         tokenizer: .standard, task: ArithmeticTask(config: task), source: source, log: { _ in })
+                         codec: Tokenizer.standard, task: ArithmeticTask(config: task), source: source, log: { _ in })
     }
 
     @Test func staleAndFlatGroupsAreDroppedAndTheirFatesRecorded() throws {
@@ -138,8 +139,8 @@ struct LocalRunTests {
             tc.heldOutSize = 5
             let task = try ArithmeticTask(config: tc)
             let ledger = state?.ledger(maxInFlight: 1 << 30) ?? .fresh(config: c, maxInFlight: 1 << 30)
-            let source = LocalSource(config: c, policy: model, tokenizer: .standard, task: task, ledger: ledger, verify: LocalSource.builtIn(c.reward))
-            return try RLRun(config: c, runDir: dir, policy: model, tokenizer: .standard, task: task, source: source, state: state, log: { _ in })
+            let source = LocalSource(config: c, policy: model, codec: Tokenizer.standard, task: task, ledger: ledger, verify: LocalSource.builtIn(c.reward))
+            return try RLRun(config: c, runDir: dir, policy: model, codec: Tokenizer.standard, task: task, source: source, state: state, log: { _ in })
         }
         let first = try make(c, state: nil).run()
         #expect(first.steps == 2 && first.before != nil && first.after != nil && first.ledger.trained == 4)

@@ -44,9 +44,9 @@ private func trainer(_ algo: Algorithm, curriculum: Bool = false, runDir: String
     let model = try policy ?? tinyPolicy()
     let task = try smallTask()
     let ledger = state?.ledger(maxInFlight: 1 << 30) ?? .fresh(config: c, maxInFlight: 1 << 30)
-    let source = LocalSource(config: c, policy: model, tokenizer: .standard, task: task, ledger: ledger,
+    let source = LocalSource(config: c, policy: model, codec: Tokenizer.standard, task: task, ledger: ledger,
                              verify: LocalSource.builtIn(c.reward))
-    return try RLRun(config: c, runDir: runDir, policy: model, tokenizer: .standard, task: task, source: source,
+    return try RLRun(config: c, runDir: runDir, policy: model, codec: Tokenizer.standard, task: task, source: source,
                      state: state, log: { _ in })
 }
 
@@ -212,7 +212,7 @@ struct TrainerTests {
         let t = try trainer(.grpo)
         var c = t.config
         c.evalSamples = 8
-        let r = try evaluateHeldOut(policy: t.policy, tokenizer: .standard, task: try smallTask(), config: c,
+        let r = try evaluateHeldOut(policy: t.policy, codec: Tokenizer.standard, task: try smallTask(), config: c,
                                     problems: 4, samples: 16)  // pass@8 and maj@8 from 16 samples
         #expect(r.problems == 4 && r.samplesPerProblem == 16)
         #expect(r.passAtK["1"] != nil && r.passAtK["8"] != nil && r.majAtK["8"] != nil)
