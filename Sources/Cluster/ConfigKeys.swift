@@ -91,6 +91,7 @@ public enum ConfigKeys {
         bool("algorithm.per_token", \.rl.loss.perToken),
         bool("algorithm.dynamic_sampling", \.rl.dynamicSampling),
         int("algorithm.max_resample_rounds", \.rl.maxResampleRounds),
+        int("algorithm.max_flat_batches", \.rl.maxFlatBatches),
         bool("algorithm.curriculum", \.rl.curriculum),
         double("algorithm.curriculum_floor", \.rl.curriculumFloor),
         float("algorithm.temperature", \.rl.temperature),

@@ -44,6 +44,10 @@ public struct RLConfig: Codable, Sendable {
     /// Drop groups whose rewards are all equal and sample more (up to this many extra rounds).
     public var dynamicSampling = true
     public var maxResampleRounds = 2
+    /// Batches in a row in which every group was flat (all its completions scored the same:
+    /// no signal for a group-relative advantage) after which the run says why and stops;
+    /// 0 keeps sampling, saying so every time.
+    public var maxFlatBatches = 5
     /// Prefer prompts whose shape the policy solves sometimes but not always (`PromptCurriculum`).
     public var curriculum = true
     /// The curriculum still accepts at least this fraction of every shape's prompts.
@@ -116,6 +120,7 @@ public struct RLConfig: Codable, Sendable {
         if promptsPerStep < 1 { throw bad("prompts_per_step", "must be ≥ 1, got \(promptsPerStep)") }
         if groupSize < 2 { throw bad("group_size", "must be ≥ 2 (advantages compare samples), got \(groupSize)") }
         if maxResampleRounds < 0 { throw bad("max_resample_rounds", "must be ≥ 0, got \(maxResampleRounds)") }
+        if maxFlatBatches < 0 { throw bad("max_flat_batches", "must be ≥ 0 (0: never stop), got \(maxFlatBatches)") }
         if !(curriculumFloor > 0 && curriculumFloor <= 1) { throw bad("curriculum_floor", "must be in (0, 1], got \(curriculumFloor)") }
         if entropyCoef < 0 { throw bad("entropy_coef", "must be ≥ 0, got \(entropyCoef)") }
         if !(gradClip >= 0) { throw bad("grad_clip", "must be ≥ 0 (0: no clipping), got \(gradClip)") }

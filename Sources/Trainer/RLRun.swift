@@ -35,6 +35,8 @@ public final class RLRun {
     private var evals: [EvalPoint] = []
     /// Groups that arrived after the last batch was full: the next batch starts with them.
     private var carried: [SourcedGroup] = []
+    /// Batches in a row with every group flat: said, and the run stops after `maxFlatBatches`.
+    private var noSignal = NoSignalWatch()
     private var staleness = (sum: 0.0, count: 0)
     private var sampled = (tokens: 0, trajectories: 0, seconds: 0.0)
     private var stopRequested = false
@@ -114,7 +116,7 @@ public final class RLRun {
         // The steps use the threads the source leaves them; nothing samples beside the final
         // evaluation, which takes every core.
         try Parallel.with(threads: source.updateThreads ?? Parallel.cores) {
-            while step < config.steps && !shouldStop && !timeIsUp() {
+            while step < config.steps && !shouldStop && !timeIsUp() && !noSignal.givenUp {
                 guard var m = try trainStep() else { continue }
                 try evaluatePeriodically(&m)
                 metrics.write(try Self.encoder.encode(m))
@@ -144,6 +146,7 @@ public final class RLRun {
             source.ledger { l in for g in batch { l.reissue(g.groupId) } }
             return nil
         }
+        noSignal.saw(batchOf: batch.count, arrived: m.groupsArrived, flat: m.groupsZeroVariance, config: config, log: log)
         if batch.isEmpty { return nil }
         m.waitSeconds = Date().timeIntervalSince(start)
         let updateStart = Date()

@@ -158,6 +158,53 @@ struct LocalRunTests {
     }
 }
 
+/// A run whose verifier scores every completion the same has nothing to learn from: it says
+/// so and stops after `maxFlatBatches` such batches, instead of sampling forever in silence.
+@Suite("No signal")
+struct NoSignalTests {
+    @Test func aRunWithEveryGroupFlatSaysWhyAndStops() throws {
+        let dir = NSTemporaryDirectory() + "nr-flat-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = RLConfig(algorithm: .grpo)
+        c.promptsPerStep = 2; c.groupSize = 2; c.maxNewTokens = 4; c.curriculum = false
+        c.evalSamples = 2; c.finalSamples = 2; c.evalProblems = 2; c.finalEvalProblems = 2; c.timeLimitMinutes = 0
+        c.steps = 50; c.maxFlatBatches = 3
+        let model = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize, contextLength: 32, layers: 1, heads: 2, width: 8))
+        model.initialize(seed: 2)
+        var tc = ArithmeticConfig()
+        tc.maxDigits = 1
+        tc.heldOutSize = 4
+        let task = try ArithmeticTask(config: tc)
+        let zero: LocalSource.Verify = { _, _ in Score(reward: 0, correct: false, wellFormed: false, extracted: nil) }
+        let source = LocalSource(config: c, policy: model, codec: Tokenizer.standard, task: task,
+                                 ledger: .fresh(config: c, maxInFlight: 1 << 30), verify: zero)
+        var lines: [String] = []
+        let summary = try RLRun(config: c, runDir: dir, policy: model, codec: Tokenizer.standard, task: task, source: source,
+                                log: { lines.append($0) }).run()
+        #expect(summary.steps == 0 && summary.stoppedEarly)
+        #expect(lines.filter { $0.hasPrefix("no signal: all") }.count == 3)
+        #expect(lines.contains { $0.contains("100 % of the") && $0.contains("group_size") })
+        #expect(lines.contains { $0.hasPrefix("stopping: 3 batches in a row without signal") })
+        #expect(summary.ledger.lost == 0, "the flat groups' prompts are settled, not lost")
+    }
+
+    @Test func aBatchWithSignalResetsTheCount() {
+        var w = NoSignalWatch(), c = RLConfig()
+        c.maxFlatBatches = 2
+        w.saw(batchOf: 0, arrived: 4, flat: 4, config: c) { _ in }
+        w.saw(batchOf: 3, arrived: 4, flat: 1, config: c) { _ in }
+        w.saw(batchOf: 0, arrived: 4, flat: 4, config: c) { _ in }
+        #expect(!w.givenUp && w.flatInARow == 1)
+        w.saw(batchOf: 0, arrived: 0, flat: 0, config: c) { _ in }  // nothing arrived: no verdict
+        w.saw(batchOf: 0, arrived: 2, flat: 2, config: c) { _ in }
+        #expect(w.givenUp && w.groupsSeen == 14 && w.flatSeen == 11)
+        c.maxFlatBatches = 0
+        var keepGoing = NoSignalWatch()
+        for _ in 0..<10 { keepGoing.saw(batchOf: 0, arrived: 1, flat: 1, config: c) { _ in } }
+        #expect(!keepGoing.givenUp)
+    }
+}
+
 @Suite("Plot ticks")
 struct PlotTickTests {
     @Test func ticksSitAtRoundValuesCoveringTheRange() {
