@@ -2,7 +2,7 @@ import Foundation
 import Completions
 import Kernels
 import Sampler
-import TinyGPT
+import Policy
 import Transport
 import Wire
 import Worker
@@ -22,7 +22,7 @@ public final class RolloutActor {
     public var onBatch: (@Sendable (SampledBatch) -> Void)?
     /// The run's frozen reference, when the learner asks actors to compute its log-probs
     /// (`loaded` once its weights arrived; until then the learner computes them).
-    private var reference: (model: GPT, loaded: Bool)?
+    private var reference: (model: any CausalLM, loaded: Bool)?
 
     /// What one batch sampled.
     public struct SampledBatch: Sendable {
@@ -72,7 +72,7 @@ public final class RolloutActor {
         // Subscribed before the hello: what the learner publishes when we join (the reference) must not be missed.
         try feed.connectDirect(weights, session: session)
 
-        var model: GPT?, sampler: Sampler?
+        var model: (any CausalLM)?, sampler: Sampler?
         var waitingForWork = false
         var idleSince = Date(), announced = Date.distantPast
         while true {
@@ -90,8 +90,8 @@ public final class RolloutActor {
             if ready[0], let event = try session.receive(timeout: 0) {
                 switch event {
                 case .joined(_, _, let s):
-                    if model == nil || model!.config != s.model {
-                        model = try GPT(config: s.model)
+                    if model.map({ ModelSpec(of: $0) != s.model }) ?? true {
+                        model = try s.model.make()
                         sampler = Sampler(model: model!)
                         session.version = .max
                     }
@@ -99,8 +99,8 @@ public final class RolloutActor {
                     if !s.referenceOnActors {
                         reference = nil
                     } else {
-                        let kept = reference.flatMap { $0.model.config == s.model ? $0.model : nil }
-                        reference = (try kept ?? GPT(config: s.model), false)
+                        let kept = reference.flatMap { ModelSpec(of: $0.model) == s.model ? $0.model : nil }
+                        reference = (try kept ?? s.model.make(), false)
                     }
                     try feed.connect(weights, settings: s, session: session, log: log)
                     waitingForWork = false
@@ -151,7 +151,7 @@ public final class RolloutActor {
                 if let d = direct { try weights.disconnect(d); direct = nil }
                 let r = try WeightsRelay(context: session.context, bind: Self.relayBind(session),
                                          learner: (session.endpoints.weights, session.options.security),
-                                         messageBytes: 4 * ParameterLayout(s.model).count, limit: s.maxMessageBytes, log: log)
+                                         messageBytes: 4 * s.model.parameterCount, limit: s.maxMessageBytes, log: log)
                 try weights.connect(r.localEndpoint)
                 relay = r
                 log("relaying weights at \(r.relayEndpoint)")
@@ -205,7 +205,7 @@ public final class RolloutActor {
     }
 
     /// Loads published weights if they are newer and fit the model; true when applied.
-    private func apply(_ w: Weights, to model: GPT, _ session: WorkerSession) -> Bool {
+    private func apply(_ w: Weights, to model: any CausalLM, _ session: WorkerSession) -> Bool {
         guard w.params.count == model.params.count else {
             log("ignoring weights v\(w.version): \(w.params.count) parameters, the model has \(model.params.count)")
             return false
@@ -249,7 +249,7 @@ public final class RolloutActor {
 
     /// Each completion's log-probs under the reference (the learner's update then skips that
     /// forward pass); a group's rows share its prompt in the forward pass.
-    private func score(_ groups: inout [[Completion]], prompts: [[Int32]], under reference: GPT, _ settings: WorkerSettings) throws {
+    private func score(_ groups: inout [[Completion]], prompts: [[Int32]], under reference: any CausalLM, _ settings: WorkerSettings) throws {
         let rows = zip(prompts, groups).flatMap { p, g in g.map { (p, $0.tokens) } }
         let lp = try reference.completionLogprobs(prompts: rows.map(\.0), completions: rows.map(\.1),
                                                   temperature: settings.sampling.temperature)

@@ -43,15 +43,6 @@ public struct RunStart {
         }
     }
 
-    /// The cluster's learner, actors and wire carry our GPT-2 so far: its model and tokenizer,
-    /// or an error saying what to run instead.
-    public func gpt() throws -> (policy: GPT, tokenizer: Tokenizer, reference: GPT?) {
-        guard let model = policy as? GPT, let tokenizer = codec as? Tokenizer else {
-            throw ConfigError.invalid("launch runs our GPT-2 only so far; this run starts from a \(ModelFamily.name(of: policy)) model: use `train` (one process) for it")
-        }
-        return (model, tokenizer, reference as? GPT)
-    }
-
     /// The ledger the run continues with, or a new one.
     public func ledger(config: RLConfig, maxInFlight: Int) -> WorkLedger {
         state?.ledger(maxInFlight: maxInFlight) ?? .fresh(config: config, maxInFlight: maxInFlight)

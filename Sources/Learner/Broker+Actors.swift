@@ -93,7 +93,7 @@ extension Broker {
         }
     }
 
-    func promptTokens(_ index: Int) -> [Int32] { [Tokenizer.bos] + tokenizer.encode(problem(index).prompt) }
+    func promptTokens(_ index: Int) -> [Int32] { codec.promptIds(problem(index).prompt) }
 
     func handleTrajectory(_ m: Message, key: String?, _ sockets: Sockets) {
         let now = Date()
@@ -146,7 +146,7 @@ extension Broker {
         guard ledger({ $0.receive(t.groupId) }) else { return }  // late or duplicate
         let p = problem(problemIndex)
         let request = Message.scoreRequest(ScoreRequest(requestId: t.groupId, prompt: p.prompt, answer: p.answer,
-                                                        completions: t.rollouts.map { tokenizer.decode($0.tokens) })).encoded()
+                                                        completions: t.rollouts.map { codec.text($0.tokens) })).encoded()
         count { $0.trajectories += 1; $0.sampledTokens += t.rollouts.reduce(0) { $0 + $1.tokens.count } }
         pool.enqueue(t.groupId, ScoreJob(trajectory: t, message: request))
     }

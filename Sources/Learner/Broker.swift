@@ -2,7 +2,6 @@ import CZMQ
 import Cluster
 import Foundation
 import Tasks
-import TinyGPT
 import Trainer
 import Transport
 import Verifier
@@ -30,7 +29,8 @@ final class Broker: @unchecked Sendable {
     let rejects: RejectCounter
     let log: (String) -> Void
     let problem: (Int) -> Problem
-    let tokenizer: Tokenizer
+    /// Prompts' ids for the actors, completions' text for the verifiers: the policy's codec.
+    let codec: any PromptCodec
     let localVerifier: ArithmeticVerifier
     /// The learner's CURVE keys and allow-list; nil when the run is plain text.
     let keys: ClusterKeys.Learner?
@@ -91,14 +91,14 @@ final class Broker: @unchecked Sendable {
 
     /// `endpoints` default to the settings' TCP ports; `context` is shared with in-process
     /// workers when they connect over `inproc://`.
-    init(settings: ClusterSettings, workerSettings: WorkerSettings, ledger: WorkLedger, tokenizer: Tokenizer,
+    init(settings: ClusterSettings, workerSettings: WorkerSettings, ledger: WorkLedger, codec: any PromptCodec,
          problem: @escaping (Int) -> Problem, keys: ClusterKeys.Learner? = nil, endpoints: Endpoints? = nil,
          context: ZMQContext = ZMQContext(), log: @escaping (String) -> Void) {
         self.settings = settings
         self.endpoints = endpoints ?? settings.bindEndpoints
         self.context = context
         self.workerSettings = workerSettings
-        self.tokenizer = tokenizer
+        self.codec = codec
         self.problem = problem
         self.log = log
         _ledger = ledger
@@ -183,7 +183,7 @@ final class Broker: @unchecked Sendable {
         try s.verify.setHighWaterMarks(send: q, receive: q)
         try s.trajectories.setHighWaterMarks(send: 1, receive: q)
         // A slow subscriber drops old weights, not memory: four versions queued at most (in parts, when relayed).
-        let depth = settings.weightFanout > 0 ? WeightsPart.queueDepth(messageBytes: 4 * ParameterLayout(workerSettings.model).count) : 4
+        let depth = settings.weightFanout > 0 ? WeightsPart.queueDepth(messageBytes: 4 * workerSettings.model.parameterCount) : 4
         try s.weights.setHighWaterMarks(send: depth, receive: 4)
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)

@@ -1,8 +1,8 @@
 import Cluster
 import Foundation
 import Kernels
+import Policy
 import Tasks
-import TinyGPT
 import Trainer
 import Transport
 import Wire
@@ -17,9 +17,10 @@ final class BrokerSource: GroupSource {
     private let learnerThreads: Int
     private var serving = false
 
-    init(config: ExperimentConfig, ledger: WorkLedger, model: GPTConfig, tokenizer: Tokenizer, task: any ProblemSet,
+    init(config: ExperimentConfig, ledger: WorkLedger, model: ModelSpec, codec: any PromptCodec, task: any ProblemSet,
          keys: ClusterKeys.Learner?, endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
-        var sampling = config.rl.samplingParams
+        try Self.checkWeightsFit(model, config.cluster.maxMessageBytes)
+        var sampling = config.rl.samplingParams(stops: codec.stopIds)
         sampling.maxNewTokens = config.rl.maxNewTokens
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
                                 seed: config.rl.seed, heartbeatInterval: config.cluster.heartbeatInterval,
@@ -27,7 +28,7 @@ final class BrokerSource: GroupSource {
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
                                 referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
                                 weightFanout: config.cluster.weightFanout)
-        broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, tokenizer: tokenizer,
+        broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
         control = try ZMQSocket(broker.context, .push)
@@ -46,6 +47,19 @@ final class BrokerSource: GroupSource {
         return out
     }
 
+    /// The weights travel as one message of 4 bytes a parameter: a model whose message the
+    /// workers would refuse is a config error here, not actors that never load a version.
+    static func checkWeightsFit(_ model: ModelSpec, _ limit: Int) throws {
+        let bytes = 4 * model.parameterCount + (1 << 16)  // the floats and the frame's header, generously
+        if bytes > Frame.defaultLimit {
+            throw ConfigError.invalid("this model's weights are \(bytes >> 20) MiB as fp32, over the wire's \(Frame.defaultLimit >> 20) MiB ceiling: "
+                + "the cluster cannot carry them yet (half-precision weights or LoRA adapters would); run it with `train` in one process")
+        }
+        if bytes > limit {
+            throw ConfigError.invalid("cluster.max_message_bytes is \(limit) but this model's weights message is about \(bytes) bytes: set it to at least that")
+        }
+    }
+
     func ledger<T>(_ body: (inout WorkLedger) -> T) -> T { broker.ledger(body) }
 
     func publish(_ policy: any CausalLM, version: Int) {
@@ -62,8 +76,7 @@ final class BrokerSource: GroupSource {
 
     /// `model`'s weights message, to the broker's thread: [version (8 bytes), message].
     private func hand(_ model: any CausalLM, version: Int, reference: Bool) {
-        // The learner serves our GPT-2 only (RunStart.gpt), so the cast always succeeds.
-        let json = String(decoding: (try? JSONEncoder().encode((model as? GPT)?.config)) ?? Data(), as: UTF8.self)
+        let json = String(decoding: (try? JSONEncoder().encode(ModelSpec(of: model))) ?? Data(), as: UTF8.self)
         let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
                                              params: UnsafeBufferPointer(start: model.params.pointer, count: model.params.count),
                                              reference: reference)

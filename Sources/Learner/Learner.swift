@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Policy
 import Ranks
 import Trainer
 import Transport
@@ -20,14 +21,13 @@ public final class Learner {
                 ranks: RankGroup = SingleRank(), log: @escaping (String) -> Void) throws {
         let runDir = config.runDirectory(cluster: true)
         let start = try RunStart(config: config, runDir: runDir, resume: resume)
-        let gpt = try start.gpt()
         // CURVE guards the TCP ports; threads in this process (`inproc://`) have no handshake.
         let keys = endpoints == nil ? try ClusterSecurity.learnerKeys(config, log: log) : nil
         source = try BrokerSource(config: config, ledger: start.ledger(config: config.rl, maxInFlight: config.cluster.maxInFlight),
-                                  model: gpt.policy.config, tokenizer: gpt.tokenizer, task: start.task, keys: keys,
+                                  model: ModelSpec(of: start.policy), codec: start.codec, task: start.task, keys: keys,
                                   endpoints: endpoints, context: context, log: log)
-        run = try RLRun(config: config.rl, runDir: runDir, policy: gpt.policy, codec: gpt.tokenizer, task: start.task,
-                        source: source, state: start.state, baseFiles: start.baseFiles, reference: gpt.reference, log: log)
+        run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, codec: start.codec, task: start.task,
+                        source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference, log: log)
         // Workers elsewhere say how they sampled: the first pass checks it.
         run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
         run.updater.referenceAuditFraction = config.cluster.auditFraction

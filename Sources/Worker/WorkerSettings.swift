@@ -1,12 +1,13 @@
+import Policy
 import Sampler
-import TinyGPT
 import Verifier
 
 /// What the learner tells a worker in `Welcome` (as JSON), so workers need no files of their own.
 public struct WorkerSettings: Codable, Sendable {
     public var sampling: SamplingParams
     public var groupSize: Int
-    public var model: GPTConfig
+    /// The model the learner trains: actors build one of this shape and take its weights.
+    public var model: ModelSpec
     public var reward: RewardConfig
     /// Seed the actors derive each group's sampling seed from.
     public var seed: UInt64
@@ -22,7 +23,7 @@ public struct WorkerSettings: Codable, Sendable {
     /// Actors relay the weights to this many actors each (0: every actor subscribes to the learner).
     public var weightFanout: Int
 
-    public init(sampling: SamplingParams, groupSize: Int, model: GPTConfig, reward: RewardConfig, seed: UInt64,
+    public init(sampling: SamplingParams, groupSize: Int, model: ModelSpec, reward: RewardConfig, seed: UInt64,
                 heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double,
                 referenceOnActors: Bool = false, weightFanout: Int = 0) {
         self.referenceOnActors = referenceOnActors

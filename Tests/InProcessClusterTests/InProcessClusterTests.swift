@@ -2,6 +2,7 @@ import Actor
 import Cluster
 import Foundation
 import Learner
+import Policy
 import Tasks
 import Testing
 import TinyGPT
@@ -34,12 +35,13 @@ final class InProcessCluster {
     /// Over TCP on loopback with CURVE (`tcp`), or `inproc://` in one context.
     let tcp: Bool
 
-    init(steps: Int, verifiers: Int = 1, extra: [String] = [], tcp: Bool = false) throws {
+    /// `base`: the policy the run starts from (a tiny untrained GPT-2 by default).
+    init(steps: Int, verifiers: Int = 1, extra: [String] = [], tcp: Bool = false, base: String? = nil) throws {
         let out = NSTemporaryDirectory() + "nr-inproc-\(UUID().uuidString)"
         self.tcp = tcp
         let port = tcp ? ["cluster.base_port=\(try Self.freePorts())"] : []
         config = try ExperimentConfig.load(path: nil, overrides: port + [
-            "run.init_from=\(try Self.tinyBase())", "run.out=\(out)", "algorithm.steps=\(steps)", "algorithm.minutes=0",
+            "run.init_from=\(try base ?? Self.tinyBase())", "run.out=\(out)", "algorithm.steps=\(steps)", "algorithm.minutes=0",
             "algorithm.prompts_per_step=4", "algorithm.group_size=4", "algorithm.max_new_tokens=12",
             "algorithm.dynamic_sampling=false", "eval.final_problems=4", "eval.samples=2", "eval.final_samples=2",
             "cluster.actor_batch=2", "cluster.max_in_flight=8", "cluster.verifiers=\(verifiers)", "run.checkpoint_every=0",
@@ -129,6 +131,22 @@ struct InProcessClusterTests {
         #expect(s.before != nil && s.after != nil)
         #expect(ended, "every worker leaves when the learner says shutdown")
         #expect(cluster.output.contains("[actor-2] loaded policy version 0") && cluster.output.contains("[learner] verifier-1 joined"))
+    }
+
+    /// A chat model of the Llama family (the tiny Qwen2 fixture, its BPE tokenizer and chat
+    /// template): the actors build it from the spec the learner sends, sample its prompts as
+    /// its template writes them, and compute its reference log-probs; nothing is lost.
+    @Test func aLlamaFamilyChatModelTrainsInTheCluster() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/llama/qwen2-tiny").standardizedFileURL.path
+        let cluster = try InProcessCluster(steps: 3, extra: ["cluster.reference_on_actors=true"], base: fixture)
+        let (s, ended) = try cluster.run(actors: 2)
+        #expect(s.steps == 3 && !s.stoppedEarly, "\(cluster.output)")
+        #expect(s.ledger.trained == 3 * 4 && s.ledger.lost == 0 && s.rejectedMessages.isEmpty)
+        #expect(ended)
+        #expect(cluster.output.contains("[actor-1] loaded policy version 0"))
+        let saved = try Policy.load(s.checkpoint)
+        #expect(saved.family == "qwen2" && saved.codec is ChatCodec)
     }
 
     /// Actors that hold the reference (`cluster.reference_on_actors`): both load it from the

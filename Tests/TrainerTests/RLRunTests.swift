@@ -183,7 +183,8 @@ struct NoSignalTests {
                                 log: { lines.append($0) }).run()
         #expect(summary.steps == 0 && summary.stoppedEarly)
         #expect(lines.filter { $0.hasPrefix("no signal: all") }.count == 3)
-        #expect(lines.contains { $0.contains("100 % of the") && $0.contains("group_size") })
+        #expect(lines.filter { $0.contains("group_size") }.count == 1, "the advice once, then a short line per batch")
+        #expect(lines.contains { $0.contains("100 % of the") && $0.contains("3 batches in a row") })
         #expect(lines.contains { $0.hasPrefix("stopping: 3 batches in a row without signal") })
         #expect(summary.ledger.lost == 0, "the flat groups' prompts are settled, not lost")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Sampler
 import Testing
 import TinyGPT
@@ -40,7 +41,7 @@ struct WorkerSessionTests {
 
     static func settings(heartbeat: Double, maxMessageBytes: Int = 1 << 20) -> String {
         let s = WorkerSettings(sampling: SamplingParams(), groupSize: 2,
-                               model: GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8),
+                               model: .gpt2(GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8)),
                                reward: RewardConfig(), seed: 1, heartbeatInterval: heartbeat, maxMessageBytes: maxMessageBytes,
                                externalVerifier: "", externalVerifierTimeout: 5)
         return String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
