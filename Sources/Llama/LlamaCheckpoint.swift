@@ -48,35 +48,17 @@ public enum LlamaCheckpoint {
         return model
     }
 
-    /// Writes config.json and model.safetensors (F32, HF names) plus `extraFiles` into `dir`,
-    /// through a temporary folder renamed into place, so a crash leaves the old one whole.
+    /// Writes config.json and model.safetensors (F32, HF names) plus `extraFiles` as the folder
+    /// `dir`, replaced whole (`CheckpointFolder`).
     public static func save(_ model: Llama, extraFiles: [String: Data] = [:], configExtras: [String: Any] = [:],
                             to dir: String) throws {
-        let fm = FileManager.default
-        let final = URL(fileURLWithPath: dir).standardizedFileURL
-        let tmp = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-            var files = extraFiles
-            files[configFile] = model.config.configJSON(extra: configExtras)
-            for (name, data) in files { try data.write(to: tmp.appendingPathComponent(name)) }
-            let tensors = model.layout.hfSlots.map { s in
-                (name: s.name, shape: s.shape,
-                 data: UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
-            }
-            try Safetensors.encode(tensors, metadata: ["format": "pt"]).write(to: tmp.appendingPathComponent(modelFile))
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw ModelFileError(tmp.path, "could not write the checkpoint (\(error)); check free disk space and permissions")
+        var files = extraFiles
+        files[configFile] = model.config.configJSON(extra: configExtras)
+        let tensors = model.layout.hfSlots.map { s in
+            (name: s.name, shape: s.shape,
+             data: UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
         }
-        let old = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).old-\(getpid())")
-        do {
-            if fm.fileExists(atPath: final.path) { try fm.moveItem(at: final, to: old) }
-            try fm.moveItem(at: tmp, to: final)
-        } catch {
-            throw ModelFileError(final.path, "could not move the new checkpoint into place (\(error))")
-        }
-        try? fm.removeItem(at: old)
+        files[modelFile] = Safetensors.encode(tensors, metadata: ["format": "pt"])
+        try CheckpointFolder.write(files, to: dir)
     }
 }

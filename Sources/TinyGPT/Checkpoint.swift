@@ -20,25 +20,11 @@ public enum Checkpoint {
     /// `configExtras` adds keys to config.json (e.g. the tokenizer's bos/eos/pad ids).
     public static func save(model: GPT, optimizer: AdamW? = nil, extraFiles: [String: Data] = [:],
                             configExtras: [String: Any] = [:], to dir: String) throws {
-        let fm = FileManager.default
-        let final = URL(fileURLWithPath: dir).standardizedFileURL
-        let tmp = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-            var files = extraFiles
-            files[modelFile] = encodeModel(model)
-            files[configFile] = configJSON(model.config, extra: configExtras)
-            if let optimizer { files[optimizerFile] = encodeOptimizer(optimizer) }
-            for (name, data) in files { try data.write(to: tmp.appendingPathComponent(name)) }
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw CheckpointError(tmp.path, "could not write the checkpoint (\(error.localizedDescription)); check free disk space and permissions")
-        }
-        let old = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).old-\(getpid())")
-        if fm.fileExists(atPath: final.path) { try fm.moveItem(at: final, to: old) }
-        try fm.moveItem(at: tmp, to: final)
-        try? fm.removeItem(at: old)
+        var files = extraFiles
+        files[modelFile] = encodeModel(model)
+        files[configFile] = configJSON(model.config, extra: configExtras)
+        if let optimizer { files[optimizerFile] = encodeOptimizer(optimizer) }
+        try CheckpointFolder.write(files, to: dir)
     }
 
     /// Loads the model in `dir`, checking that every tensor is present with its shape.
@@ -105,12 +91,9 @@ public enum Checkpoint {
         }
     }
 
-    /// Reads and decodes a safetensors file of the checkpoint; its problems are CheckpointErrors like the rest.
+    /// Reads and decodes a safetensors file of the checkpoint.
     static func decode(_ path: String) throws -> (tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
-        let data = try readFile(path)
-        do { return try Safetensors.decode(data, path: path) } catch let e as ModelFileError {
-            throw CheckpointError(e.path, e.problem)
-        }
+        try Safetensors.decode(try readFile(path), path: path)
     }
 
     static func encodeModel(_ model: GPT) -> Data {

@@ -1,12 +1,4 @@
-/// Why a checkpoint could not be read or written, naming the file.
-public struct CheckpointError: Error, CustomStringConvertible {
-    public let path: String
-    public let problem: String
+import ModelFiles
 
-    public init(_ path: String, _ problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(problem)" }
-}
+/// Why a checkpoint could not be read or written, naming the file: the model files' error.
+public typealias CheckpointError = ModelFileError
