@@ -1,4 +1,5 @@
 import Trainer
+import Verifier
 
 /// The table of config keys: name, how to parse and set it, how to print it.
 /// One list, so the file format, `--set` and the error messages cannot drift apart.
@@ -59,6 +60,7 @@ public enum ConfigKeys {
         }, current: { "\($0.rl.seed)" }),
         string("task.file", \.taskFile),
         string("task.held_out", \.taskHeldOut),
+        string("task.instruction", \.taskInstruction),
         Key(name: "algorithm.name", apply: { c, v in
             guard let a = Algorithm(rawValue: v) else {
                 throw ParseFailure.expected("one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -101,6 +103,12 @@ public enum ConfigKeys {
         float("reward.accuracy_weight", \.rl.reward.accuracyWeight),
         float("reward.format_weight", \.rl.reward.formatWeight),
         float("reward.process_weight", \.rl.reward.processWeight),
+        Key(name: "reward.answer_format", apply: { c, v in
+            guard let f = AnswerFormat(rawValue: v) else {
+                throw ParseFailure.expected("one of \(AnswerFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.rl.reward.answerFormat = f
+        }, current: { $0.rl.reward.answerFormat.rawValue }),
         string("reward.external_verifier", \.externalVerifier),
         double("reward.external_timeout", \.externalVerifierTimeout),
         int("eval.every", \.rl.evalEvery),

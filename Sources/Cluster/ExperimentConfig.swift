@@ -19,10 +19,22 @@ public struct ExperimentConfig: Sendable {
     /// RL on these JSONL problems (`task.file`, `task.held_out`); empty: the base's own task.
     public var taskFile = ""
     public var taskHeldOut = ""
+    /// What a chat model is told after each question (`task.instruction`): empty, the answer
+    /// format's own instruction; `none`, nothing (the prompt as it is).
+    public var taskInstruction = ""
     /// `/metrics` and `/health` over HTTP on this port (0: off); `launch` gives its actors the next ports.
     public var metricsPort = 0
     public var metricsHost = "127.0.0.1"
     public init() {}
+
+    /// The instruction that follows a chat model's questions, or nil for none.
+    public var chatInstruction: String? {
+        switch taskInstruction {
+        case "": return rl.reward.answerFormat.instruction
+        case "none": return nil
+        default: return taskInstruction
+        }
+    }
 
     /// The task files the config names, or nil when the run keeps its base's task.
     public var taskFiles: TaskFiles? {

@@ -23,7 +23,8 @@ public struct RunStart {
     public init(config: ExperimentConfig, runDir: String, resume: Bool) throws {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
-        let loaded = try Policy.load(source)
+        // A chat model is asked each problem in words, told the format its answer is read in.
+        let loaded = try Policy.load(source, instruction: config.chatInstruction)
         (policy, codec) = (loaded.model, loaded.codec)
         task = try config.taskFiles.map { try FileTask(files: $0) } ?? PolicyFiles.problemSet(of: source)
         if let files = task as? FileTask {

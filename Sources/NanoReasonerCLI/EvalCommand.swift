@@ -5,6 +5,7 @@ import Plots
 import Policy
 import Sampler
 import Tasks
+import Verifier
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Budget sweep: evaluate with each think budget (e.g. 0,4,8,16,32) and report accuracy against budget.")
     var budgetSweep: String?
     @Option(help: "A chat model's system prompt instead of its template's default.") var system: String?
+    @Option(help: "Where the answer is read: tags (<answer>…</answer>), answer_line (a last line Answer: N) or boxed (\\boxed{N}). Default: tags for our model, answer_line for a chat model, which is asked each problem in words with this format's instruction.")
+    var answerFormat: AnswerFormat?
     @OptionGroup var sampling: SamplingOptions
     @Flag(help: "Print the report as JSON on stdout ({\"model\", \"base\"} with --compare).") var json = false
 
@@ -65,10 +68,14 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func evaluate(_ dir: String, _ list: [Problem], _ ks: [Int], thinkBudget: Int?? = nil) throws -> Evaluator.Report {
-        let policy = try loadAnyPolicy(dir, system: system)
+        let chat = (try? loadTokenizer(dir)) == nil  // our checkpoints carry our tokenizer
+        let format = answerFormat ?? (chat ? .answerLine : .tags)
+        let policy = try loadAnyPolicy(dir, system: system, instruction: format.instruction)
         let bar = ProgressBar(total: list.count, label: "eval")
         let params = try sampling.params(for: policy, thinkBudget: thinkBudget ?? sampling.thinkBudget)
-        return try Evaluator(sampler: Sampler(model: policy.model), codec: policy.codec)
+        var evaluator = Evaluator(sampler: Sampler(model: policy.model), codec: policy.codec)
+        evaluator.verifier = ArithmeticVerifier(config: RewardConfig(answerFormat: format))
+        return try evaluator
             .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")
             }
@@ -132,3 +139,5 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "sampling       %.0f new tokens/s (%.1fs)", r.newTokensPerSecond, r.seconds))
     }
 }
+
+extension AnswerFormat: ExpressibleByArgument {}

@@ -37,8 +37,8 @@ struct SamplingOptions: ParsableArguments {
 }
 
 /// Loads a policy of either family for a command, turning file problems into a usage error.
-func loadAnyPolicy(_ path: String, system: String? = nil) throws -> Policy {
-    do { return try Policy.load(path, system: system) } catch { throw ValidationError("\(error)") }
+func loadAnyPolicy(_ path: String, system: String? = nil, instruction: String? = nil) throws -> Policy {
+    do { return try Policy.load(path, system: system, instruction: instruction) } catch { throw ValidationError("\(error)") }
 }
 
 struct SampleCommand: ParsableCommand {

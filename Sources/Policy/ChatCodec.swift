@@ -2,13 +2,17 @@ import BPE
 import Foundation
 import Tasks
 
-/// A chat model's prompts: the problem as the user's message in the model's chat template
-/// (its default system prompt, or `system`), tokenized by its byte-level BPE.
+/// A chat model's prompts: the problem, asked in words (`ChatQuestion`) and followed by the
+/// answer format's `instruction`, as the user's message in the model's chat template (its
+/// default system prompt, or `system`), tokenized by its byte-level BPE.
 public struct ChatCodec: PromptCodec {
     public let tokenizer: BPETokenizer
     public let template: ChatTemplate
     /// Replaces the template's default system prompt when set.
     public let system: String?
+    /// Follows every problem's question: how to state the answer (`AnswerFormat.instruction`).
+    /// Nil: the prompt is sent as it is (`sample`, `logprobs`).
+    public let instruction: String?
     public let stopIds: [Int32]
     /// The tokenizer's own files, copied into every checkpoint unchanged.
     let files: [String: Data]
@@ -16,10 +20,12 @@ public struct ChatCodec: PromptCodec {
     /// The files of a folder that make up a chat model's tokenizer.
     public static let fileNames = ["tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json"]
 
-    public init(tokenizer: BPETokenizer, template: ChatTemplate, system: String? = nil, files: [String: Data] = [:]) {
+    public init(tokenizer: BPETokenizer, template: ChatTemplate, system: String? = nil, instruction: String? = nil,
+                files: [String: Data] = [:]) {
         self.tokenizer = tokenizer
         self.template = template
         self.system = system
+        self.instruction = instruction
         self.files = files
         // The template's end-of-turn marker and the tokenizer's end of sequence, once each.
         var stops: [Int32] = []
@@ -36,7 +42,11 @@ public struct ChatCodec: PromptCodec {
     /// The rendered prompt, as the model sees it.
     public func render(_ prompt: String) -> String { template.render(messages(prompt), addGenerationPrompt: true) }
 
-    public func promptIds(_ prompt: String) -> [Int32] { tokenizer.encode(render(prompt)) }
+    /// A problem's prompt as the model sees it: asked in words, with the instruction after it.
+    public func promptIds(_ prompt: String) -> [Int32] {
+        guard let instruction else { return tokenizer.encode(render(prompt)) }
+        return tokenizer.encode(render(ChatQuestion.phrase(prompt) + " " + instruction))
+    }
     public func text(_ ids: [Int32]) -> String { tokenizer.decode(ids.filter { !stopIds.contains($0) }, skipSpecial: true) }
     public func scoredIds(_ text: String) -> [Int32] { tokenizer.encode(text) }
     public func checkpointFiles(contextLength: Int) -> [String: Data] { files }

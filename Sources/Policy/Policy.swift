@@ -34,8 +34,9 @@ public final class Policy {
 
     /// Loads the policy at `path` (a checkpoint folder, or a run folder holding `checkpoint/`).
     /// A chat model's prompts go through its chat template, with `system` instead of the
-    /// template's default system prompt when given.
-    public static func load(_ path: String, system: String? = nil) throws -> Policy {
+    /// template's default system prompt when given, and problems are asked in words followed
+    /// by `instruction` (nil: prompts are sent as they are).
+    public static func load(_ path: String, system: String? = nil, instruction: String? = nil) throws -> Policy {
         let dir = checkpointDir(path)
         let configPath = (dir as NSString).appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: configPath) else {
@@ -52,7 +53,8 @@ public final class Policy {
         for name in ChatCodec.fileNames {
             if let d = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent(name)) { files[name] = d }
         }
-        let codec = ChatCodec(tokenizer: tokenizer, template: try tokenizer.requireChatTemplate(), system: system, files: files)
+        let codec = ChatCodec(tokenizer: tokenizer, template: try tokenizer.requireChatTemplate(), system: system,
+                              instruction: instruction, files: files)
         return Policy(model: model, codec: codec, directory: dir)
     }
 

@@ -5,13 +5,16 @@ public struct RewardConfig: Codable, Sendable, Equatable {
     public var formatWeight: Float = 0.1
     /// Dense process reward (`ProcessCheck`); 0: outcome-only.
     public var processWeight: Float = 0
-    public init(accuracyWeight: Float = 1, formatWeight: Float = 0.1, processWeight: Float = 0) {
+    /// Where the answer is read from and what shape earns the format reward.
+    public var answerFormat: AnswerFormat = .tags
+    public init(accuracyWeight: Float = 1, formatWeight: Float = 0.1, processWeight: Float = 0, answerFormat: AnswerFormat = .tags) {
         self.accuracyWeight = accuracyWeight
         self.formatWeight = formatWeight
         self.processWeight = processWeight
+        self.answerFormat = answerFormat
     }
 
-    private enum CodingKeys: String, CodingKey { case accuracyWeight, formatWeight, processWeight }
+    private enum CodingKeys: String, CodingKey { case accuracyWeight, formatWeight, processWeight, answerFormat }
 
     /// A missing `processWeight` (settings from an older learner) is outcome-only.
     public init(from decoder: Decoder) throws {
@@ -19,6 +22,7 @@ public struct RewardConfig: Codable, Sendable, Equatable {
         accuracyWeight = try c.decode(Float.self, forKey: .accuracyWeight)
         formatWeight = try c.decode(Float.self, forKey: .formatWeight)
         processWeight = try c.decodeIfPresent(Float.self, forKey: .processWeight) ?? 0
+        answerFormat = try c.decodeIfPresent(AnswerFormat.self, forKey: .answerFormat) ?? .tags
     }
 }
 

@@ -156,3 +156,13 @@ struct ArithmeticTaskTests {
         #expect(longest <= (try ArithmeticTask().maxSequenceLength(tokenizer: .standard)))
     }
 }
+
+@Suite("Chat questions")
+struct ChatQuestionTests {
+    @Test func expressionsAreAskedInWordsAndOtherPromptsAsTheyAre() {
+        #expect(ChatQuestion.phrase("47+85=") == "What is 47+85?")
+        #expect(ChatQuestion.phrase("(3*4)-12=") == "What is (3*4)-12?")
+        #expect(ChatQuestion.phrase("How many legs have 3 spiders?") == "How many legs have 3 spiders?")
+        #expect(ChatQuestion.phrase("x=") == "x=" && ChatQuestion.phrase("=") == "=")
+    }
+}
