@@ -5,7 +5,8 @@ import Foundation
 public enum AnswerFormat: String, Codable, Sendable, CaseIterable {
     /// `<think>…</think><answer>N</answer>` (DeepSeek-R1's template; our GPT-2's).
     case tags
-    /// A last line `Answer: N`.
+    /// A last line `Answer: N` (the answer is also read from "the answer is N", which chat
+    /// models write more often than the line asked for; only the line earns the format reward).
     case answerLine = "answer_line"
     /// `\boxed{N}`, the last one.
     case boxed
@@ -27,10 +28,11 @@ public enum AnswerFormat: String, Codable, Sendable, CaseIterable {
                   let close = text.range(of: "</answer>", range: open.upperBound..<text.endIndex) else { return nil }
             return String(text[open.upperBound..<close.lowerBound])
         case .answerLine:
-            // The last "Answer:" (any case), up to the end of its line; markdown emphasis around it is dropped.
-            guard let mark = text.range(of: "answer:", options: [.backwards, .caseInsensitive]) else { return nil }
+            // After the last "answer:" or "answer is" (any case), to the end of its line; emphasis dropped.
+            let marks = ["answer:", "answer is"].compactMap { text.range(of: $0, options: [.backwards, .caseInsensitive]) }
+            guard let mark = marks.max(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
             let rest = text[mark.upperBound...].prefix { $0 != "\n" }
-            let value = rest.trimmingCharacters(in: CharacterSet(charactersIn: " *_`$.")).trimmingCharacters(in: .whitespaces)
+            let value = rest.trimmingCharacters(in: CharacterSet(charactersIn: " *_`$.:")).trimmingCharacters(in: .whitespaces)
             return value.isEmpty ? nil : value
         case .boxed:
             guard let open = text.range(of: "\\boxed{", options: .backwards) else { return nil }

@@ -8,7 +8,8 @@ struct AnswerFormatTests {
         let f = AnswerFormat.answerLine
         #expect(f.extract("47 + 85 = 132\nAnswer: 132") == "132")
         #expect(f.extract("First 12.\nAnswer: 12\nNo wait.\n**Answer:** -35.") == "-35")
-        #expect(f.extract("the answer is 192") == nil && f.extract("Answer:   \n") == nil)
+        #expect(f.extract("So, the answer is 192.") == "192" && f.extract("Answer:   \n") == nil && f.extract("no numbers here") == nil)
+        #expect(!f.isWellFormed("So, the answer is 192."), "only the line asked for earns the format reward")
         #expect(f.isWellFormed("steps\nAnswer: 132") && !f.isWellFormed("Answer: 1\nmore text"))
         #expect(!f.isWellFormed("Answer: 1\nAnswer: 2"))
         let v = ArithmeticVerifier(config: RewardConfig(answerFormat: f))
