@@ -59,9 +59,10 @@ public struct RunStart {
 
     /// The whole single-process run: this policy, sampled and scored here.
     public func localRun(config: ExperimentConfig, runDir: String, log: @escaping (String) -> Void) throws -> RLRun {
+        let verify = try Self.verifier(config)
         let source = LocalSource(config: config.rl, policy: policy, codec: codec, task: task,
-                                 ledger: ledger(config: config.rl, maxInFlight: 1 << 30), verify: try Self.verifier(config))
+                                 ledger: ledger(config: config.rl, maxInFlight: 1 << 30), verify: verify)
         return try RLRun(config: config.rl, runDir: runDir, policy: policy, codec: codec, task: task,
-                         source: source, state: state, baseFiles: baseFiles, reference: reference, log: log)
+                         source: source, state: state, baseFiles: baseFiles, reference: reference, verify: verify, log: log)
     }
 }

@@ -41,7 +41,9 @@ public struct Evaluator {
     public let sampler: Sampler
     /// Prompts in, completions' text out: the policy's tokenizer, or its chat template.
     public let codec: any PromptCodec
-    public var verifier = ArithmeticVerifier()
+    /// Scores a completion of a problem: the built-in arithmetic checker unless set (a run's
+    /// external verifier, another answer format).
+    public var verify: (_ problem: Problem, _ completion: String) -> Score = ArithmeticVerifier().verify
     public var batchProblems = 32
 
     public init(sampler: Sampler, codec: any PromptCodec) {
@@ -61,7 +63,7 @@ public struct Evaluator {
         let start = Date()
         try sampleEachProblem(problems, samples: n, sampler: sampler, codec: codec, params: params, seed: seed,
                               batchProblems: batchProblems, progress: progress) { p, group in
-            let scores = group.map { verifier.score(completion: codec.text($0), answer: p.answer, prompt: p.prompt) }
+            let scores = group.map { verify(p, codec.text($0)) }
             let c = scores.filter(\.correct).count
             for (i, k) in ks.enumerated() {
                 pass[i].append(passAtK(n: n, c: c, k: k))
@@ -86,5 +88,12 @@ public struct Evaluator {
                       majAtK: Dictionary(uniqueKeysWithValues: curve.map { (String($0.k), $0.majAtK) }),
                       curve: curve, meanReward: reward / samples, formatRate: formed / samples, meanCompletionTokens: Double(tokens) / samples,
                       seconds: secs, newTokensPerSecond: Double(tokens) / secs)
+    }
+}
+
+extension ArithmeticVerifier {
+    /// This verifier as a problem-and-completion scorer.
+    public var verify: (_ problem: Problem, _ completion: String) -> Score {
+        { problem, text in score(completion: text, answer: problem.answer, prompt: problem.prompt) }
     }
 }

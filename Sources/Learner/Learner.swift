@@ -27,7 +27,8 @@ public final class Learner {
                                   model: ModelSpec(of: start.policy), codec: start.codec, task: start.task, keys: keys,
                                   endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, codec: start.codec, task: start.task,
-                        source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference, log: log)
+                        source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference,
+                        verify: try RunStart.verifier(config), log: log)
         // Workers elsewhere say how they sampled: the first pass checks it.
         run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
         run.updater.referenceAuditFraction = config.cluster.auditFraction

@@ -74,7 +74,7 @@ struct EvalCommand: ParsableCommand {
         let bar = ProgressBar(total: list.count, label: "eval")
         let params = try sampling.params(for: policy, thinkBudget: thinkBudget ?? sampling.thinkBudget)
         var evaluator = Evaluator(sampler: Sampler(model: policy.model), codec: policy.codec)
-        evaluator.verifier = ArithmeticVerifier(config: RewardConfig(answerFormat: format))
+        evaluator.verify = ArithmeticVerifier(config: RewardConfig(answerFormat: format)).verify
         return try evaluator
             .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")

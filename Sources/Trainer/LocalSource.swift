@@ -35,10 +35,7 @@ public final class LocalSource: GroupSource {
     }
 
     /// The built-in arithmetic verifier.
-    public static func builtIn(_ reward: RewardConfig) -> Verify {
-        let v = ArithmeticVerifier(config: reward)
-        return { problem, text in v.score(completion: text, answer: problem.answer, prompt: problem.prompt) }
-    }
+    public static func builtIn(_ reward: RewardConfig) -> Verify { ArithmeticVerifier(config: reward).verify }
 
     /// Samples one batch: the whole step's prompts at first, then twice what is missing
     /// (zero-variance groups are dropped by the run, so a refill is likely short again).

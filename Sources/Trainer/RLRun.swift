@@ -16,6 +16,8 @@ public final class RLRun {
     /// The policy's prompts and completions' text: our tokenizer, or a chat model's template.
     let codec: any PromptCodec
     let task: any ProblemSet
+    /// The verifier the run trains with, which its held-out evaluations score with too.
+    let verify: LocalSource.Verify
     let source: GroupSource
     let log: (String) -> Void
     /// Files copied into every checkpoint (the base's trainer state, for its task config).
@@ -54,12 +56,13 @@ public final class RLRun {
     /// then holds the checkpoint's weights and the optimiser is loaded from it here.
     public init(config: RLConfig, runDir: String, policy: any CausalLM, codec: any PromptCodec, task: any ProblemSet,
                 source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: (any CausalLM)? = nil,
-                log: @escaping (String) -> Void) throws {
+                verify: LocalSource.Verify? = nil, log: @escaping (String) -> Void) throws {
         try config.validate()
         self.config = config
         self.runDir = runDir
         self.codec = codec
         self.task = task
+        self.verify = verify ?? LocalSource.builtIn(config.reward)
         self.source = source
         self.baseFiles = baseFiles
         self.log = log
@@ -264,8 +267,9 @@ public final class RLRun {
 
     private var finalProblems: Int { min(config.finalEvalProblems, task.heldOut.count) }
 
-    private func evaluate(problems: Int, samples: Int) throws -> Evaluator.Report {
-        try evaluateHeldOut(policy: policy, codec: codec, task: task, config: config, problems: problems, samples: samples)
+    /// The current policy on the first `problems` held-out problems, scored by the run's verifier.
+    func evaluate(problems: Int, samples: Int) throws -> Evaluator.Report {
+        try evaluateHeldOut(policy: policy, codec: codec, task: task, config: config, verify: verify, problems: problems, samples: samples)
     }
 
     private func record(_ r: Evaluator.Report, at step: Int) {

@@ -213,9 +213,27 @@ struct TrainerTests {
         var c = t.config
         c.evalSamples = 8
         let r = try evaluateHeldOut(policy: t.policy, codec: Tokenizer.standard, task: try smallTask(), config: c,
-                                    problems: 4, samples: 16)  // pass@8 and maj@8 from 16 samples
+                                    verify: LocalSource.builtIn(c.reward), problems: 4, samples: 16)  // pass@8 and maj@8 from 16 samples
         #expect(r.problems == 4 && r.samplesPerProblem == 16)
         #expect(r.passAtK["1"] != nil && r.passAtK["8"] != nil && r.majAtK["8"] != nil)
+    }
+
+    /// The held-out evaluation scores with the verifier the run trains with (an external one
+    /// here, which calls every completion right), not always the built-in checker.
+    @Test func heldOutEvaluationUsesTheRunsVerifier() throws {
+        let t = try trainer(.grpo)
+        let allRight: LocalSource.Verify = { _, _ in Score(reward: 1, correct: true, wellFormed: true, extracted: "x") }
+        let r = try evaluateHeldOut(policy: t.policy, codec: Tokenizer.standard, task: try smallTask(), config: t.config,
+                                    verify: allRight, problems: 3, samples: 2)
+        #expect(r.passAtK["1"] == 1 && r.meanReward == 1)
+        let dir = NSTemporaryDirectory() + "nr-verify-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let c = t.config
+        let source = LocalSource(config: c, policy: t.policy, codec: Tokenizer.standard, task: try smallTask(),
+                                 ledger: .fresh(config: c, maxInFlight: 1 << 30), verify: allRight)
+        let run = try RLRun(config: c, runDir: dir, policy: t.policy, codec: Tokenizer.standard, task: try smallTask(),
+                            source: source, verify: allRight, log: { _ in })
+        #expect(try run.evaluate(problems: 2, samples: 2).passAtK["1"] == 1)
     }
 
     @Test func badConfigIsNamed() {
