@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Tasks"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Ranks", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions", "Kernels", "Policy"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Ranks", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions", "Kernels", "Policy", "Llama"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer", "Tasks"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Llama", "Kernels", "Completions"]),

@@ -94,6 +94,7 @@ public enum ConfigKeys {
         bool("algorithm.dynamic_sampling", \.rl.dynamicSampling),
         int("algorithm.max_resample_rounds", \.rl.maxResampleRounds),
         int("algorithm.max_flat_batches", \.rl.maxFlatBatches),
+        int("algorithm.micro_batch_tokens", \.rl.microBatchTokens),
         bool("algorithm.curriculum", \.rl.curriculum),
         double("algorithm.curriculum_floor", \.rl.curriculumFloor),
         float("algorithm.temperature", \.rl.temperature),

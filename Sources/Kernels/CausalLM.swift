@@ -8,6 +8,9 @@ public protocol CausalLM: AnyObject {
     var contextLength: Int { get }
     /// The width of `hidden` (what a value head reads).
     var width: Int { get }
+    /// Bytes a training pass keeps per position (activations, logits and their gradients; the
+    /// attention weights, which grow with the row's length, aside): what sizes micro-batches.
+    var bytesPerPosition: Int { get }
     /// Runs the model on `tokens` [layout.positions] and fills `logits` [positions, V].
     func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws
     var logits: UnsafeMutablePointer<Float> { get }

@@ -19,14 +19,7 @@ final class LlamaActivations {
     init(config c: LlamaConfig, layout: AttentionLayout, reusing old: FloatBuffer? = nil) {
         self.layout = layout
         positions = layout.positionIndices()
-        let N = layout.positions, C = c.width, L = c.layers, V = c.vocabSize, I = c.intermediate
-        let S = c.qkvWidth, Q = c.qWidth, weights = c.heads * layout.weightsPerHead
-        let sizes: [Int] = [
-            (L + 1) * N * C, L * N * C, L * N, L * N * S, L * weights, L * N * Q, L * N * C, L * N * C, L * N,
-            L * N * 2 * I, L * N * I,
-            N * C, N, N * V,
-            N * C, N * C, N * S, weights, N * Q, N * I, N * 2 * I, N * C, N * V,
-        ]
+        let sizes = Self.sizes(c, positions: layout.positions, weights: c.heads * layout.weightsPerHead)
         let total = sizes.reduce(0, +)
         // Not re-zeroed: the forward writes every saved buffer, the backward every scratch
         // buffer before reading it, and a loss fills all of dlogits.
@@ -36,9 +29,20 @@ final class LlamaActivations {
         (gateUp, act, hFinal, rstdFinal, logits) = (p[9], p[10], p[11], p[12], p[13])
         (dresidual, dh, dqkv, dattScratch, datty, dact, dgateUp, dhFinal, dlogits) =
             (p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22])
-        tokens = .allocate(capacity: max(N, 1))
-        tokens.initialize(repeating: 0, count: max(N, 1))
+        tokens = .allocate(capacity: max(layout.positions, 1))
+        tokens.initialize(repeating: 0, count: max(layout.positions, 1))
     }
 
     deinit { tokens.deallocate() }
+
+    /// The buffers' sizes in floats for N positions and `weights` attention weights per layer.
+    static func sizes(_ c: LlamaConfig, positions N: Int, weights: Int) -> [Int] {
+        let C = c.width, L = c.layers, V = c.vocabSize, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
+        return [
+            (L + 1) * N * C, L * N * C, L * N, L * N * S, L * weights, L * N * Q, L * N * C, L * N * C, L * N,
+            L * N * 2 * I, L * N * I,
+            N * C, N, N * V,
+            N * C, N * C, N * S, weights, N * Q, N * I, N * 2 * I, N * C, N * V,
+        ]
+    }
 }

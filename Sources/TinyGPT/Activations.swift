@@ -24,14 +24,7 @@ final class Activations {
     init(config c: GPTConfig, layout: AttentionLayout, reusing old: FloatBuffer? = nil) {
         self.layout = layout
         positions = layout.positionIndices()
-        let N = layout.positions, C = c.width, L = c.layers, NH = c.heads, V = c.vocabSize
-        let weights = NH * layout.weightsPerHead
-        let sizes: [Int] = [
-            N * C, L * N * C, L * N, L * N, L * N * 3 * C, L * N * C, L * weights, L * N * C, L * N * C,
-            L * N * C, L * N, L * N, L * N * 4 * C, L * N * 4 * C, L * N * C, L * N * C,
-            N * C, N, N, N * V,
-            N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, weights,
-        ]
+        let sizes = Self.sizes(c, positions: layout.positions, weights: c.heads * layout.weightsPerHead)
         let total = sizes.reduce(0, +)
         if let old, old.count >= total {
             // Not re-zeroed (2 % of an RL step): the forward writes every saved buffer, the
@@ -49,9 +42,20 @@ final class Activations {
         (lnf, lnfMean, lnfRstd, logits) = (ptrs[16], ptrs[17], ptrs[18], ptrs[19])
         (dresidual, dln, dqkv, datty, dfch, dfchGelu, dlnf, dlogits, dattScratch) =
             (ptrs[20], ptrs[21], ptrs[22], ptrs[23], ptrs[24], ptrs[25], ptrs[26], ptrs[27], ptrs[28])
-        tokens = .allocate(capacity: N)
-        tokens.initialize(repeating: 0, count: N)
+        tokens = .allocate(capacity: layout.positions)
+        tokens.initialize(repeating: 0, count: layout.positions)
     }
 
     deinit { tokens.deallocate() }
+
+    /// The buffers' sizes in floats for N positions and `weights` attention weights per layer.
+    static func sizes(_ c: GPTConfig, positions N: Int, weights: Int) -> [Int] {
+        let C = c.width, L = c.layers, V = c.vocabSize
+        return [
+            N * C, L * N * C, L * N, L * N, L * N * 3 * C, L * N * C, L * weights, L * N * C, L * N * C,
+            L * N * C, L * N, L * N, L * N * 4 * C, L * N * 4 * C, L * N * C, L * N * C,
+            N * C, N, N, N * V,
+            N * C, N * C, N * 3 * C, N * C, N * 4 * C, N * 4 * C, N * C, N * V, weights,
+        ]
+    }
 }

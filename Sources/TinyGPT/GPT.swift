@@ -56,6 +56,8 @@ public final class GPT: CausalLM {
     public var vocabSize: Int { config.vocabSize }
     public var contextLength: Int { config.contextLength }
     public var width: Int { config.width }
+    /// Activations, logits and their gradients per position of a training pass (attention weights aside).
+    public var bytesPerPosition: Int { 4 * Activations.sizes(config, positions: 1, weights: 0).reduce(0, +) }
 
     public var decayRanges: [(range: Range<Int>, decays: Bool)] { layout.decayRanges }
 

@@ -34,8 +34,8 @@ public final class PolicyUpdater {
     /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
     public let valueHead: ValueHead?
     /// Positions (rows × length) per micro-batch: large enough for BLAS to run near its
-    /// peak, small enough that rows of similar length share one.
-    public var microBatchPositions = 4096
+    /// peak, small enough that rows of similar length share one and the pass fits in memory.
+    public var microBatchPositions: Int
     /// Updates applied so far (the policy's version).
     public private(set) var updates = 0
     /// A group whose behaviour log-probs differ from this policy's by more than this (mean
@@ -67,6 +67,17 @@ public final class PolicyUpdater {
         opt.gradClip = config.gradClip
         optimizer = AdamW(model: policy, config: opt)
         valueHead = config.algorithm == .ppo ? ValueHead(width: policy.width) : nil
+        microBatchPositions = config.microBatchTokens > 0 ? config.microBatchTokens : Self.microBatchPositions(for: policy)
+    }
+
+    /// What one micro-batch's activations may take: with a 135M-parameter model's weights,
+    /// gradients, moments and reference (2.7 GB) the learner's step stays under 6 GB.
+    static let activationBudget = 1536 << 20
+
+    /// Micro-batch positions for `model`: 4096 (BLAS near its peak; our GPT-2's is always
+    /// this), fewer when its activations per position would pass `activationBudget`.
+    public static func microBatchPositions(for model: any CausalLM) -> Int {
+        min(4096, max(256, activationBudget / max(model.bytesPerPosition, 1)))
     }
 
     /// Restores the optimiser step count (for resumed runs).

@@ -48,6 +48,9 @@ public struct RLConfig: Codable, Sendable {
     /// no signal for a group-relative advantage) after which the run says why and stops;
     /// 0 keeps sampling, saying so every time.
     public var maxFlatBatches = 5
+    /// Packed positions per micro-batch of the update (gradients add up over them); 0 sizes
+    /// them by the model (`PolicyUpdater.microBatchPositions(for:)`).
+    public var microBatchTokens = 0
     /// Prefer prompts whose shape the policy solves sometimes but not always (`PromptCurriculum`).
     public var curriculum = true
     /// The curriculum still accepts at least this fraction of every shape's prompts.
@@ -120,6 +123,7 @@ public struct RLConfig: Codable, Sendable {
         if promptsPerStep < 1 { throw bad("prompts_per_step", "must be ≥ 1, got \(promptsPerStep)") }
         if groupSize < 2 { throw bad("group_size", "must be ≥ 2 (advantages compare samples), got \(groupSize)") }
         if maxResampleRounds < 0 { throw bad("max_resample_rounds", "must be ≥ 0, got \(maxResampleRounds)") }
+        if microBatchTokens < 0 { throw bad("micro_batch_tokens", "must be ≥ 0 (0: sized by the model), got \(microBatchTokens)") }
         if maxFlatBatches < 0 { throw bad("max_flat_batches", "must be ≥ 0 (0: never stop), got \(maxFlatBatches)") }
         if !(curriculumFloor > 0 && curriculumFloor <= 1) { throw bad("curriculum_floor", "must be in (0, 1], got \(curriculumFloor)") }
         if entropyCoef < 0 { throw bad("entropy_coef", "must be ≥ 0, got \(entropyCoef)") }

@@ -130,7 +130,9 @@ struct InProcessClusterTests {
         #expect(s.ledger.scored >= s.ledger.trained && s.rejectedMessages.isEmpty)
         #expect(s.before != nil && s.after != nil)
         #expect(ended, "every worker leaves when the learner says shutdown")
-        #expect(cluster.output.contains("[actor-2] loaded policy version 0") && cluster.output.contains("[learner] verifier-1 joined"))
+        // The first version an actor loads is the newest when it joins: 0, or later when it joined
+        // late (seen once, under a full test run's load).
+        #expect(cluster.output.contains("[actor-2] loaded policy version") && cluster.output.contains("[learner] verifier-1 joined"))
     }
 
     /// A chat model of the Llama family (the tiny Qwen2 fixture, its BPE tokenizer and chat
@@ -145,7 +147,7 @@ struct InProcessClusterTests {
         #expect(s.steps == 3 && !s.stoppedEarly, "\(cluster.output)")
         #expect(s.ledger.trained == 3 * 4 && s.ledger.lost == 0 && s.rejectedMessages.isEmpty)
         #expect(ended)
-        #expect(cluster.output.contains("[actor-1] loaded policy version 0"))
+        #expect(cluster.output.contains("[actor-1] loaded policy version"))
         let saved = try Policy.load(s.checkpoint)
         #expect(saved.family == "qwen2" && saved.codec is ChatCodec)
     }

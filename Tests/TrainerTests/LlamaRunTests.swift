@@ -1,7 +1,9 @@
 import Foundation
 import Kernels
+import Llama
 import Policy
 import Testing
+@testable import TinyGPT
 @testable import Tasks
 @testable import Trainer
 import Verifier
@@ -72,5 +74,24 @@ struct LlamaRunTests {
         let resumed = try run(saved, dir: dir, state: try RLRun.savedState(runDir: dir))
         #expect(resumed.updater.optimizer.step == t.updater.optimizer.step)
         #expect(resumed.updater.optimizer.m.array == t.updater.optimizer.m.array)
+    }
+}
+
+/// Micro-batches sized by the model: our GPT-2 keeps BLAS's 4096 positions; a model whose
+/// activations per position are large gets fewer, so the update's pass fits its budget.
+@Suite("Micro-batches by the model")
+struct MicroBatchTests {
+    @Test func microBatchesFitTheActivationBudget() throws {
+        let toy = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize))
+        #expect(PolicyUpdater.microBatchPositions(for: toy) == 4096)
+        // SmolLM2's 30 layers and 49,152-token vocabulary on a narrow trunk: the logits dominate.
+        let wide = try Llama(config: LlamaConfig(family: .llama, vocabSize: 49_152, contextLength: 256, layers: 30, width: 64,
+                                                 heads: 4, kvHeads: 2, intermediate: 128, rmsEps: 1e-5, ropeTheta: 1e4,
+                                                 tiedHead: true, qkvBias: false))
+        let n = PolicyUpdater.microBatchPositions(for: wide)
+        #expect(n < 4096 && n * wide.bytesPerPosition <= PolicyUpdater.activationBudget)
+        var c = RLConfig()
+        c.microBatchTokens = 512
+        #expect(try PolicyUpdater(config: c, policy: wide).microBatchPositions == 512, "the config's own size wins")
     }
 }
