@@ -101,6 +101,17 @@ smollm2-import: build $(SMOLLM2_GGUF)
 smollm2: smollm2-import
 	$(BIN) sample --checkpoint $(SMOLLM2_DIR) --prompt "$(SMOLLM2_PROMPT)" -n 1 --greedy --max-new-tokens 96
 
+# Problems no one here wrote: reasoning-gym's generators (basic_arithmetic; RG_DATASETS=gsm_symbolic,
+# ...) as JSONL in runs/reasoning_gym, from a virtualenv of its own. Then e.g.
+#   nanoreasoner eval --checkpoint runs/smollm2-135m-instruct --tasks runs/reasoning_gym/held_out.jsonl
+RG_DATASETS ?= basic_arithmetic
+RG_VENV     := runs/.venv-reasoning-gym
+.PHONY: reasoning-gym
+reasoning-gym:
+	@$(MAKE) --no-print-directory apt PKGS="python3-venv"
+	@$(RG_VENV)/bin/python -c "import reasoning_gym" 2>/dev/null || { python3 -m venv $(RG_VENV) && $(RG_VENV)/bin/python -m pip install -q reasoning-gym; }
+	$(RG_VENV)/bin/python scripts/make_reasoning_gym_tasks.py --datasets $(RG_DATASETS) --out runs/reasoning_gym
+
 # Throughput side by side with PyTorch (install it with `make torch`; skipped when absent).
 # The figures (table + JSON), then the learner's update against the commit issue 20 measures
 # from (9ff085c, built once into .build/update-bench; CPU-seconds on the same scored groups).
