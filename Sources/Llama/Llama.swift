@@ -14,7 +14,9 @@ public final class Llama: CausalLM {
     public let config: LlamaConfig
     public let layout: LlamaLayout
     public let params: FloatBuffer
-    public let grads: FloatBuffer
+    /// Allocated at the first backward pass or gradient access: a model that only samples or
+    /// scores (the KL reference, an actor's copy) never holds a second copy of its size.
+    public private(set) lazy var grads = FloatBuffer(count: layout.count)
     public let rotary: RotaryTable
     private var acts: LlamaActivations?
 
@@ -23,7 +25,6 @@ public final class Llama: CausalLM {
         self.config = config
         layout = LlamaLayout(config)
         params = FloatBuffer(count: layout.count)
-        grads = FloatBuffer(count: layout.count)
         rotary = RotaryTable(headSize: config.headSize, theta: config.ropeTheta, positions: config.contextLength)
     }
 
@@ -78,7 +79,12 @@ public final class Llama: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> LlamaActivations {
         if let a = acts, a.layout == layout { return a }
-        let a = LlamaActivations(config: config, layout: layout, reusing: acts?.storage)
+        // A buffer too small for this layout is let go before the larger one is allocated, so
+        // the two never coexist (a 135M-parameter model's are a gigabyte each).
+        let need = LlamaActivations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
+        let reusable = acts.flatMap { $0.storage.count >= need ? $0.storage : nil }
+        acts = nil
+        let a = LlamaActivations(config: config, layout: layout, reusing: reusable)
         acts = a
         return a
     }

@@ -15,7 +15,9 @@ public final class GPT: CausalLM {
     public let config: GPTConfig
     public let layout: ParameterLayout
     public let params: FloatBuffer
-    public let grads: FloatBuffer
+    /// Allocated at the first backward pass or gradient access: a model that only samples or
+    /// scores (the KL reference, an actor's copy) never holds a second copy of its size.
+    public private(set) lazy var grads = FloatBuffer(count: layout.count)
     private var acts: Activations?
 
     public init(config: GPTConfig) throws {
@@ -23,7 +25,6 @@ public final class GPT: CausalLM {
         self.config = config
         layout = ParameterLayout(config)
         params = FloatBuffer(count: layout.count)
-        grads = FloatBuffer(count: layout.count)
     }
 
     /// GPT-2 initialisation: N(0, 0.02) for matrices, residual projections
@@ -77,7 +78,12 @@ public final class GPT: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> Activations {
         if let a = acts, a.layout == layout { return a }
-        let a = Activations(config: config, layout: layout, reusing: acts?.storage)
+        // A buffer too small for this layout is let go before the larger one is allocated, so
+        // the two never coexist (peak memory).
+        let need = Activations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
+        let reusable = acts.flatMap { $0.storage.count >= need ? $0.storage : nil }
+        acts = nil
+        let a = Activations(config: config, layout: layout, reusing: reusable)
         acts = a
         return a
     }
