@@ -60,9 +60,7 @@ public final class Llama: CausalLM {
     /// Activations, logits and their gradients per position of a training pass (attention weights aside).
     public var bytesPerPosition: Int { 4 * LlamaActivations.sizes(config, positions: 1, weights: 0).reduce(0, +) }
 
-    public var decayRanges: [(range: Range<Int>, decays: Bool)] {
-        LlamaTensor.allCases.map { t in (layout.offset(t)..<(layout.offset(t) + layout.size(t)), t.decays) }
-    }
+    public var decayRanges: [(range: Range<Int>, decays: Bool)] { layout.decayRanges }
 
     public func twin() throws -> Llama {
         let m = try Llama(config: config)

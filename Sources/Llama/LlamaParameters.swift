@@ -4,7 +4,7 @@ import Kernels
 /// weights keep PyTorch's [out, in] layout; q, k and v are one [(H + 2·KV)·hs, C] matrix
 /// (HF's three stacked), gate and up one [2·I, C], so each is a single GEMM and a checkpoint
 /// is still a straight copy. Per-layer tensors are stacked over layers (llm.c style).
-public enum LlamaTensor: Int, CaseIterable, Sendable {
+public enum LlamaTensor: Int, ModelTensor {
     case embed
     case attnNorm, wqkv, bqkv, wo
     case mlpNorm, wgateUp, wdown
@@ -26,6 +26,8 @@ public enum LlamaTensor: Int, CaseIterable, Sendable {
         }
     }
 
+    public static func layers(_ c: LlamaConfig) -> Int { c.layers }
+
     public var isPerLayer: Bool { ![.embed, .finalNorm, .lmHead].contains(self) }
 
     /// Matrices get weight decay; norms' gains and biases do not.
@@ -43,37 +45,10 @@ public struct HFTensorSlot: Sendable {
     public var count: Int { shape.reduce(1, *) }
 }
 
-/// Offsets of every tensor inside one flat buffer; parameters, gradients and AdamW's
-/// moments share it.
-public struct LlamaLayout: Sendable {
-    public let config: LlamaConfig
-    public let offsets: [Int]
-    public let sliceSizes: [Int]
-    public let count: Int
+/// The Llama family's tensors in one flat buffer.
+public typealias LlamaLayout = TensorLayout<LlamaTensor>
 
-    public init(_ config: LlamaConfig) {
-        self.config = config
-        var offs: [Int] = [], slices: [Int] = [], total = 0
-        for t in LlamaTensor.allCases {
-            let slice = t.shape(config).reduce(1, *)
-            offs.append(total)
-            slices.append(slice)
-            total += slice * (t.isPerLayer ? config.layers : 1)
-        }
-        offsets = offs
-        sliceSizes = slices
-        count = total
-    }
-
-    @inline(__always)
-    public func offset(_ tensor: LlamaTensor, layer: Int = 0) -> Int {
-        offsets[tensor.rawValue] + layer * sliceSizes[tensor.rawValue]
-    }
-
-    public func size(_ tensor: LlamaTensor) -> Int {
-        sliceSizes[tensor.rawValue] * (tensor.isPerLayer ? config.layers : 1)
-    }
-
+extension TensorLayout where Tensor == LlamaTensor {
     /// Every tensor of the Hugging Face checkpoint and where its floats go, in file order.
     public var hfSlots: [HFTensorSlot] {
         let c = config, C = c.width, hs = c.headSize

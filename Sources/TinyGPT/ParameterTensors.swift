@@ -1,7 +1,9 @@
+import Kernels
+
 /// The model's parameter tensors, in the order they sit in the flat buffer.
 /// Linear weights use Hugging Face's Conv1D layout [in, out]; per-layer tensors
 /// are stacked over layers (llm.c style), so layer l's slice is at l × its size.
-public enum ParameterTensor: Int, CaseIterable, Sendable {
+public enum ParameterTensor: Int, ModelTensor {
     case wte, wpe
     case ln1w, ln1b, qkvw, qkvb, attprojw, attprojb
     case ln2w, ln2b, fcw, fcb, fcprojw, fcprojb
@@ -22,6 +24,8 @@ public enum ParameterTensor: Int, CaseIterable, Sendable {
         case .fcprojw: return [4 * C, C]
         }
     }
+
+    public static func layers(_ c: GPTConfig) -> Int { c.layers }
 
     public var isPerLayer: Bool { self != .wte && self != .wpe && self != .lnfw && self != .lnfb }
 
@@ -52,44 +56,10 @@ public enum ParameterTensor: Int, CaseIterable, Sendable {
     }
 }
 
-/// Offsets of every tensor inside one flat buffer. Parameters, gradients and
-/// both AdamW moments all share this layout.
-public struct ParameterLayout: Sendable {
-    public let config: GPTConfig
-    public let offsets: [Int]
-    public let sliceSizes: [Int]
-    public let count: Int
+/// GPT-2's tensors in one flat buffer.
+public typealias ParameterLayout = TensorLayout<ParameterTensor>
 
-    public init(_ config: GPTConfig) {
-        self.config = config
-        var offs: [Int] = [], slices: [Int] = [], total = 0
-        for t in ParameterTensor.allCases {
-            let slice = t.shape(config).reduce(1, *)
-            offs.append(total)
-            slices.append(slice)
-            total += slice * (t.isPerLayer ? config.layers : 1)
-        }
-        offsets = offs
-        sliceSizes = slices
-        count = total
-    }
-
-    /// Offset of `tensor` (of layer `layer`'s slice for per-layer tensors).
-    @inline(__always)
-    public func offset(_ tensor: ParameterTensor, layer: Int = 0) -> Int {
-        offsets[tensor.rawValue] + layer * sliceSizes[tensor.rawValue]
-    }
-
-    /// Total element count of `tensor` across all layers.
-    public func size(_ tensor: ParameterTensor) -> Int {
-        sliceSizes[tensor.rawValue] * (tensor.isPerLayer ? config.layers : 1)
-    }
-
-    /// Each tensor's range of the buffer and whether AdamW decays it.
-    public var decayRanges: [(range: Range<Int>, decays: Bool)] {
-        ParameterTensor.allCases.map { t in (offset(t)..<(offset(t) + size(t)), t.decays) }
-    }
-
+extension TensorLayout where Tensor == ParameterTensor {
     /// Every (HF name, tensor, layer) the checkpoint holds, in file order.
     public var namedSlices: [(name: String, tensor: ParameterTensor, layer: Int)] {
         var out: [(String, ParameterTensor, Int)] = []
