@@ -77,12 +77,7 @@ public final class Llama: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> LlamaActivations {
         if let a = acts, a.layout == layout { return a }
-        // A buffer too small for this layout is let go before the larger one is allocated, so
-        // the two never coexist (a 135M-parameter model's are a gigabyte each).
-        let need = LlamaActivations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
-        let reusable = acts.flatMap { $0.storage.count >= need ? $0.storage : nil }
-        acts = nil
-        let a = LlamaActivations(config: config, layout: layout, reusing: reusable)
+        let a = LlamaActivations(config: config, layout: layout, reusing: acts?.storage)
         acts = a
         return a
     }

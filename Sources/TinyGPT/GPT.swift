@@ -78,12 +78,7 @@ public final class GPT: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> Activations {
         if let a = acts, a.layout == layout { return a }
-        // A buffer too small for this layout is let go before the larger one is allocated, so
-        // the two never coexist (peak memory).
-        let need = Activations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
-        let reusable = acts.flatMap { $0.storage.count >= need ? $0.storage : nil }
-        acts = nil
-        let a = Activations(config: config, layout: layout, reusing: reusable)
+        let a = Activations(config: config, layout: layout, reusing: acts?.storage)
         acts = a
         return a
     }
