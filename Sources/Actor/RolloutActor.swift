@@ -72,7 +72,7 @@ public final class RolloutActor {
         // Subscribed before the hello: what the learner publishes when we join (the reference) must not be missed.
         try feed.connectDirect(weights, session: session)
 
-        var model: (any CausalLM)?, sampler: Sampler?
+        var model: (any CausalLM)?, sampler: Sampler?, adapted: AdaptedBase?
         var waitingForWork = false
         var idleSince = Date(), announced = Date.distantPast
         while true {
@@ -90,8 +90,11 @@ public final class RolloutActor {
             if ready[0], let event = try session.receive(timeout: 0) {
                 switch event {
                 case .joined(_, _, let s):
-                    if model.map({ ModelSpec(of: $0) != s.model }) ?? true {
-                        model = try s.model.make()
+                    if model.map({ ModelSpec(of: $0) != s.model }) ?? true || adapted != s.adapters {
+                        // A LoRA run's base is read here once; its versions are the adapters alone.
+                        if let a = s.adapters { log("reading the frozen base from \(a.base) (LoRA rank \(a.lora.rank))") }
+                        model = try s.model.make(adapters: s.adapters)
+                        adapted = s.adapters
                         sampler = Sampler(model: model!)
                         session.version = .max
                     }
@@ -205,14 +208,16 @@ public final class RolloutActor {
     }
 
     /// Loads published weights if they are newer and fit the model; true when applied.
+    /// (A LoRA model's weights are its adapters: `trainable`.)
     private func apply(_ w: Weights, to model: any CausalLM, _ session: WorkerSession) -> Bool {
-        guard w.params.count == model.params.count else {
-            log("ignoring weights v\(w.version): \(w.params.count) parameters, the model has \(model.params.count)")
+        let target = model.trainable
+        guard w.params.count == target.count else {
+            log("ignoring weights v\(w.version): \(w.params.count) parameters, the model trains \(target.count)")
             return false
         }
         let current = session.version
         guard current == .max || w.version > current else { return false }
-        w.params.withUnsafeBufferPointer { model.params.pointer.update(from: $0.baseAddress!, count: w.params.count) }
+        w.params.withUnsafeBufferPointer { target.pointer.update(from: $0.baseAddress!, count: w.params.count) }
         session.version = w.version
         if current == .max { log("loaded policy version \(w.version)") }
         return true

@@ -58,6 +58,9 @@ public enum ConfigKeys {
             guard let x = UInt64(v) else { throw ParseFailure.expected("a non-negative integer") }
             c.rl.seed = x
         }, current: { "\($0.rl.seed)" }),
+        int("lora.rank", \.lora.rank),
+        float("lora.alpha", \.lora.alpha),
+        string("lora.targets", \.lora.targets),
         string("task.file", \.taskFile),
         string("task.held_out", \.taskHeldOut),
         string("task.instruction", \.taskInstruction),

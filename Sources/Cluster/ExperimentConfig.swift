@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Tasks
 import Trainer
 import Worker
@@ -8,6 +9,8 @@ import Yams
 /// Read from a YAML file in `configs/`; `--set key=value` overrides any key.
 public struct ExperimentConfig: Sendable {
     public var rl = RLConfig()
+    /// Low-rank adapters instead of full fine-tuning (rank 0: full).
+    public var lora = LoRASettings()
     public var cluster = ClusterSettings()
     /// Base checkpoint (or run directory) the policy starts from.
     public var initFrom = "runs/base"
@@ -104,6 +107,13 @@ public struct ExperimentConfig: Sendable {
         do { try rl.validate() } catch let TrainerError.invalidConfig(why) { throw ConfigError.invalid(why) }
         let c = cluster
         func bad(_ k: String, _ why: String) -> ConfigError { .invalid("\(k) \(why)") }
+        if lora.rank < 0 { throw bad("lora.rank", "must be ≥ 0 (0: full fine-tuning), got \(lora.rank)") }
+        if lora.enabled {
+            do { _ = try lora.config() } catch { throw ConfigError.invalid("\(error)") }
+            if c.referenceOnActors && rl.loss.beta > 0 {
+                throw bad("cluster.reference_on_actors", "is not for LoRA runs yet (the reference is the base the learner holds): leave it false")
+            }
+        }
         if rl.reward.processWeight > 0 && !externalVerifier.isEmpty {
             throw bad("reward.process_weight", "checks the built-in task's traces; with reward.external_verifier set, put any process reward in that command and leave this 0")
         }

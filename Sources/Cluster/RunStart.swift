@@ -24,7 +24,10 @@ public struct RunStart {
         let source = resume ? (runDir as NSString).appendingPathComponent("checkpoint") : config.initFrom
         state = resume ? try RLRun.savedState(runDir: runDir) : nil
         // A chat model is asked each problem in words, told the format its answer is read in.
-        let loaded = try Policy.load(source, instruction: config.chatInstruction)
+        // With LoRA the checkpoint holds merged weights: a resumed run reads its base again and
+        // the adapters saved beside them.
+        let loaded = try Policy.load(config.lora.enabled ? config.initFrom : source, instruction: config.chatInstruction)
+        if config.lora.enabled { try loaded.attachLoRA(config.lora, seed: config.rl.seed, adaptersFrom: resume ? Policy.checkpointDir(source) : nil) }
         (policy, codec) = (loaded.model, loaded.codec)
         task = try config.taskFiles.map { try FileTask(files: $0) } ?? PolicyFiles.problemSet(of: source)
         if let files = task as? FileTask {

@@ -21,9 +21,9 @@ public final class AdamW {
     public var step: Int = 0
     private let decayMask: [(range: Range<Int>, decays: Bool)]
 
-    /// AdamW over a model's parameters, decaying what the model says decays.
+    /// AdamW over what a model trains (its parameters or its adapters), decaying what it says decays.
     public convenience init(model: any CausalLM, config: AdamWConfig = AdamWConfig()) {
-        self.init(count: model.params.count, decayRanges: model.decayRanges, config: config)
+        self.init(count: model.trainable.count, decayRanges: model.trainableDecayRanges, config: config)
     }
 
     /// AdamW over `count` parameters, decaying those in the ranges marked so (none by default:

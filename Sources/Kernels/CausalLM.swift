@@ -24,12 +24,20 @@ public protocol CausalLM: AnyObject {
     var decayRanges: [(range: Range<Int>, decays: Bool)] { get }
     /// A model of the same shape with these weights: the KL reference, a rank's copy.
     func twin() throws -> Self
+    /// What an optimiser updates: `params`, or the adapters of a model with LoRA (its base frozen).
+    var trainable: FloatBuffer { get }
+    var trainableGrads: FloatBuffer { get }
+    var trainableDecayRanges: [(range: Range<Int>, decays: Bool)] { get }
 }
 
 extension CausalLM {
     public var parameterCount: Int { params.count }
 
-    public func zeroGrad() { grads.zero() }
+    public var trainable: FloatBuffer { params }
+    public var trainableGrads: FloatBuffer { grads }
+    public var trainableDecayRanges: [(range: Range<Int>, decays: Bool)] { decayRanges }
+
+    public func zeroGrad() { trainableGrads.zero() }
 
     /// The log-probability of every completion token given its prompt and the tokens before
     /// it, at `temperature` (the distribution it was sampled from): the KL term's reference

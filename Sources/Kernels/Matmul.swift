@@ -46,16 +46,17 @@ public func linear_forward(
                beta: 0, out, ldc: OC, bias: bias)
 }
 
-/// dinp = dout · W (or += when `accumulate`), and always accumulates
-/// dweight += doutᵀ · inp, dbias += Σ_rows dout.
+/// dinp = dout · W (or += when `accumulate`), and accumulates dweight += doutᵀ · inp,
+/// dbias += Σ_rows dout; a frozen weight (LoRA's base) passes nil and costs no second product.
 public func linear_backward(
-    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>?,
     _ dbias: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>,
     _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int,
     accumulate: Bool = false
 ) {
     GEMM.sgemm(transA: false, transB: false, M: N, N: C, K: OC, dout, lda: OC, weight, ldb: C,
                beta: accumulate ? 1 : 0, dinp, ldc: C)
+    guard let dweight else { return }
     GEMM.sgemm(transA: true, transB: false, M: OC, N: C, K: N, dout, lda: OC, inp, ldb: C,
                beta: 1, dweight, ldc: C)
     if let dbias { bias_backward(dbias, dout, N: N, OC: OC) }

@@ -26,10 +26,10 @@ public func rmsnorm_forward(
 /// added in order, so the result does not depend on how many workers ran them.
 private let rmsRowsPerPiece = 64
 
-/// Adds into dinp and dweight. With y = w·x·r and r = (mean(x²) + eps)^−½:
+/// Adds into dinp and dweight (nil: a frozen gain). With y = w·x·r and r = (mean(x²) + eps)^−½:
 /// dx = r·(w·dy) − x·r³/C·Σ(w·dy·x), dw = Σ_rows dy·x·r.
 public func rmsnorm_backward(
-    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>?,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ rstd: UnsafePointer<Float>, N: Int, C: Int
 ) {
@@ -43,6 +43,7 @@ public func rmsnorm_backward(
             rmsRowsBackward(rows, dinp, partial + p * C, dout, inp, weight, rstd, C: C)
         }
     }
+    guard let dweight else { return }
     for p in 0..<pieces {
         let dw = partial + p * C
         for i in 0..<C { dweight[i] += dw[i] }

@@ -17,9 +17,12 @@ final class BrokerSource: GroupSource {
     private let learnerThreads: Int
     private var serving = false
 
-    init(config: ExperimentConfig, ledger: WorkLedger, model: ModelSpec, codec: any PromptCodec, task: any ProblemSet,
+    /// `weightFloats`: what each weights message carries (the policy's trainable parameters:
+    /// all of them, or a LoRA run's adapters, whose actors read the base from `adapters.base`).
+    init(config: ExperimentConfig, ledger: WorkLedger, model: ModelSpec, weightFloats: Int, adapters: AdaptedBase?,
+         codec: any PromptCodec, task: any ProblemSet,
          keys: ClusterKeys.Learner?, endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
-        try Self.checkWeightsFit(model, config.cluster.maxMessageBytes)
+        try Self.checkWeightsFit(floats: weightFloats, config.cluster.maxMessageBytes)
         var sampling = config.rl.samplingParams(stops: codec.stopIds)
         sampling.maxNewTokens = config.rl.maxNewTokens
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
@@ -27,7 +30,7 @@ final class BrokerSource: GroupSource {
                                 maxMessageBytes: config.cluster.maxMessageBytes,
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
                                 referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
-                                weightFanout: config.cluster.weightFanout)
+                                weightFanout: config.cluster.weightFanout, adapters: adapters)
         broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
@@ -49,11 +52,11 @@ final class BrokerSource: GroupSource {
 
     /// The weights travel as one message of 4 bytes a parameter: a model whose message the
     /// workers would refuse is a config error here, not actors that never load a version.
-    static func checkWeightsFit(_ model: ModelSpec, _ limit: Int) throws {
-        let bytes = 4 * model.parameterCount + (1 << 16)  // the floats and the frame's header, generously
+    static func checkWeightsFit(floats: Int, _ limit: Int) throws {
+        let bytes = 4 * floats + (1 << 16)  // the floats and the frame's header, generously
         if bytes > Frame.defaultLimit {
             throw ConfigError.invalid("this model's weights are \(bytes >> 20) MiB as fp32, over the wire's \(Frame.defaultLimit >> 20) MiB ceiling: "
-                + "the cluster cannot carry them yet (half-precision weights or LoRA adapters would); run it with `train` in one process")
+                + "train it with LoRA (lora.rank > 0: only the adapters travel), or run it with `train` in one process")
         }
         if bytes > limit {
             throw ConfigError.invalid("cluster.max_message_bytes is \(limit) but this model's weights message is about \(bytes) bytes: set it to at least that")
@@ -77,8 +80,9 @@ final class BrokerSource: GroupSource {
     /// `model`'s weights message, to the broker's thread: [version (8 bytes), message].
     private func hand(_ model: any CausalLM, version: Int, reference: Bool) {
         let json = String(decoding: (try? JSONEncoder().encode(ModelSpec(of: model))) ?? Data(), as: UTF8.self)
+        let floats = reference ? model.params : model.trainable  // a LoRA run's versions are its adapters
         let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
-                                             params: UnsafeBufferPointer(start: model.params.pointer, count: model.params.count),
+                                             params: UnsafeBufferPointer(start: floats.pointer, count: floats.count),
                                              reference: reference)
         var v = UInt64(version).littleEndian
         let versionBytes = withUnsafeBytes(of: &v) { Array($0) }

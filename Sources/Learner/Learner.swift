@@ -24,7 +24,9 @@ public final class Learner {
         // CURVE guards the TCP ports; threads in this process (`inproc://`) have no handshake.
         let keys = endpoints == nil ? try ClusterSecurity.learnerKeys(config, log: log) : nil
         source = try BrokerSource(config: config, ledger: start.ledger(config: config.rl, maxInFlight: config.cluster.maxInFlight),
-                                  model: ModelSpec(of: start.policy), codec: start.codec, task: start.task, keys: keys,
+                                  model: ModelSpec(of: start.policy), weightFloats: start.policy.trainable.count,
+                                  adapters: config.lora.enabled ? AdaptedBase(base: Self.absolute(config.initFrom), lora: config.lora) : nil,
+                                  codec: start.codec, task: start.task, keys: keys,
                                   endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, codec: start.codec, task: start.task,
                         source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference,
@@ -41,6 +43,9 @@ public final class Learner {
         if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }
         log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
     }
+
+    /// `path` from the root: actors started elsewhere read the base from it.
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// Asks the run to stop after the current step (SIGTERM, Ctrl-C); a checkpoint is written.
     public func requestStop() { run.requestStop() }

@@ -18,6 +18,8 @@ public final class Llama: CausalLM {
     /// scores (the KL reference, an actor's copy) never holds a second copy of its size.
     public private(set) lazy var grads = FloatBuffer(count: layout.count)
     public let rotary: RotaryTable
+    /// Low-rank adapters: with them the base weights are frozen and only the adapters train.
+    public private(set) var lora: LoRAAdapters?
     private var acts: LlamaActivations?
 
     public init(config: LlamaConfig) throws {
@@ -45,13 +47,27 @@ public final class Llama: CausalLM {
         params.pointer + layout.offset(t, layer: layer)
     }
 
-    func grad(_ t: LlamaTensor, layer: Int = 0) -> UnsafeMutablePointer<Float> {
-        grads.pointer + layout.offset(t, layer: layer)
+    /// The gradient of tensor `t`; nil when the base is frozen (adapters attached): the
+    /// backward pass then computes only what flows to the adapters.
+    func grad(_ t: LlamaTensor, layer: Int = 0) -> UnsafeMutablePointer<Float>? {
+        lora == nil ? grads.pointer + layout.offset(t, layer: layer) : nil
+    }
+
+    /// Freezes the base and adds fresh adapters (B = 0: the model computes what it did).
+    public func attachLoRA(_ config: LoRAConfig, seed: UInt64 = 0) throws {
+        guard lora == nil else { throw LlamaError.invalidConfig("this model already has LoRA adapters") }
+        lora = try LoRAAdapters(config: config, model: self.config, seed: seed)
+    }
+
+    public var trainable: FloatBuffer { lora?.params ?? params }
+    public var trainableGrads: FloatBuffer { lora?.grads ?? grads }
+    public var trainableDecayRanges: [(range: Range<Int>, decays: Bool)] {
+        lora.map { [(0..<$0.params.count, true)] } ?? layout.decayRanges
     }
 
     /// The LM head's weights: the embedding when tied.
     var head: UnsafeMutablePointer<Float> { config.tiedHead ? self[.embed] : self[.lmHead] }
-    var headGrad: UnsafeMutablePointer<Float> { config.tiedHead ? grad(.embed) : grad(.lmHead) }
+    var headGrad: UnsafeMutablePointer<Float>? { config.tiedHead ? grad(.embed) : grad(.lmHead) }
     var qkvBias: UnsafeMutablePointer<Float>? { config.qkvBias ? self[.bqkv] : nil }
 
     public var vocabSize: Int { config.vocabSize }
@@ -65,6 +81,10 @@ public final class Llama: CausalLM {
     public func twin() throws -> Llama {
         let m = try Llama(config: config)
         m.params.copy(from: params)
+        if let lora {
+            try m.attachLoRA(lora.config)
+            m.lora!.params.copy(from: lora.params)
+        }
         return m
     }
 
@@ -132,21 +152,25 @@ public final class Llama: CausalLM {
                 let gu = a.gateUp + l * N * 2 * I, act = a.act + l * N * I
                 // MLP branch: out = x2 + down(swiglu(gateUp(rmsnorm(x2))))
                 linear_backward(a.dact, grad(.wdown, layer: l), nil, dres, act, self[.wdown, layer: l], N: N, C: I, OC: C)
+                lora?.backward(a.dact, dres, ld: C, act, tensor: .wdown, layer: l, N: N)
                 swiglu_backward(a.dgateUp, gu, a.dact, N: N, I: I)
                 linear_backward(a.dh, grad(.wgateUp, layer: l), nil, a.dgateUp, h2, self[.wgateUp, layer: l], N: N, C: C, OC: 2 * I)
+                lora?.backward(a.dh, a.dgateUp, ld: 2 * I, h2, tensor: .wgateUp, layer: l, N: N)
                 rmsnorm_backward(dres, grad(.mlpNorm, layer: l), a.dh, x2, self[.mlpNorm, layer: l], a.rstd2 + l * N, N: N, C: C)
                 // Attention branch: x2 = x + o(attention(rope(qkv(rmsnorm(x)))))
                 linear_backward(a.datty, grad(.wo, layer: l), nil, dres, atty, self[.wo, layer: l], N: N, C: Q, OC: C)
+                lora?.backward(a.datty, dres, ld: C, atty, tensor: .wo, layer: l, N: N)
                 attention_backward(a.dqkv, a.dattScratch, a.datty, qkv, a.att + l * weights, layout: layout, heads: heads)
                 // The saved q and k are rotated; their gradients rotate back.
                 rotary.apply(a.dqkv, ld: S, positions: pos.baseAddress!, N: N, heads: c.heads, inverse: true)
                 rotary.apply(a.dqkv + Q, ld: S, positions: pos.baseAddress!, N: N, heads: c.kvHeads, inverse: true)
                 linear_backward(a.dh, grad(.wqkv, layer: l), c.qkvBias ? grad(.bqkv, layer: l) : nil, a.dqkv, h1,
                                 self[.wqkv, layer: l], N: N, C: C, OC: S)
+                lora?.backward(a.dh, a.dqkv, ld: S, h1, tensor: .wqkv, layer: l, N: N)
                 rmsnorm_backward(dres, grad(.attnNorm, layer: l), a.dh, x, self[.attnNorm, layer: l], a.rstd1 + l * N, N: N, C: C)
             }
         }
-        embedding_backward(grad(.embed), dres, a.tokens, N: N, C: C)
+        if let dembed = grad(.embed) { embedding_backward(dembed, dres, a.tokens, N: N, C: C) }
     }
 
 }

@@ -27,15 +27,19 @@ extension Llama {
         let c = config, C = c.width, S = c.qkvWidth, Q = c.qWidth, I = c.intermediate
         rmsnorm_forward(b.h1, b.rstd1, input, self[.attnNorm, layer: l], N: N, C: C, eps: c.rmsEps)
         linear_forward(b.qkv, b.h1, self[.wqkv, layer: l], c.qkvBias ? self[.bqkv, layer: l] : nil, N: N, C: C, OC: S)
+        lora?.forward(b.qkv, ld: S, b.h1, tensor: .wqkv, layer: l, N: N)
         rotary.apply(b.qkv, ld: S, positions: positions, N: N, heads: c.heads)
         rotary.apply(b.qkv + Q, ld: S, positions: positions, N: N, heads: c.kvHeads)
         attend()
         linear_forward(b.attnProj, b.atty, self[.wo, layer: l], nil, N: N, C: Q, OC: C)
+        lora?.forward(b.attnProj, ld: C, b.atty, tensor: .wo, layer: l, N: N)
         residual_forward(b.residual2, input, b.attnProj, N: N * C)
         rmsnorm_forward(b.h2, b.rstd2, b.residual2, self[.mlpNorm, layer: l], N: N, C: C, eps: c.rmsEps)
         linear_forward(b.gateUp, b.h2, self[.wgateUp, layer: l], nil, N: N, C: C, OC: 2 * I)
+        lora?.forward(b.gateUp, ld: 2 * I, b.h2, tensor: .wgateUp, layer: l, N: N)
         swiglu_forward(b.act, b.gateUp, N: N, I: I)
         linear_forward(b.mlpProj, b.act, self[.wdown, layer: l], nil, N: N, C: I, OC: C)
+        lora?.forward(b.mlpProj, ld: C, b.act, tensor: .wdown, layer: l, N: N)
         residual_forward(b.output, b.residual2, b.mlpProj, N: N * C)
     }
 

@@ -48,17 +48,50 @@ public enum LlamaCheckpoint {
         return model
     }
 
+    /// The adapters of a model trained with LoRA, beside its merged weights: what a resumed
+    /// run reads back onto its base (HF's loaders ignore the file).
+    public static let loraFile = "lora.safetensors"
+
     /// Writes config.json and model.safetensors (F32, HF names) plus `extraFiles` as the folder
-    /// `dir`, replaced whole (`CheckpointFolder`).
+    /// `dir`, replaced whole (`CheckpointFolder`). A model with LoRA adapters is written merged
+    /// (a plain HF folder again), its adapters in `loraFile` beside it.
     public static func save(_ model: Llama, extraFiles: [String: Data] = [:], configExtras: [String: Any] = [:],
                             to dir: String) throws {
         var files = extraFiles
         files[configFile] = model.config.configJSON(extra: configExtras)
+        // Each adapted tensor is merged into a copy of its own (a few MB each), the base left as it is.
+        var merged: [String: UnsafeMutableBufferPointer<Float>] = [:]
+        defer { merged.values.forEach { $0.deallocate() } }
+        if let lora = model.lora {
+            files[loraFile] = Safetensors.encode(lora.tensors, metadata: ["format": "pt", "lora_alpha": "\(lora.config.alpha)"])
+            for s in model.layout.hfSlots {
+                guard let target = lora.config.targets.first(where: { $0.hfName(layer: s.layer) + ".weight" == s.name }) else { continue }
+                let w = UnsafeMutableBufferPointer<Float>.allocate(capacity: s.count)
+                w.baseAddress!.initialize(from: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count)
+                _ = lora.merge(into: w.baseAddress!, target: target, layer: s.layer)
+                merged[s.name] = w
+            }
+        }
         let tensors = model.layout.hfSlots.map { s in
             (name: s.name, shape: s.shape,
-             data: UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
+             data: merged[s.name].map { UnsafeBufferPointer($0) }
+                ?? UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
         }
         files[modelFile] = Safetensors.encode(tensors, metadata: ["format": "pt"])
         try CheckpointFolder.write(files, to: dir)
     }
+
+    /// Reads `loraFile` in `dir` into the model's adapters (attached with the same rank and targets).
+    public static func loadAdapters(into model: Llama, from dir: String) throws {
+        guard let lora = model.lora else { throw LlamaError.invalidConfig("the model has no LoRA adapters to read into") }
+        let path = (dir as NSString).appendingPathComponent(loraFile)
+        let file = try SafetensorsFile(path: path)
+        for t in lora.tensors {
+            guard file.shape(t.name) == t.shape else {
+                throw ModelFileError(path, "adapter \(t.name) is \(file.shape(t.name).map { "\($0)" } ?? "missing") but lora.rank and lora.targets make it \(t.shape): resume with the run's own lora settings")
+            }
+            try file.read(t.name, into: UnsafeMutableBufferPointer(mutating: t.data))
+        }
+    }
+
 }

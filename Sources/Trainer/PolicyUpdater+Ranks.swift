@@ -65,7 +65,7 @@ extension PolicyUpdater {
     }
 
     private func broadcastWeights() throws {
-        let buffers = [policy.params, reference.params, optimizer.m, optimizer.v]
+        let buffers = [policy.params] + (reference.map { [$0.params] } ?? []) + [optimizer.m, optimizer.v]
             + (valueHead.map { [$0.params, $0.optimizer.m, $0.optimizer.v] } ?? [])
         for b in buffers { try ranks.broadcast(b.pointer, count: b.count) }
     }

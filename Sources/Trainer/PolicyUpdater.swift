@@ -29,7 +29,8 @@ public struct UpdateStats: Sendable {
 public final class PolicyUpdater {
     public let config: RLConfig
     public let policy: any CausalLM
-    public let reference: any CausalLM
+    /// The frozen policy the KL term pulls toward; nil when β = 0 (no KL term, no copy of the weights).
+    public let reference: (any CausalLM)?
     public let optimizer: AdamW
     /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
     public let valueHead: ValueHead?
@@ -60,8 +61,8 @@ public final class PolicyUpdater {
     public init(config: RLConfig, policy: any CausalLM, reference base: (any CausalLM)? = nil) throws {
         self.config = config
         self.policy = policy
-        reference = try policy.twin()
-        if let base { reference.params.copy(from: base.params) }
+        // A LoRA policy's twin carries its adapters (zero at a run's start); a resumed run's base has none.
+        reference = config.loss.beta > 0 ? try (base ?? policy).twin() : nil
         var opt = AdamWConfig()
         opt.weightDecay = 0
         opt.gradClip = config.gradClip
@@ -118,7 +119,7 @@ public final class PolicyUpdater {
         let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
         for epoch in 0..<config.passes {
             let pass = epoch == 0 ? first : try gradientPass(&prepared)
-            let norm = optimizer.update(params: policy.params, grads: policy.grads, lr: lr)
+            let norm = optimizer.update(params: policy.trainable, grads: policy.trainableGrads, lr: lr)
             if let head = valueHead {
                 head.optimizer.update(params: head.params, grads: head.grads, lr: config.ppo.valueLearningRate)
             }
@@ -203,10 +204,15 @@ public final class PolicyUpdater {
         let missing = rows.filter { claimed[$0] == nil }
         var out = claimed.map { $0 ?? [] }
         guard !missing.isEmpty else { return out }
-        let scored = try reference.completionLogprobs(prompts: missing.map { prompts[$0] }, completions: missing.map { completions[$0] },
+        let scored = try frozenReference().completionLogprobs(prompts: missing.map { prompts[$0] }, completions: missing.map { completions[$0] },
                                                       temperature: config.temperature, positions: microBatchPositions)
         for (i, lp) in zip(missing, scored) { out[i] = lp }
         return out
+    }
+
+    private func frozenReference() throws -> any CausalLM {
+        guard let reference else { throw TrainerError.invalidConfig("the KL reference is needed only when algorithm.beta > 0") }
+        return reference
     }
 
     /// Groups whose actor-computed reference log-probs fail the audit: a sample (at least one
@@ -222,7 +228,7 @@ public final class PolicyUpdater {
         var gaps = [Float](repeating: 0, count: audited.count)
         for (i, g) in audited.enumerated() where i % ranks.size == ranks.rank {
             let rows = groups[g].completions
-            let ours = try reference.completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
+            let ours = try frozenReference().completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
                                                         completions: rows.map(\.tokens), temperature: config.temperature,
                                                         positions: microBatchPositions)
             var gap: Float = 0, tokens = 0
@@ -256,7 +262,7 @@ public final class PolicyUpdater {
         var rowGaps: [(sum: Float, tokens: Int)] = []
     }
 
-    /// Forward and backward over every micro-batch, gradients summed into `policy.grads`
+    /// Forward and backward over every micro-batch, gradients summed into `policy.trainableGrads`
     /// (zeroed first) and the value head's.
     private func gradientPass(_ prepared: inout Prepared) throws -> PassStats {
         let V = policy.vocabSize
@@ -316,7 +322,7 @@ public final class PolicyUpdater {
 
     /// Every rank's gradients and pass statistics summed (each rank ran its own rows).
     private func sumOverRanks(_ p: inout PassStats, lossTokens: inout Int, entropyTokens: inout Int, clipTotal: inout Int) throws {
-        try ranks.sum(policy.grads.pointer, count: policy.grads.count)
+        try ranks.sum(policy.trainableGrads.pointer, count: policy.trainableGrads.count)
         if let head = valueHead { try ranks.sum(head.grads.pointer, count: head.grads.count) }
         var v = [p.loss, p.kl, p.clipFraction, p.entropy, p.valueLoss ?? 0, Float(lossTokens), Float(entropyTokens), Float(clipTotal)]
         v += p.rowGaps.flatMap { [$0.sum, Float($0.tokens)] }

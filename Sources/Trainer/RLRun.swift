@@ -112,7 +112,7 @@ public final class RLRun {
         let metrics = try StepLog(path: metricsPath, resumingAt: step)
         promptLog = try StepLog(path: promptLogPath, resumingAt: step)
         defer { metrics.close(); promptLog?.close() }
-        if config.loss.beta > 0 { source.publishReference(updater.reference) }
+        if let reference = updater.reference { source.publishReference(reference) }
         source.publish(policy, version: step)
         try evaluateBefore()
         _ = source.takeWindow()  // what the source did during the evaluation is not step 1's

@@ -22,11 +22,14 @@ public struct WorkerSettings: Codable, Sendable {
     public var referenceOnActors: Bool
     /// Actors relay the weights to this many actors each (0: every actor subscribes to the learner).
     public var weightFanout: Int
+    /// A LoRA run: actors read the frozen base from disk and the weights carry only the adapters.
+    public var adapters: AdaptedBase?
 
     public init(sampling: SamplingParams, groupSize: Int, model: ModelSpec, reward: RewardConfig, seed: UInt64,
                 heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double,
-                referenceOnActors: Bool = false, weightFanout: Int = 0) {
+                referenceOnActors: Bool = false, weightFanout: Int = 0, adapters: AdaptedBase? = nil) {
         self.referenceOnActors = referenceOnActors
+        self.adapters = adapters
         self.weightFanout = weightFanout
         self.sampling = sampling; self.groupSize = groupSize; self.model = model
         self.reward = reward; self.seed = seed; self.heartbeatInterval = heartbeatInterval; self.maxMessageBytes = maxMessageBytes

@@ -14,7 +14,7 @@ func tinyLlama(family: LlamaConfig.Family = .qwen2, tied: Bool = false, seed: UI
 }
 
 /// Σ logits·w over every position, w fixed: a loss whose d/dlogits is w.
-private func weightedLogits(_ m: Llama, _ tokens: [Int32], _ layout: AttentionLayout, _ w: [Float]) throws -> Double {
+func weightedLogits(_ m: Llama, _ tokens: [Int32], _ layout: AttentionLayout, _ w: [Float]) throws -> Double {
     try tokens.withUnsafeBufferPointer { try m.forward($0.baseAddress!, layout: layout) }
     var s = 0.0
     for i in 0..<w.count { s += Double(m.logits[i]) * Double(w[i]) }

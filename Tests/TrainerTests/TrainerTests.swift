@@ -173,10 +173,16 @@ struct TrainerTests {
         let base = try GPT(config: shape), resumed = try GPT(config: shape)
         base.initialize(seed: 1)
         resumed.initialize(seed: 2)
-        let fresh = try PolicyUpdater(config: RLConfig(), policy: resumed)
-        #expect(fresh.reference.params.array == resumed.params.array)
-        let continued = try PolicyUpdater(config: RLConfig(), policy: resumed, reference: base)
-        #expect(continued.reference.params.array == base.params.array && continued.policy.params.array == resumed.params.array)
+        var withKL = RLConfig()
+        withKL.loss.beta = 0.04
+        let fresh = try PolicyUpdater(config: withKL, policy: resumed)
+        #expect(try #require(fresh.reference).params.array == resumed.params.array)
+        let continued = try PolicyUpdater(config: withKL, policy: resumed, reference: base)
+        #expect(try #require(continued.reference).params.array == base.params.array && continued.policy.params.array == resumed.params.array)
+        // Without a KL term no reference is held: a 135M-parameter model's copy is 538 MB.
+        var noKL = withKL
+        noKL.loss.beta = 0
+        #expect(try PolicyUpdater(config: noKL, policy: resumed).reference == nil)
     }
 
     /// Sorting rows by length into micro-batches must not change the update: the losses
