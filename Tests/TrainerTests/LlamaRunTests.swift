@@ -75,6 +75,42 @@ struct LlamaRunTests {
         #expect(resumed.updater.optimizer.step == t.updater.optimizer.step)
         #expect(resumed.updater.optimizer.m.array == t.updater.optimizer.m.array)
     }
+
+    /// With LoRA a step moves the adapters only; the checkpoint is a plain HF folder of the
+    /// merged weights with the adapters and their moments beside, and a resumed run (the base
+    /// again, the adapters read back) continues where it stopped.
+    @Test func aLoRAStepTrainsTheAdaptersAndSavesMergedWeights() throws {
+        let dir = NSTemporaryDirectory() + "nr-lora-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let policy = try Policy.load(Self.fixture)
+        let lora = LoRASettings(rank: 4, alpha: 8, targets: "q_proj,v_proj,down_proj")
+        try policy.attachLoRA(lora, seed: 1)
+        let t = try run(policy, dir: dir)
+        let base = t.policy.params.array, adapters = t.policy.trainable.array
+        #expect(t.updater.optimizer.m.count == adapters.count && adapters.count < base.count / 4)
+        // beta > 0: the reference is the base (the twin's adapters start at B = 0).
+        let reference = try #require(t.updater.reference)
+        #expect(try reference.tokenLogprobs([1, 2, 3]) == (try Policy.load(Self.fixture).model.tokenLogprobs([1, 2, 3])))
+        let m = try #require(try t.trainStep())
+        #expect(m.groupsTrained == 2 && m.loss.isFinite && m.gradNorm > 0)
+        #expect(t.policy.params.array == base, "the base is frozen")
+        #expect(t.policy.trainable.array != adapters)
+
+        try t.saveCheckpoint()
+        let merged = try Policy.load(t.checkpointDir)
+        #expect(merged.model.params.array != base, "the checkpoint holds the merged weights")
+        let tokens: [Int32] = (0..<12).map { Int32($0 * 7 % 50) }
+        let adapted = try t.policy.tokenLogprobs(tokens), plain = try merged.model.tokenLogprobs(tokens)
+        #expect(zip(adapted, plain).allSatisfy { abs($0 - $1) < 1e-4 }, "merged weights compute the adapted model")
+
+        let again = try Policy.load(Self.fixture)
+        try again.attachLoRA(lora, seed: 2, adaptersFrom: t.checkpointDir)
+        #expect(again.model.trainable.array == t.policy.trainable.array)
+        let resumed = try run(again, dir: dir, state: try RLRun.savedState(runDir: dir))
+        #expect(resumed.updater.optimizer.m.array == t.updater.optimizer.m.array)
+        // Our GPT-2 has no adapters: a clear error, not a crash.
+        #expect(throws: (any Error).self) { try Policy(model: try GPT(config: GPTConfig(vocabSize: 30)), codec: Tokenizer.standard, directory: "").attachLoRA(lora, seed: 0) }
+    }
 }
 
 /// Micro-batches sized by the model: our GPT-2 keeps BLAS's 4096 positions; a model whose
