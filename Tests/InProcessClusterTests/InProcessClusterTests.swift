@@ -152,6 +152,26 @@ struct InProcessClusterTests {
         #expect(saved.family == "qwen2" && saved.codec is ChatCodec)
     }
 
+    /// A LoRA run in the cluster: each actor reads the frozen base from run.init_from once and
+    /// every version carries only the adapters; the learner's audit of the behaviour log-probs
+    /// (the first pass recomputes them) finds every group sampled as its actor says.
+    @Test func aLoRARunSendsOnlyTheAdapters() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/llama/qwen2-tiny").standardizedFileURL.path
+        let cluster = try InProcessCluster(steps: 3, extra: ["lora.rank=4", "lora.alpha=8", "task.instruction=none",
+                                                             "algorithm.lr=0.05", "cluster.max_logprob_gap=0.01"], base: fixture)
+        let (s, ended) = try cluster.run(actors: 2)
+        #expect(s.steps == 3 && !s.stoppedEarly, "\(cluster.output)")
+        #expect(s.ledger.trained == 3 * 4 && s.ledger.lost == 0 && s.ledger.droppedForged == 0 && s.rejectedMessages.isEmpty)
+        #expect(ended)
+        for actor in ["actor-1", "actor-2"] {
+            #expect(cluster.output.contains("[\(actor)] reading the frozen base from \(fixture) (LoRA rank 4)"), "\(cluster.output)")
+        }
+        #expect(FileManager.default.fileExists(atPath: s.checkpoint + "/lora.safetensors"))
+        #expect(cluster.output.contains("[actor-1] loaded policy version"))
+        #expect(try Policy.load(s.checkpoint).family == "qwen2", "the merged checkpoint is a plain folder")
+    }
+
     /// Actors that hold the reference (`cluster.reference_on_actors`): both load it from the
     /// learner, the reference log-probs they send pass the audit of every group, and nothing
     /// is forged or lost.
