@@ -12,7 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 RUN_DIR    ?= runs/base
 SOURCES    := $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap') Package.swift
 
-.PHONY: run base test build deps test-deps apt bench torch check-hf check-hf-gpt2 check-hf-smollm2 rl experiments r1 deepmind-math clean smollm2 smollm2-gguf smollm2-import
+.PHONY: run base test build deps test-deps apt bench torch check-hf check-hf-gpt2 check-hf-smollm2 rl experiments r1 deepmind-math clean smollm2 smollm2-gguf smollm2-import two-digit-tasks rl-smollm2 rl-smollm2-cluster
 
 # Install the Debian libraries when any is missing (apt-get, through sudo when not root).
 deps:
@@ -100,6 +100,19 @@ smollm2-import: build $(SMOLLM2_GGUF)
 
 smollm2: smollm2-import
 	$(BIN) sample --checkpoint $(SMOLLM2_DIR) --prompt "$(SMOLLM2_PROMPT)" -n 1 --greedy --max-new-tokens 96
+
+# RL on SmolLM2 (issue 35): two-digit +/- problems asked in words, GRPO with LoRA for an hour
+# (configs/smollm2.yaml), held-out pass@1 before and after. `rl-smollm2-cluster` is the same
+# run on a local cluster (learner, 2 actors, 2 verifiers; actors read the base from disk).
+two-digit-tasks: runs/two_digit/train.jsonl
+runs/two_digit/train.jsonl: scripts/make_two_digit_tasks.py
+	python3 scripts/make_two_digit_tasks.py --out runs/two_digit
+
+rl-smollm2: smollm2-import two-digit-tasks
+	$(BIN) train configs/smollm2.yaml
+
+rl-smollm2-cluster: smollm2-import two-digit-tasks
+	$(BIN) launch configs/smollm2.yaml --set run.out=runs/smollm2-cluster
 
 # Problems no one here wrote: reasoning-gym's generators (basic_arithmetic; RG_DATASETS=gsm_symbolic,
 # ...) as JSONL in runs/reasoning_gym, from a virtualenv of its own. Then e.g.
