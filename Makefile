@@ -136,7 +136,7 @@ bench: build base
 # A CPU-only wheel in pip's find-links folder (/opt/wheels here) is taken over PyPI's CUDA build.
 torch:
 	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | tail -1); \
-	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers gguf accelerate
+	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers gguf accelerate peft
 
 # Hugging Face loads our checkpoint and agrees with our log-probabilities; its tokenizer
 # gives our ids, its pipeline generates what ours does, and what its save_pretrained

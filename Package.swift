@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "Actor", dependencies: ["Worker", "Transport", "Wire", "Sampler", "Policy", "Kernels", "Completions"], swiftSettings: release),
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
-        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
+        .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Llama", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
                                                    "Launcher", "Plots", "Worker"],
                 swiftSettings: release),
         .executableTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch + transformers throughput reference for a GPT-2 shape (CPU, float32).
+"""PyTorch + transformers throughput reference for a GPT-2 shape or a real model (CPU, float32).
 
-Builds a randomly initialised GPT2LMHeadModel of the requested shape and times
+Builds a randomly initialised GPT2LMHeadModel of the requested shape (or loads --model, a
+Hugging Face folder such as runs/smollm2-135m-instruct, with --lora R as peft adapters) and times
 either training steps (forward with labels, backward, grad clip 1.0, AdamW
 step, zero_grad) or sampling with model.generate, so NanoReasoner's Swift
 numbers can be compared against a mainstream framework on the same machine.
@@ -23,6 +24,7 @@ a drift of the machine's speed hits both sides of each pair): after the warm-up,
 """
 import argparse
 import json
+import resource
 import statistics
 import sys
 import time
@@ -39,7 +41,9 @@ def serve(once):
         if line.strip() != "once":
             log(f"unknown request {line.strip()!r}; expected 'once'")
             continue
-        print(json.dumps({"rate": once()}), flush=True)
+        rate = once()
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"rate": rate, "max_rss_mb": peak_mb}), flush=True)
 
 
 def repeat(once, args, describe):
@@ -72,6 +76,9 @@ def parse_args():
     p.add_argument("--prompt-len", type=int, default=16)
     p.add_argument("--new-tokens", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", help="a Hugging Face folder (e.g. runs/smollm2-135m-instruct) instead of a random GPT-2")
+    p.add_argument("--lora", type=int, default=0,
+                   help="with --model and --mode train: peft LoRA of this rank on all seven projections (alpha 2×rank)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--serve", action="store_true", help="time one repetition per 'once' line on stdin")
     return p.parse_args()
@@ -94,14 +101,24 @@ def main():
                      activation_function="gelu_new",
                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                      bos_token_id=None, eos_token_id=None)  # GPT-2's 50256 is out of vocab
-    model = GPT2LMHeadModel(cfg).float()
+    if args.model:
+        from transformers import AutoModelForCausalLM
+        model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=torch.float32)
+        args.vocab, args.context = model.config.vocab_size, model.config.max_position_embeddings
+    else:
+        model = GPT2LMHeadModel(cfg).float()
+    if args.lora:
+        from peft import LoraConfig, get_peft_model
+        targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        model = get_peft_model(model, LoraConfig(r=args.lora, lora_alpha=2 * args.lora, lora_dropout=0.0,
+                                                 target_modules=targets))
     attn_impl = getattr(model.config, "_attn_implementation", None)
     n_params = sum(p.numel() for p in model.parameters())
     gen = torch.Generator().manual_seed(args.seed)
 
     shape = {"layers": args.layers, "heads": args.heads, "width": args.width,
              "context": args.context, "vocab": args.vocab, "batch": args.batch,
-             "params": n_params}
+             "params": n_params, "model": args.model, "lora": args.lora}
     result = {"framework": "pytorch", "mode": args.mode,
               "torch_version": torch.__version__,
               "transformers_version": transformers.__version__,
@@ -114,7 +131,8 @@ def main():
             sys.exit(f"--seq {args.seq} exceeds --context {args.context}")
         shape.update(seq=args.seq, steps=args.steps)
         model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.1)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(trainable, lr=3e-4, weight_decay=0.1)
         # A fixed pool of random batches, cycled through, so data creation is not timed.
         pool = [torch.randint(0, args.vocab, (args.batch, args.seq), generator=gen)
                 for _ in range(4)]
@@ -123,7 +141,7 @@ def main():
             x = pool[i % len(pool)]
             loss = model(input_ids=x, labels=x).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
             return loss.item()
@@ -147,7 +165,7 @@ def main():
                       tokens_per_s=rates, final_loss=loss)
         log(f"median: {result['tokens_per_s_median']:.0f} tokens/s")
     else:
-        if args.prompt_len + args.new_tokens > args.context:
+        if args.prompt_len + args.new_tokens > args.context:  # (a real model's context is its own)
             sys.exit("--prompt-len + --new-tokens exceeds --context")
         shape.update(prompt_len=args.prompt_len, new_tokens=args.new_tokens)
         model.eval()

@@ -27,6 +27,10 @@ public struct BenchOptions: Sendable {
     public var broadcastSubscribers = [1, 2, 4]
     public var tenX = true
     public var clusterTimeout = 600.0
+    /// A real pretrained model's folder for the SmolLM2 rows (skipped, with a note, when absent).
+    public var realModel = "runs/smollm2-135m-instruct"
+    /// Only the real-model rows (with the sgemm peak they are shares of).
+    public var realModelOnly = false
 
     public init() {}
 

@@ -36,6 +36,38 @@ public struct BenchReport: Codable, Sendable {
         public init() {}
     }
 
+    /// Ours and PyTorch's, measured in pairs (one repetition each, back to back).
+    public struct Paired: Codable, Sendable {
+        public var ours: Stats
+        public var theirs: Stats
+        /// Ours over theirs, pair by pair.
+        public var ratios: Stats
+        public var theirPeakResidentMB: Double?
+    }
+
+    /// A real pretrained model (SmolLM2-135M-Instruct) on its own shapes, against PyTorch.
+    public struct RealModel: Codable, Sendable {
+        public var path = ""
+        public var parameters = 0
+        public var pairs = 0
+        public var sampleRows = 64
+        public var newTokens = 64
+        public var trainRows = 8
+        public var trainSeq = 256
+        /// New tokens/s against HF `generate`.
+        public var sampling: Paired?
+        /// Tokens/s of forward + backward + AdamW against transformers, and LoRA against peft.
+        public var fullFineTuning: Paired?
+        public var lora: Paired?
+        /// GFLOP/s at 2N (sampling) or 6N (training) FLOPs per token over the sgemm peak.
+        public var samplingPeakFraction: Double?
+        public var fullFineTuningPeakFraction: Double?
+        public var loraPeakFraction: Double?
+        /// Why a part was not measured.
+        public var note: String?
+        public init() {}
+    }
+
     /// Codec, transport and broadcast.
     public struct WireSection: Codable, Sendable {
         public var trajectorySource = ""
@@ -97,6 +129,7 @@ public struct BenchReport: Codable, Sendable {
     public var peak = PeakGEMM.Result(size: 0, threads: 0, gemm: Stats([]), openblasThreaded: Stats([]))
     public var policy: [PolicyRow] = []
     public var torch = Torch()
+    public var realModel: RealModel?
     public var wire = WireSection()
     public var cluster = ClusterSection()
     public var breakdown: [Stage] = []

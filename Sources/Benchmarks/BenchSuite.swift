@@ -36,8 +36,14 @@ public final class BenchSuite {
         report.matmulParameters = FLOPCount.matmulParameters(config)
         log("bench: sgemm peak (1024³ on \(Parallel.threads) threads)")
         report.peak = PeakGEMM.run(repeats: options.quick ? 3 : 5)
+        if options.realModelOnly {
+            attempt("smollm2") { try realModel() }
+            summarise()
+            return report
+        }
         try policy(config)
         if options.torch { torch(config) } else { report.torch.note = "skipped (--no-torch)" }
+        if options.torch && !options.quick { attempt("smollm2") { try realModel() } }
         let base = try BaseCheckpoint.locate(preferred: options.base, scratch: (scratch as NSString).appendingPathComponent("base"), log: log)
         attempt("wire") { try wire(base: base) }
         attempt("cluster") { try cluster(base: base) }
@@ -79,9 +85,9 @@ public final class BenchSuite {
             log("bench: training, ours and PyTorch (\(ref.script)) alternating, \(options.repeats) pairs")
             let steps = options.steps
             let trainer = try TorchServer(reference: ref, arguments: ["--seq", "\(seq)", "--steps", "\(steps)"] + common)
-            let train = try pairs(trainer, ours: {
+            let train = try pairs(trainer) {
                 try TrainingBenchmark.run(config: config, batch: rows, seq: seq, steps: steps, repeats: 1).tokensPerSecond.median
-            })
+            }
             report.torch.oursTrainingTokensPerSecond = train.ours
             report.torch.trainingTokensPerSecond = train.theirs
             report.torch.trainingRatios = train.ratios
@@ -89,9 +95,9 @@ public final class BenchSuite {
             log("bench: sampling, ours and Hugging Face generate alternating, \(options.repeats) pairs")
             let generate = ["--mode", "generate", "--prompt-len", "16", "--new-tokens", "64"] + common
             let generator = try TorchServer(reference: ref, arguments: generate)
-            let sample = try pairs(generator, ours: {
+            let sample = try pairs(generator) {
                 try SamplingBenchmark.run(config: config, batch: rows, promptLength: 16, newTokens: 64, repeats: 1).newTokensPerSecond.median
-            })
+            }
             report.torch.oursNewTokensPerSecond = sample.ours
             report.torch.generateNewTokensPerSecond = sample.theirs
             report.torch.samplingRatios = sample.ratios
@@ -101,15 +107,4 @@ public final class BenchSuite {
         }
     }
 
-    /// `options.repeats` pairs of (ours, theirs), back to back: ours, theirs and ours/theirs per pair.
-    private func pairs(_ server: TorchServer, ours: () throws -> Double) throws -> (ours: Stats, theirs: Stats, ratios: Stats) {
-        defer { server.stop() }
-        var mine: [Double] = [], theirs: [Double] = []
-        for _ in 0..<options.repeats {
-            mine.append(try ours())
-            theirs.append(try server.measure())
-        }
-        let ratios = zip(mine, theirs).map { $0 / $1 }
-        return (Stats(mine), Stats(theirs), Stats(ratios))
-    }
 }

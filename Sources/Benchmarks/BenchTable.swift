@@ -30,6 +30,7 @@ public enum BenchTable {
                    + ", ratio " + (t.samplingRatios.map { range($0, "%.2f") } ?? "—")
                    + (t.note.map { "  [\($0)]" } ?? ""))
         out.append("")
+        if let m = r.realModel { out.append(contentsOf: realModel(m)) }
         out.append(contentsOf: wire(r.wire))
         out.append(contentsOf: cluster(r.cluster))
         if !r.breakdown.isEmpty {
@@ -45,6 +46,20 @@ public enum BenchTable {
         if !r.skipped.isEmpty { out.append("\nskipped: " + r.skipped.joined(separator: "; ")) }
         if !r.files.isEmpty { out.append("files: " + r.files.joined(separator: ", ")) }
         return out.joined(separator: "\n")
+    }
+
+    private static func realModel(_ m: BenchReport.RealModel) -> [String] {
+        var out = ["REAL MODEL \(m.path) (\(m.parameters) parameters; \(m.pairs) pairs against PyTorch)" + (m.note.map { "  [\($0)]" } ?? "")]
+        for (name, p, share) in [("sample \(m.sampleRows)×\(m.newTokens) new tokens/s", m.sampling, m.samplingPeakFraction),
+                                 ("train \(m.trainRows)×\(m.trainSeq) tokens/s, full", m.fullFineTuning, m.fullFineTuningPeakFraction),
+                                 ("train, LoRA r16 (vs peft)", m.lora, m.loraPeakFraction)] {
+            guard let p else { continue }
+            out.append(row(["  " + name, "ours " + range(p.ours), "PyTorch " + range(p.theirs), "ratio " + range(p.ratios, "%.2f"),
+                            share.map { f($0 * 100, "%.1f") + " % peak" } ?? "",
+                            p.theirPeakResidentMB.map { String(format: "PyTorch peak %.1f GB", $0 / 1024) } ?? ""], [36, 26, 28, 22, 14, 20]))
+        }
+        out.append("")
+        return out
     }
 
     private static func wire(_ w: BenchReport.WireSection) -> [String] {

@@ -32,12 +32,16 @@ final class TorchServer {
     }
 
     /// Times one repetition on the PyTorch side; its rate (tokens/s).
-    func measure() throws -> Double {
+    func measure() throws -> Double { try measureWithMemory().rate }
+
+    /// One repetition's rate and the script's peak resident memory so far (MB).
+    func measureWithMemory() throws -> (rate: Double, maxResidentMB: Double?) {
         do { try input.fileHandleForWriting.write(contentsOf: Data("once\n".utf8)) } catch {
             throw BenchError.failed("the PyTorch script is gone: \(error)")
         }
-        guard let rate = try reply()["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
-        return rate
+        let r = try reply()
+        guard let rate = r["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
+        return (rate, r["max_rss_mb"] as? Double)
     }
 
     /// Closes its input (the script exits at end of input) and waits for it.

@@ -29,6 +29,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Prompts per RL step (default: the config's; --quick 8).") var promptsPerStep: Int?
     @Option(help: "Base checkpoint (pretrained into a temp directory when missing).") var base = "runs/base"
     @Option(help: "Config file for the cluster runs.") var config = "configs/default.yaml"
+    @Option(help: "A real model's folder for the SmolLM2 rows against PyTorch (`make smollm2` imports it here).")
+    var realModel = "runs/smollm2-135m-instruct"
+    @Flag(help: "Only the real-model rows (sampling, full fine-tuning and LoRA against PyTorch) and the sgemm peak.")
+    var realModelOnly = false
     @Flag(help: "Only the scaling bench: learner ranks and actors on emulated machines (cgroup CPU quotas; root), and the throughput model.")
     var scaling = false
     @Option(help: "With --scaling, only these parts, comma-separated: learner, actors, asynchrony (needs both), broadcast.")
@@ -45,6 +49,7 @@ struct BenchCommand: ParsableCommand {
         if let v = clusterSteps { o.clusterSteps = v }
         if let v = promptsPerStep { o.promptsPerStep = v }
         o.torchBatch = torchBatch; o.seq = seq; o.python = python; o.torch = !noTorch; o.base = base; o.configFile = config
+        o.realModel = realModel; o.realModelOnly = realModelOnly
         o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         let suite: BenchSuite
         do { suite = try BenchSuite(options: o, log: log) } catch { throw ValidationError("\(error)") }
