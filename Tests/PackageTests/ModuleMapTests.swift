@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The layering is read off Package.swift: every module's declared dependencies are
-/// exactly what its sources import, and the README's module map says the same.
+/// exactly what its sources import, and the module map in docs/ARCHITECTURE.md says the same.
 @Suite("Module map")
 struct ModuleMapTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -73,14 +73,14 @@ struct ModuleMapTests {
         }
     }
 
-    /// The README's table (between `<!-- module-map -->` markers): module | imports | role.
+    /// docs/ARCHITECTURE.md's table (between `<!-- module-map -->` markers): module | imports | role.
     @Test func theReadmeModuleMapMatchesPackageSwift() throws {
-        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
-        let start = try #require(readme.range(of: "<!-- module-map -->"), "README has no module map")
-        let end = try #require(readme.range(of: "<!-- /module-map -->"), "README's module map has no end marker")
+        let doc = try String(contentsOfFile: Self.root + "/docs/ARCHITECTURE.md", encoding: .utf8)
+        let start = try #require(doc.range(of: "<!-- module-map -->"), "docs/ARCHITECTURE.md has no module map")
+        let end = try #require(doc.range(of: "<!-- /module-map -->"), "docs/ARCHITECTURE.md's module map has no end marker")
         var map: [String: Set<String>] = [:]
         var order: [String] = []
-        for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
+        for line in doc[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 4 else { continue }
             let name = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
@@ -91,13 +91,13 @@ struct ModuleMapTests {
         for (i, name) in order.enumerated() {
             let above = Set(order[..<i])
             let below = map[name]!.subtracting(above).subtracting(Self.products)
-            #expect(below.isEmpty, "README: \(name) imports \(below.sorted()), listed below it")
+            #expect(below.isEmpty, "module map: \(name) imports \(below.sorted()), listed below it")
         }
         // System libraries are listed too, without imports.
         let targets = try Self.declared().merging(Self.systemLibraries.map { ($0, Set<String>()) }) { a, _ in a }
-        #expect(Set(map.keys) == Set(targets.keys), "modules in the README but not Package.swift: \(Set(map.keys).subtracting(targets.keys).sorted()); the reverse: \(Set(targets.keys).subtracting(map.keys).sorted())")
+        #expect(Set(map.keys) == Set(targets.keys), "modules in the module map but not Package.swift: \(Set(map.keys).subtracting(targets.keys).sorted()); the reverse: \(Set(targets.keys).subtracting(map.keys).sorted())")
         for (name, deps) in targets where map[name] != nil {
-            #expect(map[name] == deps, "README says \(name) imports \(map[name]!.sorted()), Package.swift \(deps.sorted())")
+            #expect(map[name] == deps, "the module map says \(name) imports \(map[name]!.sorted()), Package.swift \(deps.sorted())")
         }
     }
 
