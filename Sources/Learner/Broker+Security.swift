@@ -24,6 +24,26 @@ extension Broker {
         }
     }
 
+    /// Counts the handshakes that failed before the ZAP handler was asked (a plain client on a
+    /// CURVE port, a CURVE client with a wrong server key, garbage), by port and reason, and
+    /// logs the first few with the peer's address. (Those ZAP refused are counted there.)
+    func watchDoor(_ monitors: [(port: String, monitor: SocketMonitor)]) {
+        for (port, monitor) in monitors {
+            for (event, address) in monitor.observed() {
+                guard let reason = SocketMonitor.reason(event) else { continue }
+                security.countFailedHandshake(port: port, reason: reason)
+                let total = security.failedHandshakeTotal
+                if total <= Self.loggedKnocks {
+                    log("a handshake on the \(port) port from \(address) failed: \(reason)"
+                        + (total == Self.loggedKnocks ? " (further ones are counted, not logged)" : ""))
+                }
+            }
+        }
+    }
+
+    /// Failed handshakes logged one by one; the rest are only counted.
+    static let loggedKnocks = 5
+
     /// Reads `allowed_workers` again (at most once a second: a stranger knocking in a loop
     /// must not make us read a file per knock); true when it was read.
     private func rereadAllowList() -> Bool {

@@ -166,15 +166,19 @@ final class Broker: @unchecked Sendable {
     struct Sockets {
         let work: ZMQSocket, trajectories: ZMQSocket, weights: ZMQSocket, verify: ZMQSocket, control: ZMQSocket
         let zap: ZAPServer?
+        /// Each port's connection events: how a handshake that never reached ZAP failed.
+        let monitors: [(port: String, monitor: SocketMonitor)]
     }
 
     private func bind() throws -> Sockets {
         // The handler first: a CURVE socket asks it from its first handshake.
         let zap = try keys.map { _ in try ZAPServer(context) }
         let sec = keys?.security ?? .none
-        let s = Sockets(work: try ZMQSocket(context, .router, security: sec), trajectories: try ZMQSocket(context, .pull, security: sec),
-                        weights: try ZMQSocket(context, .pub, security: sec), verify: try ZMQSocket(context, .router, security: sec),
-                        control: try ZMQSocket(context, .pull), zap: zap)
+        let work = try ZMQSocket(context, .router, security: sec), trajectories = try ZMQSocket(context, .pull, security: sec)
+        let weights = try ZMQSocket(context, .pub, security: sec), verify = try ZMQSocket(context, .router, security: sec)
+        let ports = [("work", work), ("trajectories", trajectories), ("weights", weights), ("verify", verify)]
+        let s = Sockets(work: work, trajectories: trajectories, weights: weights, verify: verify, control: try ZMQSocket(context, .pull),
+                        zap: zap, monitors: try ports.map { ($0.0, try SocketMonitor($0.1, context: context)) })
         for x in [s.work, s.trajectories, s.verify, s.weights] { try x.limitMessageSize(settings.maxMessageBytes) }
         // Bounded queues on every port: no peer can grow the learner's memory by sending faster
         // than it reads (libzmq stops reading the connection instead).
@@ -246,6 +250,7 @@ final class Broker: @unchecked Sendable {
         clock.lastTurn = now
         guard now.timeIntervalSince(clock.lastHousekeeping) > 0.05 else { return }
         clock.lastHousekeeping = now
+        watchDoor(s.monitors)
         if now > clock.graceUntil { checkLiveness(now) }
         checkScoreDeadlines(now)
         if routesChanged { sendRoutes(on: s.work) }

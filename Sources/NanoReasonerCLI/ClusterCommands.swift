@@ -106,6 +106,10 @@ func printRunSummary(_ s: RunSummary, samples k: Int) {
         print("security: refused \(x.refusedHandshakes) handshakes, \(x.refusedHellos) hellos, \(x.impostorMessages) impostor messages; "
               + "audited \(x.auditedGroups) groups (\(x.auditMismatches) disagreed, \(x.quarantinedVerifiers) verifiers quarantined); "
               + "\(x.forgedGroups) groups with forged log-probs (\(x.refusedActors) actors refused)")
+        for (port, reasons) in (x.failedHandshakes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            print("  failed handshakes on the \(port) port: "
+                  + reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
     }
     print("checkpoint: \(s.checkpoint)\nlog:        \(s.log)\nplot:       \(s.plot)")
 }

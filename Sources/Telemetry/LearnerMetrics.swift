@@ -20,6 +20,8 @@ public final class LearnerMetrics: @unchecked Sendable {
     private let policyVersion, reward, accuracy, formatRate, loss, kl, tokensPerSecond, stalenessMean, stalenessMax: Gauge
     private let inFlight, lostGroups, liveActors, liveVerifiers, passAt1, passAtK: Gauge
     private let updateSeconds, broadcastSeconds, stepSeconds: ValueHistogram
+    /// `nanoreasoner_broker_failed_handshakes_total{port, reason}`, made as each pair first appears.
+    private var failedHandshakes: [[String]: Counter] = [:]
 
     /// `evalK`: the k of the evaluations' pass@k besides pass@1 (`eval.samples`).
     public init(evalK: Int, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -85,8 +87,22 @@ public final class LearnerMetrics: @unchecked Sendable {
         updateSeconds.record(m.updateSeconds)
         if m.broadcastSeconds > 0 { broadcastSeconds.record(m.broadcastSeconds) }
         stepSeconds.record(m.stepSeconds)
+        recordFailedHandshakes(m.security, since: p.security)
         last = m
         lastStepAt = Date()
+    }
+
+    /// Handshakes that failed below ZAP, by port and reason: strangers knocking.
+    private func recordFailedHandshakes(_ now: SecurityCounts, since before: SecurityCounts) {
+        for (port, reasons) in now.failedHandshakes ?? [:] {
+            for (reason, n) in reasons {
+                let counter = failedHandshakes[[port, reason]]
+                    ?? registry.counter("broker", "failed_handshakes", "Handshakes that failed before the key check (wrong mechanism, undecryptable hello)",
+                                        labels: [("port", port), ("reason", reason)])
+                failedHandshakes[[port, reason]] = counter
+                counter.increment(by: Int64(max(0, n - (before.failedHandshakes?[port]?[reason] ?? 0))))
+            }
+        }
     }
 
     /// Records a held-out evaluation.

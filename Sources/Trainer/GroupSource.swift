@@ -42,7 +42,20 @@ public struct SecurityCounts: Codable, Sendable, Equatable {
     /// Groups whose behaviour log-probs did not match the learner's recompute (dropped).
     public var forgedGroups = 0
     public var refusedActors = 0
+    /// Handshakes that failed below the ZAP handler (a plain client on a CURVE port, a wrong
+    /// server key, garbage): port → reason → count. Nil until the first (and in summaries
+    /// written before these were counted).
+    public var failedHandshakes: [String: [String: Int]]?
     public init() {}
+
+    public mutating func countFailedHandshake(port: String, reason: String) {
+        var counts = failedHandshakes ?? [:]
+        counts[port, default: [:]][reason, default: 0] += 1
+        failedHandshakes = counts
+    }
+
+    /// Every failed handshake on every port.
+    public var failedHandshakeTotal: Int { (failedHandshakes ?? [:]).values.reduce(0) { $0 + $1.values.reduce(0, +) } }
 }
 
 /// The cluster's side of a step's metrics (zero for the in-process source).

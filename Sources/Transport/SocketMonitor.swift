@@ -32,20 +32,46 @@ public final class SocketMonitor {
     }
 
     /// Events since the last call (never waits).
-    public func events() -> [Event] {
-        var out: [Event] = []
+    public func events() -> [Event] { observed().map(\.event) }
+
+    /// Events since the last call with the address libzmq gives each: on a bound socket, the
+    /// peer's (`tcp://203.0.113.5:41234`); on a connecting one, the endpoint it connects to.
+    public func observed() -> [(event: Event, address: String)] {
+        var out: [(event: Event, address: String)] = []
         while let frames = try? pair.receive(timeout: 0), let head = frames.first, head.count >= 6 {
+            let address = frames.count > 1 ? String(decoding: frames[1], as: UTF8.self) : ""
             let id = UInt16(head[0]) | UInt16(head[1]) << 8
             let value = UInt32(head[2]) | UInt32(head[3]) << 8 | UInt32(head[4]) << 16 | UInt32(head[5]) << 24
+            let event: Event
             switch Int32(id) {
-            case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: out.append(.handshakeSucceeded)
-            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: out.append(.refused(status: value))
-            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: out.append(.handshakeRejected(code: value))
-            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: out.append(.handshakeFailed(code: value))
-            case ZMQ_EVENT_DISCONNECTED: out.append(.disconnected)
-            default: out.append(.other(id))
+            case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: event = .handshakeSucceeded
+            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: event = .refused(status: value)
+            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: event = .handshakeRejected(code: value)
+            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: event = .handshakeFailed(code: value)
+            case ZMQ_EVENT_DISCONNECTED: event = .disconnected
+            default: event = .other(id)
             }
+            out.append((event, address))
         }
         return out
+    }
+
+    /// A failed handshake's reason in words, for counting and logging it: a ZMTP protocol
+    /// error's name, or the errno a connection dropped with.
+    public static func reason(_ event: Event) -> String? {
+        switch event {
+        case .handshakeRejected(let code):
+            switch Int32(bitPattern: code) {
+            case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: return "mechanism mismatch"
+            case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: return "undecryptable handshake"
+            case ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO: return "malformed hello"
+            case ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND: return "unexpected command"
+            case ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE: return "key exchange"
+            case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA: return "invalid metadata"
+            default: return String(format: "protocol error 0x%08x", code)
+            }
+        case .handshakeFailed: return "dropped during the handshake"
+        default: return nil
+        }
     }
 }

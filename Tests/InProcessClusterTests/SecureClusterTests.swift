@@ -82,13 +82,15 @@ struct SecureClusterTests {
             let learnerKey = try ClusterKeys.learner(at: cluster.config.keyDirectory).keys.publicKey
             // A client that knows the learner's key but holds one outside the allow-list, and one with no key at all.
             let outsider = SocketSecurity.curveClient(serverKey: learnerKey, keys: try .generate())
+            // And one that guessed the learner's key: its hello cannot be decrypted, below ZAP.
+            let guesser = SocketSecurity.curveClient(serverKey: try CurveKeyPair.generate().publicKey, keys: try .generate())
             do {  // while the learner listens, before it trains: it is there for all of it
                 let context = ZMQContext()
                 let hello = Message.hello(Hello(role: .actor, workerId: "actor-1", incarnation: 7, host: "stranger")).encoded()
                 let beat = Message.heartbeat(Heartbeat(role: .actor, workerId: "actor-1", incarnation: 7, policyVersion: 0,
                                                        busySeconds: 0, idleSeconds: 0)).encoded()
                 var subs: [ZMQSocket] = []
-                for security in [outsider, SocketSecurity.none] {
+                for security in [outsider, SocketSecurity.none, guesser] {
                     for (type, endpoint, body) in [(SocketType.dealer, ports.work, hello), (.push, ports.trajectories, beat),
                                                    (.dealer, ports.verify, hello)] {
                         let sock = try ZMQSocket(context, type, security: security)
@@ -128,6 +130,16 @@ struct SecureClusterTests {
         // heartbeats, which claim actor-1 under the twin's key.
         #expect(s.rejectedMessages.values.reduce(0, +) == s.security.impostorMessages, "\(s.rejectedMessages) \(s.security)")
         #expect(cluster.output.contains("refused a handshake from 127.0.0.1"))
+        // The plain and the guessing clients failed below ZAP: counted on every port, by reason,
+        // the first few logged with their address.
+        // (Which side notices a plain client first varies: "mechanism mismatch" or "dropped
+        // during the handshake".)
+        let knocks = s.security.failedHandshakes ?? [:]
+        for port in ["work", "trajectories", "verify", "weights"] {
+            #expect((knocks[port]?.values.reduce(0, +) ?? 0) >= 1, "\(port): \(knocks)")
+        }
+        #expect(knocks.values.contains { ($0["undecryptable handshake"] ?? 0) >= 1 }, "\(knocks)")
+        #expect(cluster.output.contains("port from tcp://127.0.0.1:"), "\(cluster.output)")
         #expect(seen["twin"]?.contains("actor-1 is live under another key") == true, "\(seen["twin"] ?? "")")
         #expect(s.security.refusedHellos == 1)
     }

@@ -32,8 +32,13 @@ struct MetricsServerTests {
         m.rejectedMessages = 3
         m.updateSeconds = 1.5
         m.liveActors = 2
+        m.security.countFailedHandshake(port: "work", reason: "mechanism mismatch")
         metrics.record(m)
         var second = StepMetrics(step: 2, policyVersion: 1)
+        second.security = m.security  // running totals: 3 on work, 1 on verify by step 2
+        second.security.countFailedHandshake(port: "work", reason: "mechanism mismatch")
+        second.security.countFailedHandshake(port: "work", reason: "mechanism mismatch")
+        second.security.countFailedHandshake(port: "verify", reason: "undecryptable handshake")
         second.groupsTrained = 30
         second.ledger.handedOut = 75
         second.rejectedMessages = 3
@@ -48,6 +53,8 @@ struct MetricsServerTests {
             "nanoreasoner_learner_groups_trained_total 62",
             "nanoreasoner_ledger_groups_handed_out_total 75",  // running totals, not their sum
             "nanoreasoner_broker_rejected_messages_total 3",
+            "nanoreasoner_broker_failed_handshakes_total{port=\"work\",reason=\"mechanism mismatch\"} 3",
+            "nanoreasoner_broker_failed_handshakes_total{port=\"verify\",reason=\"undecryptable handshake\"} 1",
             "nanoreasoner_learner_policy_version 2.0",
             "nanoreasoner_cluster_workers_live{role=\"actor\"} 2.0",
             "nanoreasoner_eval_pass_at{k=\"1\"} 0.2",
