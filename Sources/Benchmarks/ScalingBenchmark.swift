@@ -1,5 +1,7 @@
 import Foundation
 import Launcher
+import Tasks
+import TinyGPT
 import Trainer
 import Wire
 
@@ -45,7 +47,7 @@ public enum ScalingBenchmark {
         public static let allParts: Set<String> = ["learner", "actors", "asynchrony", "broadcast"]
         /// Broadcasts per broadcast case, and the default model's parameter count.
         public var broadcastRounds = 10
-        public var broadcastParameters = 848_128
+        public var broadcastParameters = ScalingBenchmark.defaultModelParameters
         public init() {}
     }
 
@@ -345,8 +347,11 @@ public enum ScalingBenchmark {
         r.predictions = [2, 4, 8, 16, 32, 64].map { best(model, machines: $0) }
     }
 
-    /// The default model's weights message (4 layers, width 128: 848,128 floats and the header).
-    static let broadcastBytes = 848_128.0 * 4 + 64
+    /// The default model's parameter count (846,208: 4 layers, width 128, our tokenizer's vocabulary).
+    public static let defaultModelParameters = ParameterLayout(GPTConfig(vocabSize: Tokenizer.standard.vocabSize)).count
+
+    /// The default model's weights message (its floats and the header).
+    static let broadcastBytes = Double(defaultModelParameters) * 4 + 64
 
     /// The split of `machines` into learner ranks and actors with the most trained groups per second.
     static func best(_ m: Model, machines: Int) -> Prediction {

@@ -6,16 +6,3 @@ public func residual_forward(
         for i in r { out[i] = a[i] + b[i] }
     }
 }
-
-/// da += dout, db += dout.
-public func residual_backward(
-    _ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
-    _ dout: UnsafePointer<Float>, N: Int
-) {
-    Parallel.forChunks(N, minChunk: 1 << 16) { r in
-        for i in r {
-            da[i] += dout[i]
-            db[i] += dout[i]
-        }
-    }
-}

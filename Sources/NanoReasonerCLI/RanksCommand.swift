@@ -51,7 +51,7 @@ struct RanksCommand: ParsableCommand {
             try Parallel.with(threads: threads) {
                 for _ in 0..<updates {
                     let t0 = Date(), c0 = world?.collectiveSeconds ?? 0
-                    _ = try updater.update(batch, pad: Tokenizer.pad)
+                    _ = try updater.update(batch)
                     seconds.append(Date().timeIntervalSince(t0))
                     collective.append((world?.collectiveSeconds ?? 0) - c0)
                 }

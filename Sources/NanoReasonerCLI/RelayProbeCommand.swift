@@ -14,7 +14,7 @@ struct RelayProbeCommand: ParsableCommand {
     @Option(help: "Where subscribers report (publish: the address to bind for it).") var report: String
     @Option var subscribers = 1
     @Option var fanout = 0
-    @Option var parameters = 848_128
+    @Option var parameters = ScalingBenchmark.defaultModelParameters
     @Option var rounds = 10
     @Option(help: "publish: where the result goes (JSON).") var out = "relay-pub.json"
 

@@ -38,8 +38,8 @@ extension PolicyUpdater {
     /// Ranks other than 0: updates on rank 0's groups until it says stop; returns how many.
     public func followRankZero() throws -> Int {
         var count = 0
-        while let (groups, pad) = try receiveGroups() {
-            _ = try update(groups, pad: pad)
+        while let groups = try receiveGroups() {
+            _ = try update(groups)
             count += 1
         }
         return count
@@ -53,12 +53,12 @@ extension PolicyUpdater {
     }
 
     /// Rank 0's side of an update's start: its groups to every rank.
-    func sendGroups(_ groups: [ScoredGroup], pad: Int32) throws {
-        var bytes = ScoredGroupCodec.encode(groups, pad: pad)
+    func sendGroups(_ groups: [ScoredGroup]) throws {
+        var bytes = ScoredGroupCodec.encode(groups)
         try ranks.broadcast(&bytes)
     }
 
-    private func receiveGroups() throws -> ([ScoredGroup], Int32)? {
+    private func receiveGroups() throws -> [ScoredGroup]? {
         var bytes: [UInt8] = []
         try ranks.broadcast(&bytes)
         return try ScoredGroupCodec.decode(bytes)
@@ -148,10 +148,10 @@ private extension JSONDecoder {
 /// Scored groups as bytes for the ranks (only what an update reads: the tokens, the log-probs,
 /// the rewards), in the wire's field encoding. A leading 0 is "stop", 1 "update on these".
 enum ScoredGroupCodec {
-    static func encode(_ groups: [ScoredGroup], pad: Int32) -> [UInt8] {
+    static func encode(_ groups: [ScoredGroup]) -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 16)
         w.u8(1)
-        w.u32(UInt32(bitPattern: pad)); w.count(groups.count)
+        w.count(groups.count)
         for g in groups {
             w.tokens(g.prompt); w.u64(UInt64(g.policyVersion)); w.count(g.completions.count)
             for (c, s) in zip(g.completions, g.scores) {
@@ -165,11 +165,10 @@ enum ScoredGroupCodec {
     }
 
     /// nil for "stop".
-    static func decode(_ bytes: [UInt8]) throws -> ([ScoredGroup], Int32)? {
+    static func decode(_ bytes: [UInt8]) throws -> [ScoredGroup]? {
         try bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw)
             guard try r.u8("kind") == 1 else { return nil }
-            let pad = Int32(bitPattern: try r.u32("pad"))
             let groups = try (0..<r.count("groups")).map { _ -> ScoredGroup in
                 let prompt = try r.tokens("prompt"), version = Int(try r.u64("version"))
                 var completions: [Completion] = [], scores: [Score] = []
@@ -182,7 +181,7 @@ enum ScoredGroupCodec {
                 }
                 return ScoredGroup(prompt: prompt, completions: completions, scores: scores, policyVersion: version)
             }
-            return (groups, pad)
+            return groups
         }
     }
 }

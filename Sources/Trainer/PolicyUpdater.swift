@@ -88,9 +88,9 @@ public final class PolicyUpdater {
     ///
     /// Groups run as packed micro-batches (no padding; a group's rows share its prompt) whose
     /// gradients add up before the optimiser step.
-    public func update(_ groups: [ScoredGroup], pad: Int32) throws -> UpdateStats {
+    public func update(_ groups: [ScoredGroup]) throws -> UpdateStats {
         var s = UpdateStats()
-        if ranks.size > 1, ranks.rank == 0 { try sendGroups(groups, pad: pad) }
+        if ranks.size > 1, ranks.rank == 0 { try sendGroups(groups) }
         guard !groups.isEmpty else { return s }
         var forged = try forgedReferences(groups)
         var kept = groups.indices.filter { !forged.contains($0) }

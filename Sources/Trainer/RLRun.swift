@@ -153,7 +153,7 @@ public final class RLRun {
         if batch.isEmpty { return nil }
         m.waitSeconds = Date().timeIntervalSince(start)
         let updateStart = Date()
-        let u = try updater.update(batch.map(\.group), pad: Tokenizer.pad)
+        let u = try updater.update(batch.map(\.group))
         m.updateSeconds = Date().timeIntervalSince(updateStart)
         if !u.forgedGroups.isEmpty {
             dropForged(u.forgedGroups, from: &batch, ages: &ages)

@@ -47,9 +47,9 @@ struct RankShareTests {
                             scores: [Score(reward: 1, correct: true, wellFormed: true, extracted: nil),
                                      Score(reward: 0.1, correct: false, wellFormed: true, extracted: nil)],
                             policyVersion: 12)
-        let bytes = ScoredGroupCodec.encode([g, g], pad: 0)
-        let (back, pad) = try #require(try ScoredGroupCodec.decode(bytes))
-        #expect(pad == 0 && back.count == 2)
+        let bytes = ScoredGroupCodec.encode([g, g])
+        let back = try #require(try ScoredGroupCodec.decode(bytes))
+        #expect(back.count == 2)
         #expect(back[1].prompt == g.prompt && back[1].completions == g.completions && back[1].policyVersion == 12)
         #expect(back[0].scores.map(\.reward) == [1, 0.1] && back[0].scores.map(\.correct) == [true, false])
         #expect(try ScoredGroupCodec.decode([0]) == nil, "a leading 0 is stop")

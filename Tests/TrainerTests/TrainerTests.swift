@@ -108,7 +108,7 @@ struct TrainerTests {
             let model = try microModel()
             let updater = try PolicyUpdater(config: c, policy: model)
             updater.referenceAuditFraction = 1
-            let stats = try updater.update(groups, pad: 0)
+            let stats = try updater.update(groups)
             return (model.params.array, stats)
         }
         let here = try update(plain), there = try update(claimed)
@@ -202,7 +202,7 @@ struct TrainerTests {
             model.initialize(seed: 2)
             let updater = try PolicyUpdater(config: c, policy: model)
             updater.microBatchPositions = positions
-            stats.append(try updater.update(groups, pad: 0))
+            stats.append(try updater.update(groups))
             params.append(model.params.array)
             grads.append(model.grads.array)  // the last epoch's: AdamW's step hides a gradient's scale
         }
