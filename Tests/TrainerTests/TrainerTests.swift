@@ -39,13 +39,14 @@ private func tinyPolicy() throws -> GPT {
 
 /// The single-process run: `RLRun` over a `LocalSource`, as `train` builds it.
 private func trainer(_ algo: Algorithm, curriculum: Bool = false, runDir: String = NSTemporaryDirectory() + "nr-trainer-\(UUID().uuidString)",
-                     config: RLConfig? = nil, state: RunState? = nil, policy: GPT? = nil) throws -> RLRun {
+                     config: RLConfig? = nil, state: RunState? = nil, policy: GPT? = nil,
+                     verify: LocalSource.Verify? = nil) throws -> RLRun {
     let c = config ?? smallConfig(algo, curriculum: curriculum)
     let model = try policy ?? tinyPolicy()
     let task = try smallTask()
     let ledger = state?.ledger(maxInFlight: 1 << 30) ?? .fresh(config: c, maxInFlight: 1 << 30)
     let source = LocalSource(config: c, policy: model, codec: Tokenizer.standard, task: task, ledger: ledger,
-                             verify: LocalSource.builtIn(c.reward))
+                             verify: verify ?? LocalSource.builtIn(c.reward))
     return try RLRun(config: c, runDir: runDir, policy: model, codec: Tokenizer.standard, task: task, source: source,
                      state: state, log: { _ in })
 }
@@ -142,15 +143,34 @@ struct TrainerTests {
 
     @Test(arguments: Algorithm.allCases)
     func aStepUpdatesThePolicyAndReportsMetrics(algo: Algorithm) throws {
-        let t = try trainer(algo)
+        // A reward every group varies in (the completion's length is even), so every
+        // algorithm has signal: an untrained policy rarely earns the arithmetic reward.
+        let evenLength: LocalSource.Verify = { _, text in
+            Score(reward: text.count % 2 == 0 ? 1 : 0, correct: text.count % 2 == 0, wellFormed: true, extracted: nil)
+        }
+        let t = try trainer(algo, verify: evenLength)
         let before = t.policy.params.array
         let m = try #require(try t.trainStep())
         #expect(m.step == 1 && m.groupsTrained == 3 && m.groupsSampled == 3 && m.groupsArrived == 3)
         #expect(m.completionLength > 0 && m.completionLength <= 12)
         #expect(m.entropy > 0 && m.kl.isFinite && m.loss.isFinite)
         #expect((0...1).contains(m.zeroVarianceFraction))
-        // An untrained policy rarely earns reward; GRPO then has no signal and must not move.
-        if m.reward > 0 || algo == .kimi { #expect(t.policy.params.array != before) }
+        #expect(m.reward > 0 && m.reward < 1, "the rewards vary")
+        #expect(t.policy.params.array != before, "\(algo) moved the policy")
+    }
+
+    /// Without signal (every completion scored 0) the advantage-weighted algorithms leave
+    /// the policy where it was.
+    @Test(arguments: [Algorithm.grpo, .rloo, .gspo])
+    func noSignalLeavesThePolicyAlone(algo: Algorithm) throws {
+        let zero: LocalSource.Verify = { _, _ in Score(reward: 0, correct: false, wellFormed: false, extracted: nil) }
+        var c = smallConfig(algo, curriculum: false)
+        c.dynamicSampling = false
+        c.loss.beta = 0
+        let t = try trainer(algo, config: c, verify: zero)
+        let before = t.policy.params.array
+        _ = try t.trainStep()
+        #expect(t.policy.params.array == before)
     }
 
     /// PPO's critic is part of the checkpoint: a resumed run continues with the same head.
