@@ -61,13 +61,13 @@ public struct TrajectorySample {
     /// Seconds per group to detokenise and score every completion with the arithmetic verifier, per repetition.
     public func verifySecondsPerGroup(tokenizer: Tokenizer, reward: RewardConfig, repeats: Int) -> Stats {
         guard !groups.isEmpty else { return Stats([]) }
-        let verifier = ArithmeticVerifier(config: reward)
+        let verifier = RunVerifier.builtIn(reward)
         var runs: [Double] = []
         var sink = 0.0
         for _ in 0..<max(repeats, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             for (g, p) in zip(groups, problems) {
-                for r in g.rollouts { sink += Double(verifier.score(completion: tokenizer.decode(r.tokens), answer: p.answer, prompt: p.prompt).reward) }
+                for r in g.rollouts { sink += Double(verifier.score(prompt: p.prompt, completion: tokenizer.decode(r.tokens), answer: p.answer).reward) }
             }
             runs.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(groups.count))
         }

@@ -54,10 +54,8 @@ public struct RunStart {
 
     /// The run's verifier in this process: the external command when the config names one.
     public static func verifier(_ config: ExperimentConfig) throws -> LocalSource.Verify {
-        guard !config.externalVerifier.isEmpty else { return LocalSource.builtIn(config.rl.reward) }
-        let ext = try ExternalVerifier(command: config.externalVerifier.split(separator: " ").map(String.init),
-                                       timeout: config.externalVerifierTimeout)
-        return { problem, text in ext.score(prompt: problem.prompt, completion: text, answer: problem.answer) }
+        LocalSource.verify(try RunVerifier(reward: config.rl.reward, externalCommand: config.externalVerifier,
+                                           timeout: config.externalVerifierTimeout))
     }
 
     /// The whole single-process run: this policy, sampled and scored here.

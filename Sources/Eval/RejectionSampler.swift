@@ -21,7 +21,7 @@ public struct RejectionSampler {
 
     public let model: GPT
     public let tokenizer: Tokenizer
-    public var verifier = ArithmeticVerifier()
+    public var verifier = RunVerifier.builtIn()
     public var batchProblems = 32
 
     public init(model: GPT, tokenizer: Tokenizer) {
@@ -38,7 +38,7 @@ public struct RejectionSampler {
             var seen = Set<String>()
             for tokens in group {
                 let text = tokenizer.decode(tokens.filter { $0 != Tokenizer.eos })
-                let score = verifier.score(completion: text, answer: problem.answer, prompt: problem.prompt)
+                let score = verifier.score(prompt: problem.prompt, completion: text, answer: problem.answer)
                 guard score.correct && score.wellFormed else { continue }
                 r.accepted += 1
                 guard seen.count < perPrompt, seen.insert(text).inserted else { continue }

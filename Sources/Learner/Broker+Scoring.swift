@@ -62,7 +62,7 @@ extension Broker {
 
     private func scoreHere(_ t: TrajectoryGroup) -> [Score] {
         let p = problem(Int(t.promptIndex))
-        return t.rollouts.map { localVerifier.score(completion: codec.text($0.tokens), answer: p.answer, prompt: p.prompt) }
+        return t.rollouts.map { localVerifier.score(prompt: p.prompt, completion: codec.text($0.tokens), answer: p.answer) }
     }
 
     /// Sends queued score requests to verifiers with free credit; scores in-process when

@@ -31,7 +31,8 @@ final class Broker: @unchecked Sendable {
     let problem: (Int) -> Problem
     /// Prompts' ids for the actors, completions' text for the verifiers: the policy's codec.
     let codec: any PromptCodec
-    let localVerifier: ArithmeticVerifier
+    /// Scores groups here when the run has no verifier pool, and audits the pool's answers.
+    let localVerifier: RunVerifier
     /// The learner's CURVE keys and allow-list; nil when the run is plain text.
     let keys: ClusterKeys.Learner?
 
@@ -93,7 +94,7 @@ final class Broker: @unchecked Sendable {
     /// workers when they connect over `inproc://`.
     init(settings: ClusterSettings, workerSettings: WorkerSettings, ledger: WorkLedger, codec: any PromptCodec,
          problem: @escaping (Int) -> Problem, keys: ClusterKeys.Learner? = nil, endpoints: Endpoints? = nil,
-         context: ZMQContext = ZMQContext(), log: @escaping (String) -> Void) {
+         context: ZMQContext = ZMQContext(), log: @escaping (String) -> Void) throws {
         self.settings = settings
         self.endpoints = endpoints ?? settings.bindEndpoints
         self.context = context
@@ -104,7 +105,8 @@ final class Broker: @unchecked Sendable {
         _ledger = ledger
         self.keys = keys
         gate = keys.map { Gatekeeper(allowed: $0.allowed) }
-        localVerifier = ArithmeticVerifier(config: workerSettings.reward)
+        localVerifier = try RunVerifier(reward: workerSettings.reward, externalCommand: workerSettings.externalVerifier,
+                                        timeout: workerSettings.externalVerifierTimeout)
         runId = UInt64.random(in: 1...UInt64.max)
         rejects = RejectCounter(log: log)
         pool = VerifierPool(credits: 4, attempts: settings.verifyRetries, timeout: settings.verifyTimeout)

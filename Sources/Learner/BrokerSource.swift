@@ -31,7 +31,7 @@ final class BrokerSource: GroupSource {
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
                                 referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
                                 weightFanout: config.cluster.weightFanout, adapters: adapters)
-        broker = Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
+        broker = try Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
         control = try ZMQSocket(broker.context, .push)

@@ -74,7 +74,8 @@ struct EvalCommand: ParsableCommand {
         let bar = ProgressBar(total: list.count, label: "eval")
         let params = try sampling.params(for: policy, thinkBudget: thinkBudget ?? sampling.thinkBudget)
         var evaluator = Evaluator(sampler: Sampler(model: policy.model), codec: policy.codec)
-        evaluator.verify = ArithmeticVerifier(config: RewardConfig(answerFormat: format)).verify
+        let verifier = RunVerifier.builtIn(RewardConfig(answerFormat: format))
+        evaluator.verify = { verifier.score(prompt: $0.prompt, completion: $1, answer: $0.answer) }
         return try evaluator
             .run(problems: list, samples: samples, ks: ks, params: params, seed: sampling.seed) { done, _ in
                 bar.update(done, "")

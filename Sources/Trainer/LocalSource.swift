@@ -34,8 +34,13 @@ public final class LocalSource: GroupSource {
         rng = Xoshiro256(seed: config.seed &+ UInt64(ledger.cursor))
     }
 
-    /// The built-in arithmetic verifier.
-    public static func builtIn(_ reward: RewardConfig) -> Verify { ArithmeticVerifier(config: reward).verify }
+    /// The built-in verifier with `reward`'s settings.
+    public static func builtIn(_ reward: RewardConfig) -> Verify { verify(.builtIn(reward)) }
+
+    /// `verifier` scoring a problem's completion text.
+    public static func verify(_ verifier: RunVerifier) -> Verify {
+        { problem, text in verifier.score(prompt: problem.prompt, completion: text, answer: problem.answer) }
+    }
 
     /// Samples one batch: the whole step's prompts at first, then twice what is missing
     /// (zero-variance groups are dropped by the run, so a refill is likely short again).

@@ -53,13 +53,8 @@ public final class VerifierService {
     }
 
     private func makeScorer(_ s: WorkerSettings) throws -> Scorer {
-        guard !s.externalVerifier.isEmpty else {
-            let builtIn = ArithmeticVerifier(config: s.reward)
-            return { r, text in builtIn.score(completion: text, answer: r.answer, prompt: r.prompt) }
-        }
-        let external = try ExternalVerifier(command: s.externalVerifier.split(separator: " ").map(String.init),
-                                            timeout: s.externalVerifierTimeout)
-        log("scoring with `\(s.externalVerifier)`")
-        return { r, text in external.score(prompt: r.prompt, completion: text, answer: r.answer) }
+        let verifier = try RunVerifier(reward: s.reward, externalCommand: s.externalVerifier, timeout: s.externalVerifierTimeout)
+        if !s.externalVerifier.isEmpty { log("scoring with \(verifier.name)") }
+        return { r, text in verifier.score(prompt: r.prompt, completion: text, answer: r.answer) }
     }
 }

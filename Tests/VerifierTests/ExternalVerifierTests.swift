@@ -21,6 +21,20 @@ struct ExternalVerifierTests {
         }
     }
 
+    /// The one factory: a named command scores (whatever the built-in checker would say), and
+    /// without one the built-in checker reads the config's answer format.
+    @Test func theRunVerifierIsTheCommandWhenNamedElseTheBuiltInChecker() throws {
+        let path = try script("while read line; do echo '{\"reward\": 0.25, \"correct\": false, \"format\": true}'; done\n")
+        let external = try RunVerifier(reward: RewardConfig(), externalCommand: path, timeout: 5)
+        #expect(external.name == "`\(path)`")
+        let s = external.score(prompt: "1+1=", completion: "<think></think><answer>2</answer>", answer: "2")
+        #expect(s.reward == 0.25 && !s.correct)
+        let builtIn = try RunVerifier(reward: RewardConfig(answerFormat: .answerLine), externalCommand: "")
+        #expect(builtIn.name.contains("answer_line"))
+        #expect(builtIn.score(prompt: "What is 1+1?", completion: "1+1 = 2\nAnswer: 2", answer: "2").correct)
+        #expect(!builtIn.score(prompt: "What is 1+1?", completion: "Answer: 3", answer: "2").correct)
+    }
+
     @Test func slowVerifierTimesOutWithAReason() throws {
         let path = try script("while read line; do sleep 30; echo '{\"reward\": 1}'; done\n")
         let v = try ExternalVerifier(command: [path], timeout: 0.3)
