@@ -198,22 +198,11 @@ struct LaunchCommand: ParsableCommand {
         }
         let exe = CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0]
             : (Bundle.main.executablePath ?? CommandLine.arguments[0])
-        let configArgs = [options.config] + options.overrides.flatMap { ["--set", $0] }
         let cl = c.cluster
-        let keyArgs = try localKeys(c)
-        var specs = [try learnerSpec(c, exe: exe, arguments: ["learner", "--no-summary"] + configArgs + (resume ? ["--resume"] : []))]
-        let common = ["--learner", cl.learnerHost, "--port", String(cl.basePort), "--watch-parent"]
-        for i in 1...cl.actors {
-            specs.append(ChildSpec(name: "actor-\(i)", arguments: ["actor", "--id", "actor-\(i)", "--batch", String(cl.actorBatch),
-                                                                   "--threads", String(cl.actorThreads), "--nice", String(cl.actorNice)]
-                                       + (c.metricsPort > 0 ? ["--metrics-port", String(c.metricsPort + i), "--metrics-host", c.metricsHost] : [])
-                                       + common + keyArgs("actor-\(i)"), restartable: true))
-        }
-        for i in stride(from: 1, through: cl.verifiers, by: 1) {
-            specs.append(ChildSpec(name: "verifier-\(i)", arguments: ["verifier", "--id", "verifier-\(i)"] + common + keyArgs("verifier-\(i)"),
-                                   restartable: true))
-        }
-        let machines = try emulatedMachines(c, specs: &specs)
+        if cl.curve { do { try ClusterSecurity.makeLocalKeys(c) } catch { throw ValidationError("\(error)") } }
+        let plan = LaunchPlan(c, configArguments: [options.config] + options.overrides.flatMap { ["--set", $0] }, resume: resume)
+        var specs = try plan.processes.map { try childSpec($0, c, exe: exe) }
+        let machines = try emulatedMachines(plan, specs: &specs)
         defer { if let machines { EmulatedMachine.remove(parent: machines) } }
         let summaryPath = (runDir as NSString).appendingPathComponent("summary.json")
         try? FileManager.default.removeItem(atPath: summaryPath)  // not last run's
@@ -248,49 +237,34 @@ struct LaunchCommand: ParsableCommand {
     /// With `cluster.machine_cpus` (or `learner_machine_cpus`), each process on an emulated
     /// machine of its own; mpirun's ranks place themselves (told through the environment).
     /// Returns the machines' parent cgroup, to remove at the end.
-    private func emulatedMachines(_ c: ExperimentConfig, specs: inout [ChildSpec]) throws -> String? {
-        let cl = c.cluster
-        let learnerCPUs = cl.learnerMachineCPUs > 0 ? cl.learnerMachineCPUs : cl.machineCPUs
-        guard cl.machineCPUs > 0 || learnerCPUs > 0 else { return nil }
+    private func emulatedMachines(_ plan: LaunchPlan, specs: inout [ChildSpec]) throws -> String? {
+        guard plan.emulatesMachines else { return nil }
         let parent: String
         do { parent = try EmulatedMachine.parent(named: "nanoreasoner-\(getpid())") } catch {
             throw ValidationError("cluster.machine_cpus: \(error); run as root, or set cluster.machine_cpus=0")
         }
-        for i in specs.indices {
-            let learner = !specs[i].restartable
-            let cpus = learner ? learnerCPUs : cl.machineCPUs
-            guard cpus > 0 else { continue }
-            if learner && cl.learnerRanks > 1 {
-                specs[i].environment = [EmulatedMachine.directoryVariable: parent, EmulatedMachine.cpusVariable: String(cpus)]
+        for (i, p) in plan.processes.enumerated() where p.cpus > 0 {
+            if p.ranks > 1 {
+                specs[i].environment = [EmulatedMachine.directoryVariable: parent, EmulatedMachine.cpusVariable: String(p.cpus)]
             } else {
-                specs[i].machine = try EmulatedMachine.make(specs[i].name, cpus: cpus, under: parent)
+                specs[i].machine = try EmulatedMachine.make(p.name, cpus: p.cpus, under: parent)
             }
         }
         return parent
     }
 
-    /// The learner's process: itself, or with several ranks `mpirun` starting them (rank 0 is
-    /// the learner; `cluster.mpirun_args` may place them on other machines).
-    private func learnerSpec(_ c: ExperimentConfig, exe: String, arguments: [String]) throws -> ChildSpec {
-        let K = c.cluster.learnerRanks
-        guard K > 1 else { return ChildSpec(name: "learner", arguments: arguments, restartable: false) }
+    /// A planned process as the supervisor's child: a learner of several ranks runs under
+    /// `mpirun` (rank 0 is the learner; `cluster.mpirun_args` may place them on other machines).
+    private func childSpec(_ p: LaunchPlan.Process, _ c: ExperimentConfig, exe: String) throws -> ChildSpec {
+        guard p.ranks > 1 else { return ChildSpec(name: p.name, arguments: p.arguments, restartable: p.restartable) }
         let mpi: (executable: String, arguments: [String])
         guard let extra = MPIRun.words(c.cluster.mpirunArgs) else {
             throw ValidationError("cluster.mpirun_args has a quote that is not closed: \(c.cluster.mpirunArgs)")
         }
-        do { mpi = try MPIRun.command(ranks: K, extra: extra, [exe] + arguments) } catch {
-            throw ValidationError("cluster.learner_ranks=\(K) starts the ranks with mpirun: \(error); or set cluster.learner_ranks=1")
+        do { mpi = try MPIRun.command(ranks: p.ranks, extra: extra, [exe] + p.arguments) } catch {
+            throw ValidationError("cluster.learner_ranks=\(p.ranks) starts the ranks with mpirun: \(error); or set cluster.learner_ranks=1")
         }
-        return ChildSpec(name: "learner", arguments: mpi.arguments, restartable: false, executable: mpi.executable)
-    }
-
-    /// With CURVE, every local worker gets its own key (made on first start for a cluster on
-    /// loopback, or added to the keys made with `keygen`); the `--keys` arguments per worker.
-    private func localKeys(_ c: ExperimentConfig) throws -> (String) -> [String] {
-        guard c.cluster.curve else { return { _ in [] } }
-        do { try ClusterSecurity.makeLocalKeys(c) } catch { throw ValidationError("\(error)") }
-        let dir = c.keyDirectory
-        return { ["--keys", "\(dir)/workers/\($0)"] }
+        return ChildSpec(name: p.name, arguments: mpi.arguments, restartable: p.restartable, executable: mpi.executable)
     }
 }
 
