@@ -1,4 +1,5 @@
 import Foundation
+import Transport
 import Trainer
 
 /// The local cluster as real processes: `nanoreasoner launch` with `--set` overrides (a fixed

@@ -39,27 +39,13 @@ final class InProcessCluster {
     init(steps: Int, verifiers: Int = 1, extra: [String] = [], tcp: Bool = false, base: String? = nil) throws {
         let out = NSTemporaryDirectory() + "nr-inproc-\(UUID().uuidString)"
         self.tcp = tcp
-        let port = tcp ? ["cluster.base_port=\(try Self.freePorts())"] : []
+        let port = tcp ? ["cluster.base_port=\(try FreePorts.find())"] : []
         config = try ExperimentConfig.load(path: nil, overrides: port + [
             "run.init_from=\(try base ?? Self.tinyBase())", "run.out=\(out)", "algorithm.steps=\(steps)", "algorithm.minutes=0",
             "algorithm.prompts_per_step=4", "algorithm.group_size=4", "algorithm.max_new_tokens=12",
             "algorithm.dynamic_sampling=false", "eval.final_problems=4", "eval.samples=2", "eval.final_samples=2",
             "cluster.actor_batch=2", "cluster.max_in_flight=8", "cluster.verifiers=\(verifiers)", "run.checkpoint_every=0",
         ] + extra)
-    }
-
-    /// A base port with the three after it free on loopback.
-    static func freePorts() throws -> Int {
-        let context = ZMQContext()
-        for _ in 0..<50 {
-            let base = Int.random(in: 20_000..<60_000)
-            let ok = (0..<4).allSatisfy { i in
-                guard let s = try? ZMQSocket(context, .pull) else { return false }
-                return (try? s.bind("tcp://127.0.0.1:\(base + i)")) != nil
-            }
-            if ok { return base }
-        }
-        throw CancellationError()  // no 4 free consecutive ports in 50 tries
     }
 
     /// A worker's options: over TCP with its own key folder (made on demand), or inproc.

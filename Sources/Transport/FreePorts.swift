@@ -1,7 +1,6 @@
 import Foundation
-import Transport
 
-/// Finds `count` consecutive free TCP ports on loopback for a cluster run.
+/// Finds `count` consecutive free TCP ports on loopback for a cluster run (benchmarks, tests).
 public enum FreePorts {
     /// A base port p with p…p+count-1 all bindable right now (tried by binding each one).
     /// The default range stays below Linux's ephemeral ports (32768…), which outgoing
@@ -13,7 +12,7 @@ public enum FreePorts {
                 let base = Int.random(in: range.lowerBound...(range.upperBound - count))
                 if bindable(context, base, count) { return base }
             }
-            throw BenchError.failed("no \(count) consecutive free ports in \(range) after 50 tries")
+            throw ZMQError(call: "finding \(count) consecutive free ports in \(range) (50 tries)", errno: EADDRINUSE)
         }
     }
 
