@@ -83,10 +83,11 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Llama", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
                                                    "Launcher", "Plots", "Worker"],
                 swiftSettings: release),
+        .target(name: "Scaling", dependencies: ["Benchmarks", "Launcher", "Plots", "Tasks", "TinyGPT", "Trainer", "Wire"], swiftSettings: release),
         .executableTarget(
             name: "NanoReasonerCLI",
             dependencies: [
-                "TinyGPT", "Tasks", "Sampler", "Eval", "Policy", "ModelFiles", "Pretrain", "Trainer", "Benchmarks", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots", "Telemetry", "Ranks", "Completions", "Verifier",
+                "TinyGPT", "Tasks", "Sampler", "Eval", "Policy", "ModelFiles", "Pretrain", "Trainer", "Benchmarks", "Scaling", "Kernels", "Cluster", "Learner", "Actor", "VerifierWorker", "Worker", "Launcher", "Plots", "Telemetry", "Ranks", "Completions", "Verifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),
         .testTarget(name: "SamplerTests", dependencies: ["Sampler", "TinyGPT", "Llama", "Kernels", "Completions"]),
         .testTarget(name: "PretrainTests", dependencies: ["Pretrain", "TinyGPT", "Tasks"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Wire", "TinyGPT", "Completions"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Scaling", "Wire", "TinyGPT", "Completions"]),
     ],
     // Kernels share raw buffers across Dispatch workers; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Runs a child process with its output in a log file, killing it after a timeout.
-enum Subprocess {
+public enum Subprocess {
     /// Starts it, its output (stdout and stderr) in `logPath`, and returns at once.
-    static func start(_ executable: String, _ arguments: [String], logPath: String,
+    public static func start(_ executable: String, _ arguments: [String], logPath: String,
                       environment: [String: String] = [:]) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let logFile = FileHandle(forWritingAtPath: logPath) else { throw BenchError.failed("cannot write \(logPath)") }
@@ -19,7 +19,7 @@ enum Subprocess {
     }
 
     /// The exit status; throws when it cannot start or overruns `timeout` seconds (it is then terminated).
-    static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double,
+    public static func run(_ executable: String, _ arguments: [String], logPath: String, timeout: Double,
                     environment: [String: String] = [:]) throws -> Int32 {
         let p = try start(executable, arguments, logPath: logPath, environment: environment)
         defer { (p.standardOutput as? FileHandle)?.closeFile() }
@@ -38,7 +38,7 @@ enum Subprocess {
     }
 
     /// The last lines of a log, for an error message.
-    static func tail(_ path: String, lines: Int = 15) -> String {
+    public static func tail(_ path: String, lines: Int = 15) -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Scaling
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Scaling
 
 /// The two ends of `bench --scaling`'s broadcast rows, each run on an emulated machine of
 /// its own (`ip netns exec`). Not for people: the bench starts them.

@@ -1,5 +1,5 @@
 import Testing
-@testable import Benchmarks
+@testable import Scaling
 
 @Suite("Scaling model")
 struct ScalingModelTests {
