@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "VerifierWorker", dependencies: ["Worker", "Transport", "Wire", "Verifier"], swiftSettings: release),
         .target(name: "Launcher", swiftSettings: release),
         .target(name: "Benchmarks", dependencies: ["CBLAS", "TinyGPT", "Llama", "Sampler", "Kernels", "Wire", "Transport", "Tasks", "Verifier", "Trainer", "Pretrain", "Cluster",
-                                                   "Launcher", "Plots", "Worker"],
+                                                   "Launcher", "Worker"],
                 swiftSettings: release),
         .target(name: "Scaling", dependencies: ["Benchmarks", "Launcher", "Plots", "Tasks", "TinyGPT", "Trainer", "Wire"], swiftSettings: release),
         .executableTarget(
