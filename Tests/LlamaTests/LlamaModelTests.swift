@@ -21,6 +21,24 @@ func weightedLogits(_ m: Llama, _ tokens: [Int32], _ layout: AttentionLayout, _ 
     return s
 }
 
+/// The worst relative error of `analytic` against central differences of `loss` in each of
+/// `buffer`'s floats (step 1e-2; errors relative to max(0.05, |numeric|)).
+func worstGradientError(_ buffer: FloatBuffer, analytic: [Float], loss: () throws -> Double) rethrows -> Double {
+    var worst = 0.0
+    let p = buffer.pointer
+    for i in 0..<buffer.count {
+        let old = p[i], h: Float = 1e-2
+        p[i] = old + h
+        let up = try loss()
+        p[i] = old - h
+        let down = try loss()
+        p[i] = old
+        let num = (up - down) / Double(2 * h)
+        worst = max(worst, abs(num - Double(analytic[i])) / max(0.05, abs(num)))
+    }
+    return worst
+}
+
 @Suite("Llama model")
 struct LlamaModelTests {
     /// Every parameter of both families (tied and untied heads, with and without biases) on a
@@ -36,20 +54,8 @@ struct LlamaModelTests {
         m.zeroGrad()
         m.dlogits.update(from: w, count: w.count)
         m.backward()
-        let analytic = m.grads.array
-        var worst = 0.0, checked = 0
-        let p = m.params.pointer
-        for i in 0..<m.parameterCount {
-            let old = p[i], h: Float = 1e-2
-            p[i] = old + h
-            let up = try weightedLogits(m, tokens, layout, w)
-            p[i] = old - h
-            let down = try weightedLogits(m, tokens, layout, w)
-            p[i] = old
-            let num = (up - down) / Double(2 * h)
-            worst = max(worst, abs(num - Double(analytic[i])) / max(0.05, abs(num)))
-            checked += 1
-        }
+        let worst = try worstGradientError(m.params, analytic: m.grads.array) { try weightedLogits(m, tokens, layout, w) }
+        let checked = m.parameterCount
         #expect(checked == m.parameterCount && checked > 500)
         #expect(worst < 0.05, "worst relative gradient error \(worst) over \(checked) parameters")
     }

@@ -31,18 +31,7 @@ struct LoRATests {
         let lora = try #require(m.lora)
         let analytic = lora.grads.array
         #expect(m.trainable === lora.params && m.trainableGrads === lora.grads)
-        var worst = 0.0
-        let p = lora.params.pointer
-        for i in 0..<lora.params.count {
-            let old = p[i], h: Float = 1e-2
-            p[i] = old + h
-            let up = try weightedLogits(m, tokens, layout, w)
-            p[i] = old - h
-            let down = try weightedLogits(m, tokens, layout, w)
-            p[i] = old
-            let num = (up - down) / Double(2 * h)
-            worst = max(worst, abs(num - Double(analytic[i])) / max(0.05, abs(num)))
-        }
+        let worst = try worstGradientError(lora.params, analytic: analytic) { try weightedLogits(m, tokens, layout, w) }
         #expect(lora.params.count == 2 * (2 * (8 + 8) + 2 * 2 * (8 + 4) + 2 * (8 + 8) + 2 * 2 * (8 + 6) + 2 * (6 + 8)))
         #expect(worst < 0.05, "worst relative gradient error \(worst) over \(lora.params.count) adapter parameters")
     }
