@@ -43,7 +43,9 @@ public struct Evaluator {
     public let codec: any PromptCodec
     /// Scores a completion of a problem: the built-in arithmetic checker unless set (a run's
     /// external verifier, another answer format).
-    public var verify: (_ problem: Problem, _ completion: String) -> Score = { RunVerifier.builtIn().score(prompt: $0.prompt, completion: $1, answer: $0.answer) }
+    public var verify: (_ problem: Problem, _ completion: String) -> Score = { [checker = RunVerifier.builtIn()] in
+        checker.score(prompt: $0.prompt, completion: $1, answer: $0.answer)
+    }
     public var batchProblems = 32
 
     public init(sampler: Sampler, codec: any PromptCodec) {
