@@ -115,15 +115,23 @@ rl-smollm2-cluster: smollm2-import two-digit-tasks
 	$(BIN) launch configs/smollm2.yaml --set run.out=runs/smollm2-cluster
 
 # Problems no one here wrote: reasoning-gym's generators (basic_arithmetic; RG_DATASETS=gsm_symbolic,
-# ...) as JSONL in runs/reasoning_gym, from a virtualenv of its own. Then e.g.
-#   nanoreasoner eval --checkpoint runs/smollm2-135m-instruct --tasks runs/reasoning_gym/held_out.jsonl
+# ...) as JSONL in runs/reasoning_gym, from a virtualenv of its own. basic_arithmetic is asked with
+# two or three terms of one or two digits (RG_OPTIONS; the generator's defaults go to six terms of
+# four digits, with division). `rl-smollm2-reasoning-gym`: the hour of configs/smollm2.yaml on them.
 RG_DATASETS ?= basic_arithmetic
+RG_OPTIONS  ?= basic_arithmetic.max_terms=3 basic_arithmetic.max_digits=2
 RG_VENV     := runs/.venv-reasoning-gym
-.PHONY: reasoning-gym
+comma       := ,
+RG_FLAGS    := $(foreach o,$(RG_OPTIONS),$(if $(filter $(firstword $(subst ., ,$(o))),$(subst $(comma), ,$(RG_DATASETS))),--option $(o)))
+.PHONY: reasoning-gym rl-smollm2-reasoning-gym
 reasoning-gym:
 	@$(MAKE) --no-print-directory apt PKGS="python3-venv"
 	@$(RG_VENV)/bin/python -c "import reasoning_gym" 2>/dev/null || { python3 -m venv $(RG_VENV) && $(RG_VENV)/bin/python -m pip install -q reasoning-gym; }
-	$(RG_VENV)/bin/python scripts/make_reasoning_gym_tasks.py --datasets $(RG_DATASETS) --out runs/reasoning_gym
+	$(RG_VENV)/bin/python scripts/make_reasoning_gym_tasks.py --datasets $(RG_DATASETS) $(RG_FLAGS) --out runs/reasoning_gym
+
+rl-smollm2-reasoning-gym: smollm2-import reasoning-gym
+	$(BIN) train configs/smollm2.yaml --set task.file=runs/reasoning_gym/train.jsonl \
+	  --set task.held_out=runs/reasoning_gym/held_out.jsonl --set run.out=runs/smollm2-reasoning-gym
 
 # Throughput side by side with PyTorch (install it with `make torch`; skipped when absent).
 # The figures (table + JSON), then the learner's update against the commit issue 20 measures

@@ -19,10 +19,26 @@ import os
 import sys
 
 
-def generate(name, size, seed):
+def generate(name, size, seed, options):
     import reasoning_gym
     return [{"prompt": str(x["question"]).strip(), "answer": str(x["answer"]).strip(), "dataset": name}
-            for x in reasoning_gym.create_dataset(name, size=size, seed=seed)]
+            for x in reasoning_gym.create_dataset(name, size=size, seed=seed, **options)]
+
+
+def parse_options(items):
+    """`dataset.key=value` (value as JSON when it parses, else a string) -> {dataset: {key: value}}."""
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        dataset, dot, key = name.partition(".")
+        if not eq or not dot or not key:
+            sys.exit(f"--option {item!r}: expected dataset.key=value, e.g. basic_arithmetic.max_terms=3")
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+        out.setdefault(dataset, {})[key] = value
+    return out
 
 
 def write(path, rows):
@@ -37,6 +53,8 @@ def main():
     p.add_argument("--train", type=int, default=20000, help="training problems per dataset")
     p.add_argument("--held-out", type=int, default=500, help="held-out problems per dataset")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--option", action="append", default=[], metavar="DATASET.KEY=VALUE",
+                   help="a generator setting, e.g. basic_arithmetic.max_terms=3 (repeatable)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     try:
@@ -44,19 +62,23 @@ def main():
     except ImportError:
         print("reasoning-gym is not installed: run `make reasoning-gym` (it makes runs/.venv-reasoning-gym)", file=sys.stderr)
         sys.exit(3)
+    options = parse_options(a.option)
+    names = [s.strip() for s in a.datasets.split(",") if s.strip()]
+    for unknown in set(options) - set(names):
+        sys.exit(f"--option names {unknown!r}, which is not among --datasets {a.datasets!r}")
     os.makedirs(a.out, exist_ok=True)
     train, held = [], []
-    for i, name in enumerate(s.strip() for s in a.datasets.split(",") if s.strip()):
-        t = generate(name, a.train, a.seed + 1000 * i)
+    for i, name in enumerate(names):
+        t = generate(name, a.train, a.seed + 1000 * i, options.get(name, {}))
         seen = {r["prompt"] for r in t}
         # reasoning-gym seeds item k from seed + k: the held-out seed starts past every training item's.
-        h = [r for r in generate(name, a.held_out + a.held_out // 4 + 10, a.seed + 1000 * i + 10_000_000) if r["prompt"] not in seen]
+        h = [r for r in generate(name, 2 * a.held_out + 10, a.seed + 1000 * i + 10_000_000, options.get(name, {})) if r["prompt"] not in seen]
         train += t
         held += h[: a.held_out]
         print(f"{name}: {len(t)} training, {len(h[: a.held_out])} held out", file=sys.stderr)
     write(os.path.join(a.out, "train.jsonl"), train)
     write(os.path.join(a.out, "held_out.jsonl"), held)
-    info = {"datasets": a.datasets, "train": len(train), "held_out": len(held), "seed": a.seed,
+    info = {"datasets": a.datasets, "train": len(train), "held_out": len(held), "seed": a.seed, "options": options,
             "reasoning_gym": getattr(reasoning_gym, "__version__", "?")}
     with open(os.path.join(a.out, "info.json"), "w") as f:
         json.dump(info, f, indent=1)
