@@ -30,18 +30,22 @@ public final class Learner {
                                   endpoints: endpoints, context: context, log: log)
         run = try RLRun(config: config.rl, runDir: runDir, policy: start.policy, codec: start.codec, task: start.task,
                         source: source, state: start.state, baseFiles: start.baseFiles, reference: start.reference,
-                        verify: try RunStart.verifier(config), log: log)
-        // Workers elsewhere say how they sampled: the first pass checks it.
-        run.updater.maxBehaviourGap = Float(config.cluster.maxLogprobGap)
-        run.updater.referenceAuditFraction = config.cluster.auditFraction
-        run.updater.ranks = ranks
-        run.updater.checkEvery = config.cluster.rankCheckEvery
+                        verify: try RunStart.verifier(config), updaterSettings: Self.updaterSettings(config.cluster), ranks: ranks, log: log)
         if ranks.size > 1 {
             try run.updater.shareState()
             log("learner ranks: \(ranks.size) (each trains a share of every update's rows; parameters compared every \(config.cluster.rankCheckEvery) updates)")
         }
         if keys != nil { log("CURVE on every port: \(keys!.allowed.count) worker keys allowed (\(config.keyDirectory)/allowed_workers)") }
         log("listening: " + (endpoints ?? config.cluster.bindEndpoints).all.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", "))
+    }
+
+    /// Workers elsewhere say how they sampled: the learner checks it (`cluster.max_logprob_gap`, `audit_fraction`).
+    static func updaterSettings(_ cluster: ClusterSettings) -> UpdaterSettings {
+        var s = UpdaterSettings()
+        s.maxBehaviourGap = Float(cluster.maxLogprobGap)
+        s.referenceAuditFraction = cluster.auditFraction
+        s.rankCheckEvery = cluster.rankCheckEvery
+        return s
     }
 
     /// `path` from the root: actors started elsewhere read the base from it.

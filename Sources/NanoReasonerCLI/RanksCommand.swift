@@ -43,8 +43,8 @@ struct RanksCommand: ParsableCommand {
         let model = GPTConfig(vocabSize: vocab, contextLength: 128, layers: layers, heads: 4, width: width)
         let policy = try GPT(config: model)
         policy.initialize(seed: seed)
-        let updater = try PolicyUpdater(config: rl, policy: policy)
-        if let world { updater.ranks = world; try updater.shareState() }
+        let updater = try PolicyUpdater(config: rl, policy: policy, ranks: world ?? SingleRank())
+        if world != nil { try updater.shareState() }
         let batch = try Self.seededGroups(policy: policy, count: groups, groupSize: groupSize, temperature: rl.temperature, seed: seed)
         var seconds: [Double] = [], collective: [Double] = []
         do {

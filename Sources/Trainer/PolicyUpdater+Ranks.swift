@@ -28,8 +28,7 @@ extension PolicyUpdater {
         var bytes: [UInt8] = []
         try ranks.broadcast(&bytes)
         let h = try JSONDecoder.ranks.decode(RankHeader.self, from: Data(bytes))
-        let updater = try PolicyUpdater(config: h.rl, policy: GPT(config: h.model))
-        updater.ranks = ranks
+        let updater = try PolicyUpdater(config: h.rl, policy: GPT(config: h.model), settings: h.settings, ranks: ranks)
         h.apply(to: updater)
         try updater.broadcastWeights()
         return updater
@@ -70,10 +69,11 @@ extension PolicyUpdater {
         for b in buffers { try ranks.broadcast(b.pointer, count: b.count) }
     }
 
-    /// Every `checkEvery` updates: the ranks' parameters must be bit for bit the same, or the
+    /// Every `settings.rankCheckEvery` updates: the ranks' parameters must be bit for bit the same, or the
     /// run stops naming the first rank that differs from rank 0.
     func checkRanksAgree() throws {
-        guard ranks.size > 1, checkEvery > 0, updates % checkEvery == 0 else { return }
+        let every = settings.rankCheckEvery
+        guard ranks.size > 1, every > 0, updates % every == 0 else { return }
         let sums = try ranks.gather(Self.checksum(policy.params))
         if let bad = sums.indices.first(where: { sums[$0] != sums[0] }) {
             throw RankDisagreement(rank: bad, update: updates, checksums: sums)
@@ -104,24 +104,19 @@ public struct RankDisagreement: Error, CustomStringConvertible {
 private struct RankHeader: Codable {
     var model: GPTConfig
     var rl: RLConfig
+    var settings: UpdaterSettings
     var updates: Int, optimizerStep: Int
-    var microBatchPositions: Int, checkEvery: Int
-    var maxBehaviourGap: Float, referenceAuditFraction: Double, maxReferenceGap: Float
     var valueHeadStarted: Bool?, valueHeadStep: Int?
 
     init(of u: PolicyUpdater, model: GPTConfig) {
-        self.model = model; rl = u.config
+        self.model = model; rl = u.config; settings = u.settings
         updates = u.updates; optimizerStep = u.optimizer.step
-        microBatchPositions = u.microBatchPositions; checkEvery = u.checkEvery
-        maxBehaviourGap = u.maxBehaviourGap; referenceAuditFraction = u.referenceAuditFraction; maxReferenceGap = u.maxReferenceGap
         valueHeadStarted = u.valueHead?.started; valueHeadStep = u.valueHead?.optimizer.step
     }
 
     func apply(to u: PolicyUpdater) {
         u.restore(updates: updates)
         u.optimizer.step = optimizerStep
-        u.microBatchPositions = microBatchPositions; u.checkEvery = checkEvery
-        u.maxBehaviourGap = maxBehaviourGap; u.referenceAuditFraction = referenceAuditFraction; u.maxReferenceGap = maxReferenceGap
         if let head = u.valueHead {
             head.started = valueHeadStarted ?? false
             head.optimizer.step = valueHeadStep ?? 0

@@ -17,7 +17,7 @@ public struct UpdateStats: Sendable {
     public var completionLength: Float = 0
     /// Mean |behaviour log-prob − this policy's| per completion token, over the groups trained.
     public var behaviourGap: Float = 0
-    /// Indices (into the groups given) of those beyond `maxBehaviourGap`: left out of the update.
+    /// Indices (into the groups given) of those that failed an audit (`ForgeryAudit`): left out of the update.
     public var forgedGroups: [Int] = []
 }
 
@@ -25,49 +25,45 @@ public struct UpdateStats: Sendable {
 ///
 /// It owns the policy being trained, the frozen reference and AdamW, and knows nothing
 /// of where the groups came from, so the single-process loop and the distributed
-/// learner share it.
+/// learner share it. The algorithm is its `objective` (`PolicyObjective`); the checks on
+/// what senders claim are `audit`'s; the ranks' share of the work is in `+Ranks`.
 public final class PolicyUpdater {
     public let config: RLConfig
+    public let settings: UpdaterSettings
     public let policy: any CausalLM
     /// The frozen policy the KL term pulls toward; nil when β = 0 (no KL term, no copy of the weights).
     public let reference: (any CausalLM)?
     public let optimizer: AdamW
-    /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
-    public let valueHead: ValueHead?
-    /// Positions (rows × length) per micro-batch: large enough for BLAS to run near its
-    /// peak, small enough that rows of similar length share one and the pass fits in memory.
-    public var microBatchPositions: Int
-    /// Updates applied so far (the policy's version).
-    public private(set) var updates = 0
-    /// A group whose behaviour log-probs differ from this policy's by more than this (mean
-    /// per token, in nats) was not sampled the way its sender says: it is left out. Staleness
-    /// moves honest groups by a few hundredths; infinity (the default) checks nothing.
-    public var maxBehaviourGap: Float = .infinity
-    /// Share of the groups that arrive with reference log-probs (computed by their actor)
-    /// whose log-probs are computed again here: a group off by more than `maxReferenceGap`
-    /// is forged and left out. Rows without them are always scored here.
-    public var referenceAuditFraction = 0.1
-    /// The reference is the same frozen weights on both sides, so honest log-probs differ
-    /// only by float rounding in differently shaped batches (~1e-6 nats).
-    public var maxReferenceGap: Float = 1e-3
+    let objective: any PolicyObjective
+    let audit: ForgeryAudit
     /// The learner's data-parallel ranks (one by default): each trains a share of every
     /// update's rows and the gradients are summed before the step.
-    public var ranks: RankGroup = SingleRank()
-    /// With several ranks, their parameters are compared every this many updates (0: never).
-    public var checkEvery = 10
+    public let ranks: RankGroup
+    /// Positions (rows × length) per micro-batch: large enough for BLAS to run near its
+    /// peak, small enough that rows of similar length share one and the pass fits in memory.
+    public let microBatchPositions: Int
+    /// Updates applied so far (the policy's version).
+    public private(set) var updates = 0
+
+    /// PPO's critic on the policy's last hidden state; nil for the other algorithms.
+    public var valueHead: ValueHead? { objective.valueHead }
 
     /// `reference` is the frozen policy the KL term pulls toward: the run's base, which is
     /// `policy` itself at the start of a run (a resumed run passes the base it started from).
-    public init(config: RLConfig, policy: any CausalLM, reference base: (any CausalLM)? = nil) throws {
+    public init(config: RLConfig, policy: any CausalLM, reference base: (any CausalLM)? = nil,
+                settings: UpdaterSettings = UpdaterSettings(), ranks: RankGroup = SingleRank()) throws {
         self.config = config
+        self.settings = settings
         self.policy = policy
+        self.ranks = ranks
         // A LoRA policy's twin carries its adapters (zero at a run's start); a resumed run's base has none.
         reference = config.loss.beta > 0 ? try (base ?? policy).twin() : nil
         var opt = AdamWConfig()
         opt.weightDecay = 0
         opt.gradClip = config.gradClip
         optimizer = AdamW(model: policy, config: opt)
-        valueHead = config.algorithm == .ppo ? ValueHead(width: policy.width) : nil
+        objective = Trainer.objective(for: config, width: policy.width)
+        audit = ForgeryAudit(settings: settings)
         microBatchPositions = config.microBatchTokens > 0 ? config.microBatchTokens : Self.microBatchPositions(for: policy)
     }
 
@@ -92,33 +88,33 @@ public final class PolicyUpdater {
         var s = UpdateStats()
         if ranks.size > 1, ranks.rank == 0 { try sendGroups(groups) }
         guard !groups.isEmpty else { return s }
-        var forged = try forgedReferences(groups)
+        var forged = try audit.forgedReferences(groups, update: updates, reference: reference, temperature: config.temperature,
+                                                positions: microBatchPositions, ranks: ranks)
         var kept = groups.indices.filter { !forged.contains($0) }
         s.forgedGroups = forged.sorted()
         guard !kept.isEmpty else { return s }
         var prepared = try prepare(kept.map { groups[$0] })
-        let freshHead = valueHead.map { !$0.started } ?? false
-        valueHead?.warmStart(mean: prepared.meanReward)
-        var first = try gradientPass(&prepared)
+        objective.begin(chunks: prepared.chunks.count, meanReward: prepared.meanReward)
+        var first = try gradientPass(prepared)
         // The first pass recomputes every log-prob the sender claims: a group beyond the bound
         // is left out and the pass run again without it (rare: only when someone forges).
-        var gaps = groupGaps(first.rowGaps)  // per kept group
-        let offBehaviour = gaps.indices.filter { gaps[$0] > maxBehaviourGap }
+        var gaps = ForgeryAudit.groupGaps(first.rowGaps, groupSize: config.groupSize)  // per kept group
+        let offBehaviour = audit.offBehaviour(gaps)
         if !offBehaviour.isEmpty {
             forged.formUnion(offBehaviour.map { kept[$0] })
             gaps = gaps.indices.filter { !offBehaviour.contains($0) }.map { gaps[$0] }
             kept = kept.filter { !forged.contains($0) }
             s.forgedGroups = forged.sorted()
-            if freshHead { valueHead?.started = false }  // its warm start must not count the forged rewards
+            objective.restart()  // e.g. PPO's warm start must not count the forged rewards
             guard !kept.isEmpty else { return s }
             prepared = try prepare(kept.map { groups[$0] })
-            valueHead?.warmStart(mean: prepared.meanReward)
-            first = try gradientPass(&prepared)
+            objective.begin(chunks: prepared.chunks.count, meanReward: prepared.meanReward)
+            first = try gradientPass(prepared)
         }
         s.behaviourGap = gaps.reduce(0, +) / Float(gaps.count)
-        let lr = config.learningRate * min(1, Float(updates + 1) / Float(max(config.warmupSteps, 1)))
+        let lr = config.schedule.rate(at: updates)
         for epoch in 0..<config.passes {
-            let pass = epoch == 0 ? first : try gradientPass(&prepared)
+            let pass = epoch == 0 ? first : try gradientPass(prepared)
             let norm = optimizer.update(params: policy.trainable, grads: policy.trainableGrads, lr: lr)
             if let head = valueHead {
                 head.optimizer.update(params: head.params, grads: head.grads, lr: config.ppo.valueLearningRate)
@@ -147,13 +143,6 @@ public final class PolicyUpdater {
         var rowCount: Int
         var completionLength: Float
         var meanReward: Float
-        /// PPO: per chunk, what the first pass fixed from the sampling policy's values.
-        var critic: [CriticTargets?]
-    }
-
-    /// The sampling policy's values and the GAE advantages and returns made from them.
-    private struct CriticTargets {
-        var oldValues: [Float], advantages: [Float], returns: [Float]
     }
 
     private func prepare(_ groups: [ScoredGroup]) throws -> Prepared {
@@ -177,25 +166,19 @@ public final class PolicyUpdater {
             PackedRows.positions(prompts: Array(repeating: g.prompt, count: G), completions: g.completions.map(\.tokens),
                                  contextLength: context)
         }
-        let chunks = rankBatches(groupPositions: groupPositions).map { $0.flatMap { g in (g * G)..<((g + 1) * G) } }
+        let chunks = Self.rankBatches(groupPositions: groupPositions, microBatchPositions: microBatchPositions, ranks: ranks).map { $0.flatMap { g in (g * G)..<((g + 1) * G) } }
         let mine = chunks.flatMap { $0 }
         var referenceRows: [[Float]]?
         if config.loss.beta > 0 {
             referenceRows = try referenceLogprobs(rows: mine, prompts: prompts, completions: completions, claimed: claimed)
         }
         // What each row regresses onto (Kimi) or is weighted by (the others), from its whole group.
-        let perRow: [Float]
-        switch config.algorithm {
-        case .kimi: perRow = kimiTargets(rewards: rewards, groupSize: G, config: config.loss)
-        case .ppo: perRow = rewards
-        case .grpo, .rloo, .reinforce, .gspo: perRow = config.estimator.advantages(rewards: rewards, groupSize: G)
-        }
+        let perRow = objective.rowValues(rewards: rewards, groupSize: G)
         let batches = microBatches(chunks, prompts: prompts, completions: completions, behaviour: behaviour, reference: referenceRows)
         return Prepared(chunks: batches.map { $0.batch }, values: batches.map { $0.rows.map { perRow[$0] } },
                          rows: batches.map(\.rows), rowCount: prompts.count,
                          completionLength: Float(completions.reduce(0) { $0 + $1.count }) / Float(completions.count),
-                         meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)),
-                         critic: Array(repeating: nil, count: batches.count))
+                         meanReward: rewards.reduce(0, +) / Float(max(rewards.count, 1)))
     }
 
     /// The reference log-probs of `rows`: what their actor computed, the rest scored here
@@ -215,45 +198,6 @@ public final class PolicyUpdater {
         return reference
     }
 
-    /// Groups whose actor-computed reference log-probs fail the audit: a sample (at least one
-    /// group when any carries them) is scored here and compared, mean |claimed − ours| per token.
-    private func forgedReferences(_ groups: [ScoredGroup]) throws -> Set<Int> {
-        guard config.loss.beta > 0, referenceAuditFraction > 0 else { return [] }
-        let carrying = groups.indices.filter { groups[$0].completions.contains { $0.referenceLogprobs != nil } }
-        guard !carrying.isEmpty else { return [] }
-        var rng = Xoshiro256(seed: 0xA0D1_7000 &+ UInt64(updates))
-        var audited = carrying.filter { _ in Double(rng.next() >> 11) / Double(1 << 53) < referenceAuditFraction }
-        if audited.isEmpty { audited = [carrying[Int(rng.next() % UInt64(carrying.count))]] }
-        // Each rank audits a share of the groups; the gaps are summed so every rank sees all.
-        var gaps = [Float](repeating: 0, count: audited.count)
-        for (i, g) in audited.enumerated() where i % ranks.size == ranks.rank {
-            let rows = groups[g].completions
-            let ours = try frozenReference().completionLogprobs(prompts: Array(repeating: groups[g].prompt, count: rows.count),
-                                                        completions: rows.map(\.tokens), temperature: config.temperature,
-                                                        positions: microBatchPositions)
-            var gap: Float = 0, tokens = 0
-            for (c, mine) in zip(rows, ours) {
-                // A row that claims nothing is scored here anyway; one whose count is wrong claims garbage.
-                guard let theirs = c.referenceLogprobs else { continue }
-                guard theirs.count == mine.count else { gap = .infinity; break }
-                gap += zip(theirs, mine).reduce(0) { $0 + abs($1.0 - $1.1) }
-                tokens += mine.count
-            }
-            gaps[i] = gap / Float(max(tokens, 1))
-        }
-        try gaps.withUnsafeMutableBufferPointer { try ranks.sum($0.baseAddress!, count: $0.count) }
-        return Set(audited.indices.filter { !(gaps[$0] <= maxReferenceGap) }.map { audited[$0] })
-    }
-
-    /// Each group's mean per-token gap from its rows' (sum, tokens).
-    private func groupGaps(_ rowGaps: [(sum: Float, tokens: Int)]) -> [Float] {
-        let G = config.groupSize
-        return stride(from: 0, to: rowGaps.count, by: G).map { start in
-            let rows = rowGaps[start..<min(start + G, rowGaps.count)]
-            return rows.reduce(0) { $0 + $1.sum } / Float(max(rows.reduce(0) { $0 + $1.tokens }, 1))
-        }
-    }
-
     /// What one pass reports: loss summed over micro-batches; KL, clip fraction and entropy per token.
     private struct PassStats {
         var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0
@@ -264,7 +208,7 @@ public final class PolicyUpdater {
 
     /// Forward and backward over every micro-batch, gradients summed into `policy.trainableGrads`
     /// (zeroed first) and the value head's.
-    private func gradientPass(_ prepared: inout Prepared) throws -> PassStats {
+    private func gradientPass(_ prepared: Prepared) throws -> PassStats {
         let V = policy.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
@@ -276,23 +220,12 @@ public final class PolicyUpdater {
             try forward(batch)
             let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
             if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
-            let rowValues = prepared.values[c]
-            var dHidden: [Float]?
-            let result: (stats: LossStats, dLogp: [Float])
-            switch config.algorithm {
-            case .kimi: result = kimiMirrorDescentLoss(logp: out.logp, batch: batch, targets: rowValues, config: config.loss)
-            case .gspo: result = gspoLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
-            case .ppo:
-                let ppo = ppoLosses(batch, logp: out.logp, rewards: rowValues, critic: &prepared.critic[c])
-                (result, dHidden) = (ppo.policy, ppo.dHidden)
-                p.valueLoss = (p.valueLoss ?? 0) + ppo.valueLoss
-            case .grpo, .rloo, .reinforce:
-                result = clippedPolicyLoss(logp: out.logp, batch: batch, advantages: rowValues, config: config.loss)
-            }
+            let result = objective.loss(chunk: c, logp: out.logp, batch: batch, values: prepared.values[c], policy: policy)
+            if let v = result.valueLoss { p.valueLoss = (p.valueLoss ?? 0) + v }
             let bonus = entropyWeights(batch)
             LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
                                  temperature: t, entropyBonus: bonus)
-            if let dHidden {
+            if let dHidden = result.dHidden {
                 dHidden.withUnsafeBufferPointer { policy.backward(hiddenGradient: $0.baseAddress!) }
             } else {
                 policy.backward(hiddenGradient: nil)
@@ -301,7 +234,7 @@ public final class PolicyUpdater {
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
             p.kl += result.stats.kl * Float(n)
             // GSPO clips sequences, the others tokens: weigh each chunk's fraction by its own unit.
-            let clipUnits = config.algorithm == .gspo ? batch.rows : n
+            let clipUnits = objective.clipsSequences ? batch.rows : n
             p.clipFraction += result.stats.clipFraction * Float(clipUnits)
             clipTotal += clipUnits
             lossTokens += n
@@ -338,7 +271,7 @@ public final class PolicyUpdater {
     /// same cut for any number of ranks), and each micro-batch's groups dealt over the ranks,
     /// the largest first to whichever has the fewest positions so far, so every rank gets
     /// about the same work and a group's rows share their prompt.
-    func rankBatches(groupPositions: [Int]) -> [[Int]] {
+    static func rankBatches(groupPositions: [Int], microBatchPositions: Int, ranks: RankGroup) -> [[Int]] {
         var chunks: [[Int]] = [], used = 0
         for (g, n) in groupPositions.enumerated() {
             if chunks.isEmpty || used + n > microBatchPositions {
@@ -360,26 +293,6 @@ public final class PolicyUpdater {
             }
             return mine.isEmpty ? nil : mine.sorted()
         }
-    }
-
-    /// PPO on one micro-batch after its forward: the value head reads the trunk's hidden
-    /// state; the first pass fixes the sampling policy's values and the GAE advantages
-    /// (`critic`), later passes are clipped against them. Adds the head's gradients and
-    /// returns the policy loss, the value loss and the value loss's gradient for the trunk.
-    private func ppoLosses(_ batch: TokenBatch, logp: [Float], rewards: [Float], critic: inout CriticTargets?)
-        -> (policy: (stats: LossStats, dLogp: [Float]), valueLoss: Float, dHidden: [Float]) {
-        let head = valueHead!, ppo = config.ppo
-        let values = head.forward(policy.hidden, N: batch.positions)
-        if critic == nil {
-            let gae = generalizedAdvantages(values: values, batch: batch, rewards: rewards, gamma: ppo.gamma, lambda: ppo.lambda)
-            critic = CriticTargets(oldValues: values, advantages: gae.advantages, returns: gae.returns)
-        }
-        let targets = critic!
-        let policyLoss = clippedPolicyLoss(logp: logp, batch: batch, tokenAdvantages: targets.advantages, config: config.loss)
-        let value = clippedValueLoss(values: values, oldValues: targets.oldValues, returns: targets.returns, batch: batch,
-                                     clip: ppo.valueClip, perToken: config.loss.perToken)
-        let dHidden = head.backward(policy.hidden, dValues: value.dValues, trunkWeight: ppo.valueCoef)
-        return (policyLoss, value.loss, dHidden)
     }
 
     /// The token batches of `chunks` (`rankBatches`' groups as rows), packed: a group's rows
@@ -406,7 +319,7 @@ public final class PolicyUpdater {
     private func entropyWeights(_ batch: TokenBatch) -> [Float]? {
         guard config.entropyCoef > 0 else { return nil }
         let total = Float(max(1, batch.updateTokens)), rows = Float(max(batch.updateRows, 1))
-        let perSequence = !config.loss.perToken && config.algorithm != .kimi
+        let perSequence = objective.weighsPerSequence
         return batch.sequence.map { r in
             guard r >= 0 else { return 0 }
             return config.entropyCoef * (perSequence ? 1 / (Float(max(batch.lengths[Int(r)], 1)) * rows) : 1 / total)

@@ -1,4 +1,5 @@
 import RL
+import TinyGPT
 import Sampler
 import Tasks
 import Verifier
@@ -85,6 +86,12 @@ public struct RLConfig: Codable, Sendable {
     public init(algorithm: Algorithm) {
         self.init()
         self.algorithm = algorithm
+    }
+
+    /// The learning rate per update: a linear warm-up over `warmupSteps`, then constant (a run
+    /// is ended by its time limit, not a step count a decay could aim at).
+    public var schedule: LRSchedule {
+        LRSchedule(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps, minFraction: 1)
     }
 
     /// The passes this run makes: `epochs` when set, else the algorithm's default.

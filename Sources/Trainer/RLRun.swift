@@ -2,6 +2,7 @@ import Eval
 import Foundation
 import Kernels
 import Policy
+import Ranks
 import Tasks
 import TinyGPT
 
@@ -54,9 +55,11 @@ public final class RLRun {
 
     /// `state` (read from the run's checkpoint with `--resume`) continues a run; the policy
     /// then holds the checkpoint's weights and the optimiser is loaded from it here.
+    /// `updaterSettings` and `ranks` are the cluster learner's (`PolicyUpdater`).
     public init(config: RLConfig, runDir: String, policy: any CausalLM, codec: any PromptCodec, task: any ProblemSet,
                 source: GroupSource, state: RunState? = nil, baseFiles: [String: Data] = [:], reference: (any CausalLM)? = nil,
-                verify: LocalSource.Verify? = nil, log: @escaping (String) -> Void) throws {
+                verify: LocalSource.Verify? = nil, updaterSettings: UpdaterSettings = UpdaterSettings(), ranks: RankGroup = SingleRank(),
+                log: @escaping (String) -> Void) throws {
         try config.validate()
         self.config = config
         self.runDir = runDir
@@ -66,7 +69,7 @@ public final class RLRun {
         self.source = source
         self.baseFiles = baseFiles
         self.log = log
-        updater = try PolicyUpdater(config: config, policy: policy, reference: reference)
+        updater = try PolicyUpdater(config: config, policy: policy, reference: reference, settings: updaterSettings, ranks: ranks)
         if let s = state {
             try Checkpoint.loadOptimizer(updater.optimizer, from: checkpointDir)
             if let head = updater.valueHead { try Self.loadValueHead(head, from: checkpointDir) }

@@ -25,10 +25,11 @@ struct RankShareTests {
         let u = try updater()
         let sizes = (0..<256).map { 80 + ($0 * 37 + $0 * $0 * 11) % 720 }
         for K in [1, 2, 3, 4, 8] {
-            u.ranks = SingleRank()
-            let whole = u.rankBatches(groupPositions: sizes)
+            let whole = PolicyUpdater.rankBatches(groupPositions: sizes, microBatchPositions: u.microBatchPositions, ranks: SingleRank())
             #expect(whole.allSatisfy { $0.count == 1 || $0.reduce(0) { $0 + sizes[$1] } <= u.microBatchPositions })
-            let batches = (0..<K).map { r -> [[Int]] in u.ranks = SeatOnly(rank: r, size: K); return u.rankBatches(groupPositions: sizes) }
+            let batches = (0..<K).map { r in
+                PolicyUpdater.rankBatches(groupPositions: sizes, microBatchPositions: u.microBatchPositions, ranks: SeatOnly(rank: r, size: K))
+            }
             let shares = batches.map { $0.flatMap { $0 } }
             #expect(shares.flatMap { $0 }.sorted() == Array(sizes.indices), "K = \(K): each group once")
             // Each rank's micro-batches are pieces of one rank's: the same cut for any K.

@@ -107,8 +107,9 @@ struct TrainerTests {
         forged[1].completions[2].referenceLogprobs = forged[1].completions[2].referenceLogprobs!.map { $0 + 0.5 }
         func update(_ groups: [ScoredGroup]) throws -> (params: [Float], stats: UpdateStats) {
             let model = try microModel()
-            let updater = try PolicyUpdater(config: c, policy: model)
-            updater.referenceAuditFraction = 1
+            var audit = UpdaterSettings()
+            audit.referenceAuditFraction = 1
+            let updater = try PolicyUpdater(config: c, policy: model, settings: audit)
             let stats = try updater.update(groups)
             return (model.params.array, stats)
         }
@@ -220,8 +221,8 @@ struct TrainerTests {
         for positions in [1 << 20, 12] {
             let model = try GPT(config: GPTConfig(vocabSize: 30, contextLength: 16, layers: 1, heads: 2, width: 8))
             model.initialize(seed: 2)
+            c.microBatchTokens = positions
             let updater = try PolicyUpdater(config: c, policy: model)
-            updater.microBatchPositions = positions
             stats.append(try updater.update(groups))
             params.append(model.params.array)
             grads.append(model.grads.array)  // the last epoch's: AdamW's step hides a gradient's scale
