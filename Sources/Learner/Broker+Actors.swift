@@ -105,11 +105,13 @@ extension Broker {
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
                 republishWanted = true
             }
+            answerBeat(h, actorPeers, sockets.work, now)
         case .heartbeat(let h) where h.role == .verifier:
             guard owns(h.workerId, key: key, in: verifierPeers, port: "trajectories") else { return }
             // An idle verifier sends nothing else: its heartbeat is where we learn it is back.
             guard pool.contains(h.workerId) else { return askToRejoin(h.workerId, verifierPeers, sockets.verify, now) }
             pool.heard(h.workerId, incarnation: h.incarnation, now: now)
+            answerBeat(h, verifierPeers, sockets.verify, now)
         case .trajectory(let t):
             guard owns(t.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
             actors.heard(t.workerId, now: now)
@@ -117,6 +119,19 @@ extension Broker {
         default:
             reject(WireError.invalid("unexpected \(m.type) on the trajectories port"), port: "trajectories", bytes: 0)
         }
+    }
+
+    /// A live worker's heartbeat answered with the learner's own, at most every two heartbeat
+    /// intervals: while the learner evaluates (minutes with a real model) it hands
+    /// out nothing, and a worker that hears nothing for its silence limit gives up.
+    private func answerBeat(_ h: Heartbeat, _ peers: PeerDirectory, _ socket: ZMQSocket, _ now: Date) {
+        let who = "\(h.role)/\(h.workerId)"
+        guard let route = peers.route(of: h.workerId), now.timeIntervalSince(beatsAnswered[who] ?? .distantPast) > 2 * settings.heartbeatInterval
+        else { return }
+        beatsAnswered[who] = now
+        let beat = Heartbeat(role: .learner, workerId: "learner", incarnation: runId, policyVersion: policyVersion,
+                             busySeconds: 0, idleSeconds: 0)
+        _ = try? socket.send([route, Message.heartbeat(beat).encoded()], wait: false)
     }
 
     /// A worker presumed dead (the learner stalled, or it did) is still beating: tell it, on

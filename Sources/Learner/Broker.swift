@@ -65,6 +65,8 @@ final class Broker: @unchecked Sendable {
     var allowListRead = Date()
     /// When each worker presumed dead was last told to say hello again (its heartbeats keep coming).
     var rejoinAsked: [String: Date] = [:]
+    /// When each worker's heartbeat ("role/id") was last answered.
+    var beatsAnswered: [String: Date] = [:]
 
     /// The newest weights: the version counted by the run, and the encoded message.
     var latestWeights: (version: UInt64, bytes: [UInt8])?

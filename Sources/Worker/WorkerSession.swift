@@ -169,6 +169,8 @@ public final class WorkerSession {
             heartbeater.interval = s.heartbeatInterval
             log("joined run \(w.runId) at policy version \(w.policyVersion)")
             return .joined(runId: w.runId, policyVersion: w.policyVersion, settings: s)
+        case .heartbeat(let h) where h.role == .learner:
+            return nil  // the learner is there while it has nothing else to say (`heard` above is the point)
         case .shutdown(let s) where s.reason == Shutdown.rejoin:
             settings = nil  // the learner restarted or presumed us dead: introduce ourselves again
             lastHello = .distantPast

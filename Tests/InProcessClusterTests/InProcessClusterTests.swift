@@ -48,9 +48,13 @@ final class InProcessCluster {
         ] + extra)
     }
 
+    /// How long the workers wait for a word from the learner (WorkerOptions' 300 s when nil).
+    var workerSilenceLimit: Double?
+
     /// A worker's options: over TCP with its own key folder (made on demand), or inproc.
     func options(_ name: String) throws -> WorkerOptions {
         var o = WorkerOptions(workerId: name)
+        if let s = workerSilenceLimit { o.silenceLimit = s }
         guard tcp else { return o }
         o.basePort = config.cluster.basePort
         try ClusterKeys.make(at: config.keyDirectory, workers: [name])
@@ -184,6 +188,25 @@ struct InProcessClusterTests {
         let (s, _) = try cluster.run(actors: 1)
         // The workers beat at the learner's 0.1 s, inside its 0.45 s timeout (WorkerSessionTests counts the beats).
         #expect(s.steps == 2 && !cluster.output.contains("presumed dead"), "\(cluster.output)")
+    }
+
+    /// A learner that hands out nothing for longer than the workers' silence limit (it
+    /// evaluates: minutes with a real model) still answers their heartbeats, so none gives up.
+    @Test func workersOutlastALearnerThatHandsOutNothingForLongerThanTheirSilenceLimit() throws {
+        let cluster = try InProcessCluster(steps: 1, extra: ["cluster.heartbeat_interval=0.1"])
+        cluster.workerSilenceLimit = 1
+        let (s, ended) = try cluster.run(actors: 1) {
+            // Listening, not yet serving: the workers hear only the answers to their heartbeats.
+            while !cluster.output.contains("[actor-1] joined run") || !cluster.output.contains("[verifier-1] joined run") {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            Thread.sleep(forTimeInterval: 3 * cluster.workerSilenceLimit!)
+            // Checked here: a run whose actor gave up would wait for its groups for ever.
+            try #require(!cluster.output.contains("no word from the learner"), "\(cluster.output)")
+        }
+        #expect(s.steps == 1 && s.ledger.lost == 0, "\(cluster.output)")
+        #expect(!cluster.output.contains("no word from the learner") && !cluster.output.contains("restarted"), "\(cluster.output)")
+        #expect(ended)
     }
 
     /// PPO (its value head on the learner only) and GSPO through the cluster, with the process
