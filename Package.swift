@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "LauncherTests", dependencies: ["Trainer", "Launcher"]),
         .testTarget(name: "PackageTests"),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Trainer"]),
+        .testTarget(name: "ActorTests", dependencies: ["Actor", "Policy", "TinyGPT"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Transport", "Wire", "Sampler", "TinyGPT", "Verifier", "Policy"]),
         .testTarget(name: "InProcessClusterTests", dependencies: ["Actor", "Cluster", "Learner", "Policy", "Tasks", "TinyGPT", "Trainer", "Transport", "VerifierWorker", "Worker"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

@@ -72,32 +72,34 @@ public final class RolloutActor {
         // Subscribed before the hello: what the learner publishes when we join (the reference) must not be missed.
         try feed.connectDirect(weights, session: session)
 
-        var model: (any CausalLM)?, sampler: Sampler?, adapted: AdaptedBase?
-        var waitingForWork = false
-        var idleSince = Date(), announced = Date.distantPast
+        var state = ActorState()
+        var loaded: (model: any CausalLM, sampler: Sampler)?
+        var idleSince = Date()
         while true {
             try session.keepAlive()
             let ready = try Poller.wait([session.socket, weights], timeout: 0.5)
             if ready[1] {
                 switch latest(weights, session) {
-                case .message(.weights(let w))? where model != nil:
-                    if apply(w, to: model!, session) && waitingForWork { try requestWork(session, relay: feed.relay) }  // tell the learner our version
+                case .message(.weights(let w))?:
+                    // Weights before the welcome are left: the learner publishes them again once we join.
+                    if let l = loaded, apply(w, to: l.model, &state, session), state.phase == .waitingForWork {
+                        try requestWork(session, relay: feed.relay)  // tell the learner our version
+                    }
                 case .shutdown?:
                     return try session.finish()
-                default: break  // weights before the welcome: the re-announce brings them again
+                default: break
                 }
             }
             if ready[0], let event = try session.receive(timeout: 0) {
                 switch event {
                 case .joined(_, _, let s):
-                    if model.map({ ModelSpec(of: $0) != s.model }) ?? true || adapted != s.adapters {
+                    if case .build(let spec, let adapters) = state.joined(model: s.model, adapters: s.adapters) {
                         // A LoRA run's base is read here once; its versions are the adapters alone.
-                        if let a = s.adapters { log("reading the frozen base from \(a.base) (LoRA rank \(a.lora.rank))") }
-                        model = try s.model.make(adapters: s.adapters)
-                        adapted = s.adapters
-                        sampler = Sampler(model: model!)
-                        session.version = .max
+                        if let a = adapters { log("reading the frozen base from \(a.base) (LoRA rank \(a.lora.rank))") }
+                        let model = try spec.make(adapters: adapters)
+                        loaded = (model, Sampler(model: model))
                     }
+                    session.version = state.version ?? .max
                     // Loaded again on every join: a learner restarted for another run has another reference.
                     if !s.referenceOnActors {
                         reference = nil
@@ -106,32 +108,34 @@ public final class RolloutActor {
                         reference = (try kept ?? s.model.make(), false)
                     }
                     try feed.connect(weights, settings: s, session: session, log: log)
-                    waitingForWork = false
                 case .message(.weightsRoute(let r)):
                     feed.relay?.route(r)
                 case .message(.work(let work)):
-                    waitingForWork = false
-                    if case .message(.weights(let x))? = latest(weights, session) { _ = apply(x, to: model!, session) }
+                    guard let l = loaded, let settings = session.settings else {
+                        session.unexpected(.work(work), port: "work")  // work before a welcome: not ours to do
+                        continue
+                    }
+                    if case .message(.weights(let x))? = latest(weights, session) { _ = apply(x, to: l.model, &state, session) }
                     session.record(idle: Date().timeIntervalSince(idleSince))
                     let started = Date()
-                    try sample(work, settings: session.settings!, sampler: sampler!, sockets: sockets, version: session.version)
+                    try sample(work, settings: settings, sampler: l.sampler, sockets: sockets, version: session.version)
                     session.record(busy: Date().timeIntervalSince(started))
                     idleSince = Date()
+                    state.sampled()
                 case .message(let m):
                     session.unexpected(m, port: "work")
                 case .shutdown:
                     return try session.finish()
                 }
             }
-            if let relay = feed.relay, session.version == .max, Date().timeIntervalSince(announced) > 2 {
-                // No weights yet: nothing comes until the learner has routed our relay, so offer it (no credits).
+            if let relay = feed.relay, state.offerRelay(now: Date()) {
+                // No weights come until the learner has routed our relay, so offer it (no credits).
                 try session.send(.workRequest(WorkRequest(workerId: options.workerId, credits: 0, policyVersion: .max,
                                                           relayEndpoint: relay.relayEndpoint)))
-                announced = Date()
             }
-            if session.settings != nil, session.version != .max, !waitingForWork {
+            if state.phase == .ready {
                 try requestWork(session, relay: feed.relay)
-                waitingForWork = true
+                state.requestedWork()
             }
         }
     }
@@ -207,19 +211,19 @@ public final class RolloutActor {
         log("loaded the reference policy: computing its log-probs here")
     }
 
-    /// Loads published weights if they are newer and fit the model; true when applied.
-    /// (A LoRA model's weights are its adapters: `trainable`.)
-    private func apply(_ w: Weights, to model: any CausalLM, _ session: WorkerSession) -> Bool {
+    /// Loads published weights if they fit the model and `state` takes them (newer); true
+    /// when applied. (A LoRA model's weights are its adapters: `trainable`.)
+    private func apply(_ w: Weights, to model: any CausalLM, _ state: inout ActorState, _ session: WorkerSession) -> Bool {
         let target = model.trainable
         guard w.params.count == target.count else {
             log("ignoring weights v\(w.version): \(w.params.count) parameters, the model trains \(target.count)")
             return false
         }
-        let current = session.version
-        guard current == .max || w.version > current else { return false }
+        let first = state.version == nil
+        guard state.weightsArrived(w.version) else { return false }
         w.params.withUnsafeBufferPointer { target.pointer.update(from: $0.baseAddress!, count: w.params.count) }
         session.version = w.version
-        if current == .max { log("loaded policy version \(w.version)") }
+        if first { log("loaded policy version \(w.version)") }
         return true
     }
 
