@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Trainer", dependencies: ["RL", "Ranks", "Wire", "Sampler", "Tasks", "Verifier", "Eval", "Policy", "TinyGPT", "Kernels", "Plots", "Completions"],
                 swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks", "Kernels"], swiftSettings: release),
-        .target(name: "Cluster", dependencies: ["Trainer", "Pretrain", "Worker", "Policy", "Tasks", "TinyGPT", "Kernels", "Verifier", .product(name: "Yams", package: "Yams")],
+        .target(name: "Cluster", dependencies: ["Trainer", "Pretrain", "Worker", "Policy", "Tasks", "TinyGPT", "Kernels", "Verifier", "Wire", .product(name: "Yams", package: "Yams")],
                 swiftSettings: release),
         .target(name: "Learner", dependencies: ["Cluster", "Ranks", "Trainer", "Worker", "Transport", "Wire", "CZMQ", "Tasks", "Policy", "Kernels", "Completions", "Verifier"],
                 swiftSettings: release),

@@ -33,8 +33,7 @@ extension BenchSuite {
         log("bench: wire codec on \(trajectories.count) trajectory groups and on the weights")
         w.trajectories = try WireBenchmark.roundTrip(trajectories, repeats: wireRepeats)
         let params = Array(UnsafeBufferPointer(start: model.params.pointer, count: model.params.count))
-        let json = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
-        w.weights = try WireBenchmark.roundTrip([.weights(Weights(version: 1, modelConfigJSON: json, params: params))],
+        w.weights = try WireBenchmark.roundTrip([.weights(Weights(version: 1, params: params))],
                                                 repeats: wireRepeats)
         log("bench: ZeroMQ PUSH→PULL, \(options.zmqMessages) trajectory messages × \(options.repeats) over tcp loopback")
         let frames = trajectories.map { $0.encoded() }
@@ -47,13 +46,11 @@ extension BenchSuite {
         }
         verifyTime = sample.verifySecondsPerGroup(tokenizer: tokenizer, reward: exp.rl.reward, repeats: wireRepeats)
         w.note = "broadcast subscribers are threads of the bench process, each with its own SUB socket and TCP connection"
-        w.broadcast = try broadcast(name: "default", params: params, json: json)
+        w.broadcast = try broadcast(name: "default", params: params)
         if options.tenX {
             let big = try GPT(config: Self.tenXConfig(model.config))
             big.initialize(seed: 5)
-            let bigJSON = String(decoding: try JSONEncoder().encode(big.config), as: UTF8.self)
-            w.broadcast += try broadcast(name: "10×", params: Array(UnsafeBufferPointer(start: big.params.pointer, count: big.params.count)),
-                                         json: bigJSON)
+            w.broadcast += try broadcast(name: "10×", params: Array(UnsafeBufferPointer(start: big.params.pointer, count: big.params.count)))
         } else {
             report.skipped.append("10× model broadcast (--quick; run without --quick for it)")
         }
@@ -61,11 +58,11 @@ extension BenchSuite {
     }
 
     /// Plain and (for the default model) CURVE, each subscriber count measured both ways in a row.
-    private func broadcast(name: String, params: [Float], json: String) throws -> [BroadcastBenchmark.Result] {
+    private func broadcast(name: String, params: [Float]) throws -> [BroadcastBenchmark.Result] {
         try options.broadcastSubscribers.flatMap { k in
             try (name == "default" ? [false, true] : [false]).map { curve in
                 log("bench: weight broadcast, \(name) model (\(params.count) parameters) to \(k) subscriber(s)" + (curve ? ", CURVE" : ""))
-                return try BroadcastBenchmark.run(model: name, params: params, modelConfigJSON: json, subscribers: k,
+                return try BroadcastBenchmark.run(model: name, params: params, subscribers: k,
                                                   rounds: name == "default" ? options.broadcastRounds : max(3, options.broadcastRounds / 2),
                                                   curve: curve)
             }

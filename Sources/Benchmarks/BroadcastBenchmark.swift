@@ -22,19 +22,19 @@ public enum BroadcastBenchmark {
     }
 
     /// Publishes `rounds` weight messages of `params` to `subscribers` subscriber threads.
-    public static func run(model: String, params: [Float], modelConfigJSON: String, subscribers: Int, rounds: Int,
+    public static func run(model: String, params: [Float], subscribers: Int, rounds: Int,
                            curve: Bool = false) throws -> Result {
         guard subscribers >= 1, rounds >= 1, !params.isEmpty else { throw BenchError.invalid("broadcast needs parameters, subscribers and rounds ≥ 1") }
         let context = ZMQContext()
         let security = try CurveSetup(context, curve: curve)
         defer { security.stop() }
         return try withExtendedLifetime(context) {
-            try measure(context, model: model, params: params, json: modelConfigJSON, subscribers: subscribers, rounds: rounds,
+            try measure(context, model: model, params: params, subscribers: subscribers, rounds: rounds,
                         security: security)
         }
     }
 
-    private static func measure(_ context: ZMQContext, model: String, params: [Float], json: String,
+    private static func measure(_ context: ZMQContext, model: String, params: [Float],
                                 subscribers k: Int, rounds: Int, security: CurveSetup) throws -> Result {
         let pub = try ZMQSocket(context, .pub, security: security.server)
         // The broker's marks (a receive mark of 1 loses CURVE subscriptions in libzmq 4.3.4).
@@ -52,7 +52,7 @@ public enum BroadcastBenchmark {
         }
         defer { board.stop(); board.waitForSubscribers() }
         // PUB drops messages until a subscription has arrived: ping until everyone has heard one.
-        let ping = Message.weights(Weights(version: 0, modelConfigJSON: "{}", params: [0])).encoded()
+        let ping = Message.weights(Weights(version: 0, params: [0])).encoded()
         let joinBy = Date().addingTimeInterval(10)
         while !board.allJoined {
             guard Date() < joinBy else { throw BenchError.failed("subscribers did not connect to \(pub.endpoint) within 10 s") }
@@ -63,7 +63,7 @@ public enum BroadcastBenchmark {
         for r in 1...rounds {
             board.expect(version: UInt64(r))
             let start = DispatchTime.now().uptimeNanoseconds
-            let bytes = Message.weights(Weights(version: UInt64(r), modelConfigJSON: json, params: params)).encoded()
+            let bytes = Message.weights(Weights(version: UInt64(r), params: params)).encoded()
             size = bytes.count
             encodes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             try pub.send(bytes)

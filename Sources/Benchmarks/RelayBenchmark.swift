@@ -109,7 +109,7 @@ public enum RelayBenchmark {
         try reports.bind(reportBind)
         let params = (0..<parameters).map { Float($0 % 1000) * 1e-3 }
         func send(_ version: UInt64, _ p: [Float]) throws {
-            let bytes = Message.weights(Weights(version: version, modelConfigJSON: "{}", params: p)).encoded()
+            let bytes = Message.weights(Weights(version: version, params: p)).encoded()
             for m in fanout > 0 ? WeightsPart.split(bytes, version: version) : [bytes] { try pub.send(m) }
         }
         // Subscriptions travel hop by hop: until every subscriber has heard a ping, weights would be dropped.

@@ -1,3 +1,4 @@
+import Wire
 import Worker
 
 /// How the processes of a run find each other and pace their work.
@@ -46,6 +47,10 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var actorNice = 5
     /// Largest message any bound port accepts.
     public var maxMessageBytes = 64 << 20
+    /// How the policy's weights travel to the actors: `fp32`, or `bf16` (half the bytes; for
+    /// fully fine-tuning a model whose fp32 weights would not fit a message, e.g. SmolLM2's
+    /// 538 MB). The frozen reference always travels as fp32: its log-probs are audited to 10⁻³.
+    public var weightsPrecision = WeightPrecision.fp32
     /// `curve`: every port encrypted and only workers whose keys are in the allow-list get
     /// in; `none`: plain text, anyone who can reach the ports is trusted (loopback only,
     /// unless said explicitly).

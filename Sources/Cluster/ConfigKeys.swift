@@ -1,5 +1,6 @@
 import Trainer
 import Verifier
+import Wire
 
 /// The table of config keys: name, how to parse and set it, how to print it.
 /// One list, so the file format, `--set` and the error messages cannot drift apart.
@@ -140,6 +141,10 @@ public enum ConfigKeys {
         double("cluster.verify_timeout", \.cluster.verifyTimeout),
         int("cluster.verify_retries", \.cluster.verifyRetries),
         int("cluster.max_message_bytes", \.cluster.maxMessageBytes),
+        Key(name: "cluster.weights_precision", apply: { c, v in
+            guard let p = WeightPrecision(rawValue: v) else { throw ParseFailure.expected("fp32 or bf16") }
+            c.cluster.weightsPrecision = p
+        }, current: { $0.cluster.weightsPrecision.rawValue }),
         Key(name: "cluster.security", apply: { c, v in
             guard ["curve", "none"].contains(v) else { throw ParseFailure.expected("curve or none") }
             c.cluster.security = v

@@ -15,6 +15,7 @@ final class BrokerSource: GroupSource {
     private let control: ZMQSocket
     private let broadcastEvery: Int
     private let learnerThreads: Int
+    private let precision: WeightPrecision
     private var serving = false
 
     /// `weightFloats`: what each weights message carries (the policy's trainable parameters:
@@ -22,7 +23,8 @@ final class BrokerSource: GroupSource {
     init(config: ExperimentConfig, ledger: WorkLedger, model: ModelSpec, weightFloats: Int, adapters: AdaptedBase?,
          codec: any PromptCodec, task: any ProblemSet,
          keys: ClusterKeys.Learner?, endpoints: Endpoints?, context: ZMQContext?, log: @escaping (String) -> Void) throws {
-        try Self.checkWeightsFit(floats: weightFloats, config.cluster.maxMessageBytes)
+        try Self.checkWeightsFit(floats: weightFloats, precision: config.cluster.weightsPrecision, config.cluster.maxMessageBytes)
+        precision = config.cluster.weightsPrecision
         var sampling = config.rl.samplingParams(stops: codec.stopIds)
         sampling.maxNewTokens = config.rl.maxNewTokens
         let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
@@ -50,12 +52,14 @@ final class BrokerSource: GroupSource {
         return out
     }
 
-    /// The weights travel as one message of 4 bytes a parameter: a model whose message the
-    /// workers would refuse is a config error here, not actors that never load a version.
-    static func checkWeightsFit(floats: Int, _ limit: Int) throws {
-        let bytes = 4 * floats + (1 << 16)  // the floats and the frame's header, generously
+    /// The weights travel as one message of 4 (fp32) or 2 (bf16) bytes a parameter: a model
+    /// whose message the workers would refuse is a config error here, not actors that never
+    /// load a version.
+    static func checkWeightsFit(floats: Int, precision: WeightPrecision, _ limit: Int) throws {
+        let bytes = precision.bytesPerParameter * floats + (1 << 16)  // the floats and the frame's header, generously
         if bytes > Frame.defaultLimit {
-            throw ConfigError.invalid("this model's weights are \(bytes >> 20) MiB as fp32, over the wire's \(Frame.defaultLimit >> 20) MiB ceiling: "
+            throw ConfigError.invalid("this model's weights are \(bytes >> 20) MiB as \(precision.rawValue), over the wire's \(Frame.defaultLimit >> 20) MiB ceiling: "
+                + (precision == .fp32 ? "send them as bf16 (cluster.weights_precision: bf16), " : "")
                 + "train it with LoRA (lora.rank > 0: only the adapters travel), or run it with `train` in one process")
         }
         if bytes > limit {
@@ -79,11 +83,9 @@ final class BrokerSource: GroupSource {
 
     /// `model`'s weights message, to the broker's thread: [version (8 bytes), message].
     private func hand(_ model: any CausalLM, version: Int, reference: Bool) {
-        let json = String(decoding: (try? JSONEncoder().encode(ModelSpec(of: model))) ?? Data(), as: UTF8.self)
         let floats = reference ? model.params : model.trainable  // a LoRA run's versions are its adapters
-        let message = Message.encodedWeights(version: UInt64(version), modelConfigJSON: json,
-                                             params: UnsafeBufferPointer(start: floats.pointer, count: floats.count),
-                                             reference: reference)
+        let message = Message.encodedWeights(version: UInt64(version), params: UnsafeBufferPointer(start: floats.pointer, count: floats.count),
+                                             precision: reference ? .fp32 : precision, reference: reference)
         var v = UInt64(version).littleEndian
         let versionBytes = withUnsafeBytes(of: &v) { Array($0) }
         _ = try? control.send([versionBytes, message])

@@ -87,6 +87,19 @@ public struct ByteReader {
         }
     }
 
+    /// bfloat16s (`WeightPrecision.bf16`), widened to fp32.
+    public mutating func bf16(_ what: String = "bf16") throws -> [Float] {
+        let n = try count(what, minSize: 2)
+        let r = try take(n * 2, what)
+        catchUp(to: r.upperBound)
+        return [Float](unsafeUninitializedCapacity: n) { buf, done in
+            for i in 0..<n {
+                buf[i] = WeightPrecision.float(bf16: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: r.lowerBound + 2 * i, as: UInt16.self)))
+            }
+            done = n
+        }
+    }
+
     /// A length-prefixed run of raw bytes (a part of a larger message), copied out.
     public mutating func rawBytes(_ what: String = "bytes") throws -> [UInt8] {
         let r = try take(try count(what), what)

@@ -42,6 +42,12 @@ public struct ByteWriter {
         bytes.append(contentsOf: UnsafeRawBufferPointer(v))  // x86-64 and arm64 are little-endian
     }
 
+    /// Floats as bfloat16 (`WeightPrecision.bf16`), rounded to nearest even.
+    public mutating func bf16(_ v: [Float]) {
+        count(v.count)
+        for x in v { u16(WeightPrecision.bf16Bits(x)) }
+    }
+
     /// A length-prefixed run of raw bytes.
     public mutating func rawBytes(_ v: UnsafeRawBufferPointer) {
         count(v.count)

@@ -16,12 +16,13 @@
 public enum Frame {
     public static let magic: [UInt8] = Array("NRWP".utf8)
     /// 1: CRC-32; 2: CRC-32C; 3: actors may send reference log-probs (and hold the reference);
-    /// 4: weights may travel in parts, relayed from actor to actor.
-    public static let protocolVersion: UInt16 = 4
+    /// 4: weights may travel in parts, relayed from actor to actor; 5: weights may travel as
+    /// bfloat16, and carry no model config.
+    public static let protocolVersion: UInt16 = 5
     public static let headerSize = 20
     public static let flagLZ4: UInt8 = 1
-    /// Default ceiling on a payload: well above the 10× model's weights (≈32 MB).
-    public static let defaultLimit = 256 << 20
+    /// Default ceiling on a payload: above a 135M-parameter model's weights as bfloat16 (269 MB).
+    public static let defaultLimit = 512 << 20
 
     /// Wraps a payload; compresses it when `compress` is set and LZ4 makes it smaller.
     public static func encode(type: UInt8, payload: [UInt8], compress: Bool) -> [UInt8] {
@@ -52,9 +53,11 @@ public enum Frame {
     }
 
     /// An uncompressed frame of `prefix` then `floats`, built in one buffer: the floats are
-    /// copied into it once, checksummed as they are copied (the weights message).
-    public static func encode(type: UInt8, prefix: [UInt8], floats: UnsafeBufferPointer<Float>) -> [UInt8] {
-        let floatBytes = 4 * floats.count, bodyCount = prefix.count + floatBytes
+    /// copied into it once, checksummed as they are copied (the weights message); as
+    /// bfloat16 they are converted into it, then checksummed.
+    public static func encode(type: UInt8, prefix: [UInt8], floats: UnsafeBufferPointer<Float>,
+                              precision: WeightPrecision = .fp32) -> [UInt8] {
+        let floatBytes = precision.bytesPerParameter * floats.count, bodyCount = prefix.count + floatBytes
         return [UInt8](unsafeUninitializedCapacity: headerSize + bodyCount) { frame, initialized in
             let base = UnsafeMutableRawPointer(frame.baseAddress!)
             var crc = prefix.withUnsafeBytes { p -> UInt32 in
@@ -62,7 +65,15 @@ public enum Frame {
                 return CRC32C.checksum(p)
             }
             if let source = floats.baseAddress {
-                crc = CRC32C.copy(base + headerSize + prefix.count, from: source, count: floatBytes, continuing: crc)
+                let target = base + headerSize + prefix.count
+                if precision == .fp32 {
+                    crc = CRC32C.copy(target, from: source, count: floatBytes, continuing: crc)
+                } else {
+                    for i in 0..<floats.count {  // unaligned: the prefix is 13 bytes
+                        target.storeBytes(of: WeightPrecision.bf16Bits(source[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                    }
+                    crc = CRC32C.checksum(UnsafeRawBufferPointer(start: target, count: floatBytes), continuing: crc)
+                }
             }
             header(type: type, flags: 0, payloadCount: bodyCount, bodyCount: bodyCount, crc: crc).withUnsafeBytes {
                 base.copyMemory(from: $0.baseAddress!, byteCount: headerSize)

@@ -44,7 +44,7 @@ public enum Message: Equatable, Sendable {
         switch self {
         case .weights(let w), .reference(let w):
             return w.params.withUnsafeBufferPointer {
-                Self.encodedWeights(version: w.version, modelConfigJSON: w.modelConfigJSON, params: $0, reference: type == .reference)
+                Self.encodedWeights(version: w.version, params: $0, precision: w.precision, reference: type == .reference)
             }
         default: break
         }
@@ -52,14 +52,14 @@ public enum Message: Equatable, Sendable {
     }
 
     /// A weights message (or, with `reference`, the reference policy's) straight from a
-    /// parameter buffer: the floats are copied once, into the frame that is sent, and
-    /// checksummed on the way.
-    public static func encodedWeights(version: UInt64, modelConfigJSON: String, params: UnsafeBufferPointer<Float>,
+    /// parameter buffer: the floats are copied once (as bfloat16, converted), into the frame
+    /// that is sent, and checksummed on the way.
+    public static func encodedWeights(version: UInt64, params: UnsafeBufferPointer<Float>, precision: WeightPrecision = .fp32,
                                       reference: Bool = false) -> [UInt8] {
-        var prefix = ByteWriter(capacity: 16 + modelConfigJSON.utf8.count)
-        prefix.u64(version); prefix.string(modelConfigJSON); prefix.count(params.count)
+        var prefix = ByteWriter(capacity: 16)
+        prefix.u64(version); prefix.u8(precision.code); prefix.count(params.count)
         let type: MessageType = reference ? .reference : .weights
-        return Frame.encode(type: type.rawValue, prefix: prefix.finish(), floats: params)
+        return Frame.encode(type: type.rawValue, prefix: prefix.finish(), floats: params, precision: precision)
     }
 
     /// Decodes and validates one framed message, reading it where it lies.
@@ -128,7 +128,8 @@ public enum Message: Equatable, Sendable {
             w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.u64(h.policyVersion)
             w.f64(h.busySeconds); w.f64(h.idleSeconds)
         case .weights(let m), .reference(let m):
-            w.u64(m.version); w.string(m.modelConfigJSON); w.floats(m.params)
+            w.u64(m.version); w.u8(m.precision.code)
+            if m.precision == .fp32 { w.floats(m.params) } else { w.bf16(m.params) }
         case .shutdown(let m):
             w.string(m.reason)
         case .weightsPart(let p):
@@ -210,7 +211,9 @@ public enum Message: Equatable, Sendable {
             return .heartbeat(Heartbeat(role: try role(&r), workerId: try r.string("worker id"), incarnation: try r.u64(),
                                         policyVersion: try r.u64(), busySeconds: try r.f64(), idleSeconds: try r.f64()))
         case .weights, .reference:
-            let w = Weights(version: try r.u64(), modelConfigJSON: try r.string("model config"), params: try r.floats("params"))
+            let version = try r.u64(), code = try r.u8("precision")
+            guard let precision = WeightPrecision(code: code) else { throw WireError.invalid("weights precision \(code)") }
+            let w = Weights(version: version, params: try precision == .fp32 ? r.floats("params") : r.bf16("params"), precision: precision)
             return type == .weights ? .weights(w) : .reference(w)
         case .shutdown:
             return .shutdown(Shutdown(reason: try r.string("reason")))

@@ -108,15 +108,48 @@ public struct Heartbeat: Equatable, Sendable {
     }
 }
 
-/// A versioned snapshot of the policy (or, in a `.reference` message, the frozen reference):
-/// the model shape as JSON and the flat fp32 parameters.
+/// A versioned snapshot of the policy's trainable floats (or, in a `.reference` message, the
+/// frozen reference's): held as fp32, sent as `precision` says. (The model's shape travels
+/// once, in the welcome's settings.)
 public struct Weights: Equatable, Sendable {
     public var version: UInt64
-    public var modelConfigJSON: String
     public var params: [Float]
-    public init(version: UInt64, modelConfigJSON: String, params: [Float]) {
-        self.version = version; self.modelConfigJSON = modelConfigJSON; self.params = params
+    public var precision: WeightPrecision
+    public init(version: UInt64, params: [Float], precision: WeightPrecision = .fp32) {
+        self.version = version; self.params = params; self.precision = precision
     }
+}
+
+/// How the weights' floats travel: fp32 as they are, or bfloat16 (the top half of each
+/// fp32, rounded to nearest even): half the bytes, fp32's range, about three significant
+/// digits. The actors sample with what arrives and say so in their behaviour log-probs,
+/// so the learner's importance ratios stay those of the weights that sampled.
+public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
+    case fp32, bf16
+
+    public var bytesPerParameter: Int { self == .fp32 ? 4 : 2 }
+
+    /// The byte on the wire.
+    var code: UInt8 { self == .fp32 ? 0 : 1 }
+    init?(code: UInt8) {
+        switch code {
+        case 0: self = .fp32
+        case 1: self = .bf16
+        default: return nil
+        }
+    }
+
+    /// `x` rounded to bfloat16 (nearest, ties to even; a NaN stays a NaN).
+    public static func bf16Bits(_ x: Float) -> UInt16 {
+        let bits = x.bitPattern
+        if x.isNaN { return UInt16(bits >> 16) | 0x40 }
+        return UInt16((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+    }
+
+    public static func float(bf16 b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
+
+    /// `x` as it arrives when sent as bfloat16.
+    public static func roundedToBF16(_ x: Float) -> Float { float(bf16: bf16Bits(x)) }
 }
 
 public struct Shutdown: Equatable, Sendable {

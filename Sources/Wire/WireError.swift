@@ -18,7 +18,7 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
         case .badMagic: return "bad magic (not a NanoReasoner message)"
         case .wrongVersion(let v):
             return "protocol version \(v), this build speaks \(Frame.protocolVersion)"
-                + (v < Frame.protocolVersion ? " (version 1 checksummed with CRC-32; 2 had no reference log-probs; 3 no relayed weights): run the same NanoReasoner release on every machine" : "")
+                + (v < Frame.protocolVersion ? " (version 1 checksummed with CRC-32; 2 had no reference log-probs; 3 no relayed weights; 4 no bfloat16 weights): run the same NanoReasoner release on every machine" : "")
         case .unknownType(let t): return "unknown message type \(t)"
         case .unknownFlags(let f): return "unknown flags 0x\(String(f, radix: 16))"
         case .lengthMismatch(let d, let a): return "header declares a \(d)-byte body, message carries \(a)"

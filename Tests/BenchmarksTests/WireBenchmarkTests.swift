@@ -45,7 +45,7 @@ private func group(_ id: UInt64) -> Message {
 }
 
 @Test func broadcastReachesEverySubscriber() throws {
-    let r = try BroadcastBenchmark.run(model: "tiny", params: [Float](repeating: 0.5, count: 1000), modelConfigJSON: "{}",
+    let r = try BroadcastBenchmark.run(model: "tiny", params: [Float](repeating: 0.5, count: 1000),
                                        subscribers: 2, rounds: 2)
     #expect(r.milliseconds.runs.count == 2 && r.milliseconds.min > 0)
 }
@@ -53,7 +53,7 @@ private func group(_ id: UInt64) -> Message {
 @Test func theCurveVariantsRunEncryptedEndToEnd() throws {
     let z = try ZMQThroughput.run(frames: [group(1).encoded()], count: 50, repeats: 2, curve: true)
     #expect(z.messagesPerSecond.min > 0)
-    let b = try BroadcastBenchmark.run(model: "tiny", params: [Float](repeating: 0.5, count: 1000), modelConfigJSON: "{}",
+    let b = try BroadcastBenchmark.run(model: "tiny", params: [Float](repeating: 0.5, count: 1000),
                                        subscribers: 2, rounds: 2, curve: true)
     #expect(b.curve && b.milliseconds.runs.count == 2)
 }

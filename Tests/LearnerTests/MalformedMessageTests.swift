@@ -64,7 +64,7 @@ struct MalformedMessageTests {
         var wrongVersion = valid; wrongVersion[4] = 99
         var corrupt = valid; corrupt[corrupt.count - 1] ^= 0xFF
         let bad: [[UInt8]] = [Array("hello".utf8), Array(valid.prefix(valid.count - 3)), wrongVersion, corrupt,
-                              Message.weights(Weights(version: 1, modelConfigJSON: "{}", params: [1])).encoded()]
+                              Message.weights(Weights(version: 1, params: [1])).encoded()]
         let dealer = try ZMQSocket(ctx, .dealer)
         try dealer.setIdentity("intruder")
         try dealer.connect("tcp://127.0.0.1:\(port)")

@@ -28,7 +28,7 @@ struct TransportTests {
             let push = try ZMQSocket(context, .push)
             try push.connect(pull.endpoint)
             let weights = (0..<8).map { i in
-                Message.weights(Weights(version: UInt64(i), modelConfigJSON: "{}", params: (0..<50_000).map { Float($0 &* (i + 1)) }))
+                Message.weights(Weights(version: UInt64(i), params: (0..<50_000).map { Float($0 &* (i + 1)) }))
             }
             for w in weights { try push.send(w.encoded()) }  // each array is released here: ZeroMQ must hold its own reference
             for w in weights {

@@ -1,3 +1,4 @@
+import Foundation
 import Verifier
 import Testing
 @testable import Wire
@@ -24,9 +25,10 @@ func sampleMessages() -> [Message] {
             Score(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
             Score(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),
         .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5)),
-        .weights(Weights(version: 12, modelConfigJSON: #"{"width":128}"#, params: (0..<1000).map { Float($0) * 0.001 })),
+        .weights(Weights(version: 12, params: (0..<1000).map { Float($0) * 0.001 })),
+        .weights(Weights(version: 13, params: (0..<999).map { Float($0) * 0.37 - 100 }.map(WeightPrecision.roundedToBF16), precision: .bf16)),
         .shutdown(Shutdown(reason: "run finished")),
-        .reference(Weights(version: 0, modelConfigJSON: #"{"width":128}"#, params: (0..<300).map { -Float($0) })),
+        .reference(Weights(version: 0, params: (0..<300).map { -Float($0) })),
         .trajectory(TrajectoryGroup(workerId: "r", groupId: 4, promptIndex: 4, policyVersion: 1, prompt: [1],
                                     rollouts: rollouts.enumerated().map { i, c in
                                         var c = c
@@ -47,6 +49,30 @@ struct WireTests {
         for m in sampleMessages() {
             #expect(try Message.decode(m.encoded()) == m)
         }
+    }
+
+    /// bfloat16 keeps fp32's exponent and 8 bits of mantissa: nearest, ties to even, within
+    /// 2⁻⁸ relative; the weights arrive so rounded, from the fast encoder as from the plain one.
+    @Test func bf16WeightsRoundToNearestEvenAndTravelAtHalfTheBytes() throws {
+        #expect(WeightPrecision.bf16Bits(1) == 0x3F80 && WeightPrecision.bf16Bits(-2) == 0xC000)
+        #expect(WeightPrecision.roundedToBF16(1 + 0x1p-8) == 1, "a tie goes to the even mantissa")
+        #expect(WeightPrecision.roundedToBF16(1 + 3 * 0x1p-8) == 1 + 0x1p-6, "a tie goes to the even mantissa, upward here")
+        #expect(WeightPrecision.roundedToBF16(1 + 0x1p-8 + 0x1p-12) == 1 + 0x1p-7, "past the tie, up")
+        #expect(WeightPrecision.roundedToBF16(.infinity) == .infinity && WeightPrecision.roundedToBF16(.nan).isNaN)
+        var rng = SystemRandomNumberGenerator()
+        let params = (0..<4097).map { _ in Float.random(in: -3...3, using: &rng) * Float(pow(10, Double.random(in: -6...2, using: &rng))) }
+        #expect(params.allSatisfy { abs(WeightPrecision.roundedToBF16($0) - $0) <= abs($0) * 0x1p-8 })
+        let fast = params.withUnsafeBufferPointer { Message.encodedWeights(version: 7, params: $0, precision: .bf16) }
+        let plain = Message.weights(Weights(version: 7, params: params, precision: .bf16)).encoded()
+        let full = Message.weights(Weights(version: 7, params: params)).encoded()
+        #expect(fast == plain)
+        #expect(fast.count - 2 * params.count == full.count - 4 * params.count, "two bytes a parameter instead of four")
+        guard case .weights(let w) = try Message.decode(fast) else { Issue.record("not weights"); return }
+        #expect(w.version == 7 && w.precision == .bf16 && w.params == params.map(WeightPrecision.roundedToBF16))
+        var unknown = ByteWriter()
+        unknown.u64(1); unknown.u8(7); unknown.u32(0)
+        let framed = Frame.encode(type: MessageType.weights.rawValue, payload: unknown.bytes, compress: false)
+        #expect { try Message.decode(framed) } throws: { "\($0)".contains("weights precision 7") }
     }
 
     @Test func crcMatchesTheStandardCheckValue() {
@@ -171,13 +197,14 @@ struct WireTests {
     @Test func hostileCountsAreRefused() throws {
         // A well-framed weights message whose float count claims more than the payload holds.
         var w = ByteWriter()
-        w.u64(1); w.string("{}"); w.u32(1_000_000_000)
+        w.u64(1); w.u8(0); w.u32(1_000_000_000)  // version, fp32, a billion floats in a few bytes
         let framed = Frame.encode(type: MessageType.weights.rawValue, payload: w.bytes, compress: false)
         #expect(throws: WireError.self) { try Message.decode(framed) }
     }
 
     @Test func trailingBytesAreRefused() {
-        var payload = sampleMessages()[11].payload()
+        let shutdown = sampleMessages().first { if case .shutdown = $0 { return true } else { return false } }!
+        var payload = shutdown.payload()
         payload.append(0)
         let framed = Frame.encode(type: MessageType.shutdown.rawValue, payload: payload, compress: false)
         #expect(throws: WireError.invalid("1 trailing bytes after shutdown")) { try Message.decode(framed) }
