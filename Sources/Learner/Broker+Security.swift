@@ -10,9 +10,9 @@ extension Broker {
     /// Answers the ZAP handler's questions (one per CURVE handshake on any port).
     func answerHandshakes(_ zap: ZAPServer) {
         while let r = zap.next() {
-            var verdict = gate?.admit(key: r.clientKey) ?? (allow: true, reason: "")
+            var verdict = gate?.admit(key: r.clientKey, lockOuts: lockOuts) ?? (allow: true, reason: "")
             if !verdict.allow, let key = r.clientKey, gate?.allowed[key] == nil, rereadAllowList() {
-                verdict = gate?.admit(key: key) ?? verdict
+                verdict = gate?.admit(key: key, lockOuts: lockOuts) ?? verdict
             }
             if verdict.allow {
                 zap.answer(r, allow: true, userId: r.clientKey ?? "")
@@ -60,7 +60,7 @@ extension Broker {
     /// worker, logged and counted.
     func admit(_ h: Hello, route: [UInt8], key: String?, peers: inout PeerDirectory, live: Bool, socket: ZMQSocket) -> Bool {
         let why: String?
-        if let locked = lockedOut[h.workerId] {
+        if let locked = lockOuts.reason(id: h.workerId) {
             why = "\(h.workerId) is locked out: \(locked)"
         } else if !live, actors.count + pool.count >= settings.maxWorkers {
             why = "the learner admits at most \(settings.maxWorkers) workers (cluster.max_workers)"
@@ -91,23 +91,17 @@ extension Broker {
         return false
     }
 
-    /// Locks a worker out for good: its id here and its key at the door.
-    func lockOut(_ id: String, key: String?, why: String) {
-        lockedOut[id] = why
-        if let key { gate?.lockOut(key, why: why) }
-    }
-
     /// The training thread found a group from `id` with forged log-probs; after
     /// `cluster.forgery_limit` of them the actor is refused and what it holds re-issued.
     func recordForgery(by id: String, on socket: ZMQSocket) {
         security.forgedGroups += 1
         forgeries[id, default: 0] += 1
         log("group from \(id) has log-probs the policy does not give (\(forgeries[id]!) of \(settings.forgeryLimit) allowed)")
-        guard forgeries[id]! >= settings.forgeryLimit, lockedOut[id] == nil else { return }
+        guard forgeries[id]! >= settings.forgeryLimit, lockOuts.reason(id: id) == nil else { return }
         security.refusedActors += 1
         let why = "\(forgeries[id]!) groups whose log-probs the learner's recompute contradicts"
         let route = actorPeers.route(of: id)
-        lockOut(id, key: actorPeers.key(of: id), why: why)
+        lockOuts.lockOut(id, key: actorPeers.key(of: id), why: why)
         lose(actor: id, why: "refused (\(why))")
         actorPeers.remove(id)
         if let route { refuse(route, why: why, on: socket) }
@@ -118,7 +112,7 @@ extension Broker {
     func quarantine(verifier id: String, why: String, on socket: ZMQSocket) {
         security.quarantinedVerifiers += 1
         let route = verifierPeers.route(of: id)
-        lockOut(id, key: verifierPeers.key(of: id), why: why)
+        lockOuts.lockOut(id, key: verifierPeers.key(of: id), why: why)
         let held = pool.remove(id)
         verifierPeers.remove(id)
         log("quarantined \(id): \(why); its \(held) pending score requests go to other verifiers")

@@ -58,8 +58,8 @@ final class Broker: @unchecked Sendable {
     /// Which worker is on which connection of the work and verify ports, and its key.
     var actorPeers = PeerDirectory(), verifierPeers = PeerDirectory()
     var gate: Gatekeeper?
-    /// Worker ids refused for good (with why): a caught verifier or forging actor.
-    var lockedOut: [String: String] = [:]
+    /// Workers refused for good (with why): a caught verifier or forging actor.
+    var lockOuts = LockOuts()
     var forgeries: [String: Int] = [:]
     var security = SecurityCounts()
     var allowListRead = Date()

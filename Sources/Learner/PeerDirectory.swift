@@ -44,20 +44,36 @@ struct PeerDirectory {
     }
 }
 
+/// Workers refused for good, and why (a verifier caught lying, an actor forging log-probs):
+/// one record per worker, looked up by its id (any connection, with or without CURVE) and,
+/// with CURVE, by the key it proved (at the door, before it can say hello).
+struct LockOuts {
+    private var why: [String: String] = [:]
+    /// Key (Z85) → the id locked out with it.
+    private var idOfKey: [String: String] = [:]
+
+    mutating func lockOut(_ id: String, key: String?, why reason: String) {
+        why[id] = reason
+        if let key { idOfKey[key] = id }
+    }
+
+    func reason(id: String) -> String? { why[id] }
+    func reason(key: String) -> String? { idOfKey[key].flatMap { why[$0] } }
+}
+
 /// The learner's door for CURVE handshakes: lets in the allow-list's keys, except those
 /// locked out for what they sent.
 struct Gatekeeper {
     /// Public key (Z85) → the name `keygen` gave it.
     private(set) var allowed: [String: String]
-    private(set) var lockedOut: [String: String] = [:]
 
     init(allowed: [String: String]) { self.allowed = allowed }
 
     /// Whether the handshake may complete, and why not.
-    func admit(key: String?) -> (allow: Bool, reason: String) {
+    func admit(key: String?, lockOuts: LockOuts) -> (allow: Bool, reason: String) {
         guard let key else { return (false, "no CURVE key") }
         guard allowed[key] != nil else { return (false, "key \(key.prefix(8))… is not in allowed_workers") }
-        if let why = lockedOut[key] { return (false, "key of \(allowed[key]!) is locked out: \(why)") }
+        if let why = lockOuts.reason(key: key) { return (false, "key of \(allowed[key]!) is locked out: \(why)") }
         return (true, "")
     }
 
@@ -65,7 +81,4 @@ struct Gatekeeper {
     mutating func replaceAllowList(_ list: [String: String]) { allowed = list }
 
     func name(of key: String?) -> String { key.flatMap { allowed[$0] } ?? "?" }
-
-    /// Refuses `key` from now on (a verifier caught lying, an actor forging log-probs).
-    mutating func lockOut(_ key: String, why: String) { lockedOut[key] = why }
 }

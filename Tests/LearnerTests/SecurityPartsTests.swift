@@ -38,12 +38,24 @@ struct SecurityPartsTests {
     }
 
     @Test func theGateLetsInAllowedKeysNotLockedOut() {
-        var g = Gatekeeper(allowed: ["KEY-A": "actor-1"])
-        #expect(g.admit(key: "KEY-A").allow)
-        #expect(!g.admit(key: "KEY-B").allow && g.admit(key: "KEY-B").reason.contains("not in allowed_workers"))
-        #expect(!g.admit(key: nil).allow)
-        g.lockOut("KEY-A", why: "lied")
-        #expect(!g.admit(key: "KEY-A").allow && g.admit(key: "KEY-A").reason.contains("locked out: lied"))
+        let g = Gatekeeper(allowed: ["KEY-A": "actor-1", "KEY-C": "actor-3"])
+        var l = LockOuts()
+        #expect(g.admit(key: "KEY-A", lockOuts: l).allow)
+        #expect(!g.admit(key: "KEY-B", lockOuts: l).allow && g.admit(key: "KEY-B", lockOuts: l).reason.contains("not in allowed_workers"))
+        #expect(!g.admit(key: nil, lockOuts: l).allow)
+        l.lockOut("actor-1", key: "KEY-A", why: "lied")
+        #expect(!g.admit(key: "KEY-A", lockOuts: l).allow && g.admit(key: "KEY-A", lockOuts: l).reason.contains("locked out: lied"))
+        #expect(g.admit(key: "KEY-C", lockOuts: l).allow)
         #expect(g.name(of: "KEY-A") == "actor-1" && g.name(of: "nope") == "?")
+    }
+
+    /// One record per worker, found by its id and by the key it proved.
+    @Test func aLockOutIsOneRecordFoundByIdAndByKey() {
+        var l = LockOuts()
+        l.lockOut("verifier-2", key: nil, why: "scores disagree")  // no CURVE: the id alone
+        l.lockOut("actor-1", key: "KEY-A", why: "forged log-probs")
+        #expect(l.reason(id: "verifier-2") == "scores disagree" && l.reason(id: "actor-1") == "forged log-probs")
+        #expect(l.reason(key: "KEY-A") == "forged log-probs")
+        #expect(l.reason(id: "actor-2") == nil && l.reason(key: "KEY-B") == nil)
     }
 }
