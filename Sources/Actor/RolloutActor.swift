@@ -158,7 +158,7 @@ public final class RolloutActor {
                 if let d = direct { try weights.disconnect(d); direct = nil }
                 let r = try WeightsRelay(context: session.context, bind: Self.relayBind(session),
                                          learner: (session.endpoints.weights, session.options.security),
-                                         messageBytes: 4 * s.model.parameterCount, limit: s.maxMessageBytes, log: log)
+                                         messageBytes: s.weightsMessageBytes, limit: s.maxMessageBytes, log: log)
                 try weights.connect(r.localEndpoint)
                 relay = r
                 log("relaying weights at \(r.relayEndpoint)")

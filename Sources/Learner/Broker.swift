@@ -191,7 +191,7 @@ final class Broker: @unchecked Sendable {
         try s.verify.setHighWaterMarks(send: q, receive: q)
         try s.trajectories.setHighWaterMarks(send: 1, receive: q)
         // A slow subscriber drops old weights, not memory: four versions queued at most (in parts, when relayed).
-        let depth = settings.weightFanout > 0 ? WeightsPart.queueDepth(messageBytes: 4 * workerSettings.model.parameterCount) : 4
+        let depth = settings.weightFanout > 0 ? WeightsPart.queueDepth(messageBytes: workerSettings.weightsMessageBytes) : 4
         try s.weights.setHighWaterMarks(send: depth, receive: 4)
         try s.work.bind(endpoints.work)
         try s.trajectories.bind(endpoints.trajectories)

@@ -27,12 +27,13 @@ final class BrokerSource: GroupSource {
         precision = config.cluster.weightsPrecision
         var sampling = config.rl.samplingParams(stops: codec.stopIds)
         sampling.maxNewTokens = config.rl.maxNewTokens
-        let ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
+        var ws = WorkerSettings(sampling: sampling, groupSize: config.rl.groupSize, model: model, reward: config.rl.reward,
                                 seed: config.rl.seed, heartbeatInterval: config.cluster.heartbeatInterval,
                                 maxMessageBytes: config.cluster.maxMessageBytes,
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
                                 referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
                                 weightFanout: config.cluster.weightFanout, adapters: adapters)
+        ws.weightsBytes = config.cluster.weightsPrecision.bytesPerParameter * weightFloats + 64  // + the frame's header and prefix
         broker = try Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()

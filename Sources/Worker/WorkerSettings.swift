@@ -24,6 +24,12 @@ public struct WorkerSettings: Codable, Sendable {
     public var weightFanout: Int
     /// A LoRA run: actors read the frozen base from disk and the weights carry only the adapters.
     public var adapters: AdaptedBase?
+    /// The size of one weights message (what is trained, at the run's precision), which sizes
+    /// the relays' queues; nil: the whole model as fp32.
+    public var weightsBytes: Int?
+
+    /// One weights message's bytes, for sizing what holds them.
+    public var weightsMessageBytes: Int { weightsBytes ?? 4 * model.parameterCount }
 
     public init(sampling: SamplingParams, groupSize: Int, model: ModelSpec, reward: RewardConfig, seed: UInt64,
                 heartbeatInterval: Double, maxMessageBytes: Int, externalVerifier: String, externalVerifierTimeout: Double,

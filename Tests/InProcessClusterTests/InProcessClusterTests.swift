@@ -143,13 +143,16 @@ struct InProcessClusterTests {
     }
 
     /// A LoRA run in the cluster: each actor reads the frozen base from run.init_from once and
-    /// every version carries only the adapters; the learner's audit of the behaviour log-probs
-    /// (the first pass recomputes them) finds every group sampled as its actor says.
-    @Test func aLoRARunSendsOnlyTheAdapters() throws {
+    /// every version carries only the adapters, sent directly or relayed from actor to actor;
+    /// the learner's audit of the behaviour log-probs (the first pass recomputes them) finds
+    /// every group sampled as its actor says.
+    @Test(arguments: [0, 1])
+    func aLoRARunSendsOnlyTheAdapters(fanout: Int) throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../Fixtures/llama/qwen2-tiny").standardizedFileURL.path
         let cluster = try InProcessCluster(steps: 3, extra: ["lora.rank=4", "lora.alpha=8", "task.instruction=none",
-                                                             "algorithm.lr=0.05", "cluster.max_logprob_gap=0.01"], base: fixture)
+                                                             "algorithm.lr=0.05", "cluster.max_logprob_gap=0.01",
+                                                             "cluster.weight_fanout=\(fanout)"], base: fixture)
         let (s, ended) = try cluster.run(actors: 2)
         #expect(s.steps == 3 && !s.stoppedEarly, "\(cluster.output)")
         #expect(s.ledger.trained == 3 * 4 && s.ledger.lost == 0 && s.ledger.droppedForged == 0 && s.rejectedMessages.isEmpty)
@@ -160,6 +163,16 @@ struct InProcessClusterTests {
         #expect(FileManager.default.fileExists(atPath: s.checkpoint + "/lora.safetensors"))
         #expect(cluster.output.contains("[actor-1] loaded policy version"))
         #expect(try Policy.load(s.checkpoint).family == "qwen2", "the merged checkpoint is a plain folder")
+    }
+
+    /// Weights sent as bfloat16 (`cluster.weights_precision`, for fully fine-tuning a model
+    /// too large for fp32 on the wire): the actors sample with the rounded weights and say
+    /// so in their log-probs, which the learner's recompute finds within its bound.
+    @Test func bf16WeightsTrainEveryStepAndNoGroupLooksForged() throws {
+        let cluster = try InProcessCluster(steps: 3, extra: ["cluster.weights_precision=bf16", "cluster.max_logprob_gap=0.05"])
+        let (s, ended) = try cluster.run(actors: 2)
+        #expect(s.steps == 3 && s.ledger.trained == 3 * 4 && s.ledger.lost == 0 && s.ledger.droppedForged == 0, "\(cluster.output)")
+        #expect(ended && cluster.output.contains("[actor-1] loaded policy version"))
     }
 
     /// Actors that hold the reference (`cluster.reference_on_actors`): both load it from the
