@@ -22,16 +22,10 @@ public struct BenchReport: Codable, Sendable {
     public struct Torch: Codable, Sendable {
         public var rows = 0
         public var pairs = 0
-        public var trainingTokensPerSecond: Stats?
-        public var generateNewTokensPerSecond: Stats?
-        /// Our side of the same pairs.
-        public var oursTrainingTokensPerSecond: Stats?
-        public var oursNewTokensPerSecond: Stats?
-        public var trainingRatios: Stats?
-        public var samplingRatios: Stats?
-        /// The medians of `trainingRatios` and `samplingRatios`.
-        public var trainingRatio: Double?
-        public var samplingRatio: Double?
+        /// Training tokens/s against PyTorch's.
+        public var training: Paired?
+        /// New tokens/s against Hugging Face `generate`.
+        public var sampling: Paired?
         public var note: String?
         public init() {}
     }

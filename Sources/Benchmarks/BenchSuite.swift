@@ -85,23 +85,15 @@ public final class BenchSuite {
             log("bench: training, ours and PyTorch (\(ref.script)) alternating, \(options.repeats) pairs")
             let steps = options.steps
             let trainer = try TorchServer(reference: ref, arguments: ["--seq", "\(seq)", "--steps", "\(steps)"] + common)
-            let train = try pairs(trainer) {
+            report.torch.training = try pairs(trainer) {
                 try TrainingBenchmark.run(config: config, batch: rows, seq: seq, steps: steps, repeats: 1).tokensPerSecond.median
             }
-            report.torch.oursTrainingTokensPerSecond = train.ours
-            report.torch.trainingTokensPerSecond = train.theirs
-            report.torch.trainingRatios = train.ratios
-            report.torch.trainingRatio = train.ratios.median
             log("bench: sampling, ours and Hugging Face generate alternating, \(options.repeats) pairs")
             let generate = ["--mode", "generate", "--prompt-len", "16", "--new-tokens", "64"] + common
             let generator = try TorchServer(reference: ref, arguments: generate)
-            let sample = try pairs(generator) {
+            report.torch.sampling = try pairs(generator) {
                 try SamplingBenchmark.run(config: config, batch: rows, promptLength: 16, newTokens: 64, repeats: 1).newTokensPerSecond.median
             }
-            report.torch.oursNewTokensPerSecond = sample.ours
-            report.torch.generateNewTokensPerSecond = sample.theirs
-            report.torch.samplingRatios = sample.ratios
-            report.torch.samplingRatio = sample.ratios.median
         } catch {
             report.torch.note = "\(error)"
         }

@@ -22,12 +22,12 @@ public enum BenchTable {
         }
         let t = r.torch
         out.append("VS PYTORCH (\(t.rows) rows; \(t.pairs) pairs, each one repetition of ours then one of theirs; ratio = median of the pairs' ratios)")
-        out.append("  train tokens/s: ours " + (t.oursTrainingTokensPerSecond.map { range($0) } ?? "—")
-                   + ", PyTorch " + (t.trainingTokensPerSecond.map { range($0) } ?? "—")
-                   + ", ratio " + (t.trainingRatios.map { range($0, "%.2f") } ?? "—"))
-        out.append("  new tokens/s:   ours " + (t.oursNewTokensPerSecond.map { range($0) } ?? "—")
-                   + ", HF generate " + (t.generateNewTokensPerSecond.map { range($0) } ?? "—")
-                   + ", ratio " + (t.samplingRatios.map { range($0, "%.2f") } ?? "—")
+        out.append("  train tokens/s: ours " + (t.training.map { range($0.ours) } ?? "—")
+                   + ", PyTorch " + (t.training.map { range($0.theirs) } ?? "—")
+                   + ", ratio " + (t.training.map { range($0.ratios, "%.2f") } ?? "—"))
+        out.append("  new tokens/s:   ours " + (t.sampling.map { range($0.ours) } ?? "—")
+                   + ", HF generate " + (t.sampling.map { range($0.theirs) } ?? "—")
+                   + ", ratio " + (t.sampling.map { range($0.ratios, "%.2f") } ?? "—")
                    + (t.note.map { "  [\($0)]" } ?? ""))
         out.append("")
         if let m = r.realModel { out.append(contentsOf: realModel(m)) }
