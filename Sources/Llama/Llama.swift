@@ -116,6 +116,7 @@ public final class Llama: CausalLM {
         let a = activations(layout)
         a.tokens.update(from: tokens, count: N)
         embedding_forward(a.residual, tokens, self[.embed], N: N, C: C)
+        lora?.reserve(positions: N)
         let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
         a.positions.withUnsafeBufferPointer { pos in
             for l in 0..<L {

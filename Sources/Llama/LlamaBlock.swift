@@ -4,6 +4,9 @@ import Kernels
 /// backward pass needs them); the sampler points several at one scratch, since it keeps nothing.
 public struct LlamaBlockBuffers {
     public var h1, rstd1, qkv, atty, attnProj, residual2, h2, rstd2, gateUp, act, mlpProj, output: UnsafeMutablePointer<Float>
+    /// The LoRA adapters' intermediate [N, rank] when it is not kept (the sampler's, per thread);
+    /// nil: the adapters keep it for the backward pass.
+    public var loraScratch: UnsafeMutablePointer<Float>? = nil
 
     public init(h1: UnsafeMutablePointer<Float>, rstd1: UnsafeMutablePointer<Float>, qkv: UnsafeMutablePointer<Float>,
                 atty: UnsafeMutablePointer<Float>, attnProj: UnsafeMutablePointer<Float>, residual2: UnsafeMutablePointer<Float>,
@@ -27,19 +30,19 @@ extension Llama {
         let c = config, C = c.width, S = c.qkvWidth, Q = c.qWidth, I = c.intermediate
         rmsnorm_forward(b.h1, b.rstd1, input, self[.attnNorm, layer: l], N: N, C: C, eps: c.rmsEps)
         linear_forward(b.qkv, b.h1, self[.wqkv, layer: l], c.qkvBias ? self[.bqkv, layer: l] : nil, N: N, C: C, OC: S)
-        lora?.forward(b.qkv, ld: S, b.h1, tensor: .wqkv, layer: l, N: N)
+        lora?.forward(b.qkv, ld: S, b.h1, tensor: .wqkv, layer: l, N: N, scratch: b.loraScratch)
         rotary.apply(b.qkv, ld: S, positions: positions, N: N, heads: c.heads)
         rotary.apply(b.qkv + Q, ld: S, positions: positions, N: N, heads: c.kvHeads)
         attend()
         linear_forward(b.attnProj, b.atty, self[.wo, layer: l], nil, N: N, C: Q, OC: C)
-        lora?.forward(b.attnProj, ld: C, b.atty, tensor: .wo, layer: l, N: N)
+        lora?.forward(b.attnProj, ld: C, b.atty, tensor: .wo, layer: l, N: N, scratch: b.loraScratch)
         residual_forward(b.residual2, input, b.attnProj, N: N * C)
         rmsnorm_forward(b.h2, b.rstd2, b.residual2, self[.mlpNorm, layer: l], N: N, C: C, eps: c.rmsEps)
         linear_forward(b.gateUp, b.h2, self[.wgateUp, layer: l], nil, N: N, C: C, OC: 2 * I)
-        lora?.forward(b.gateUp, ld: 2 * I, b.h2, tensor: .wgateUp, layer: l, N: N)
+        lora?.forward(b.gateUp, ld: 2 * I, b.h2, tensor: .wgateUp, layer: l, N: N, scratch: b.loraScratch)
         swiglu_forward(b.act, b.gateUp, N: N, I: I)
         linear_forward(b.mlpProj, b.act, self[.wdown, layer: l], nil, N: N, C: I, OC: C)
-        lora?.forward(b.mlpProj, ld: C, b.act, tensor: .wdown, layer: l, N: N)
+        lora?.forward(b.mlpProj, ld: C, b.act, tensor: .wdown, layer: l, N: N, scratch: b.loraScratch)
         residual_forward(b.output, b.residual2, b.mlpProj, N: N * C)
     }
 

@@ -60,7 +60,8 @@ public final class LoRAAdapters {
     private let places: [(tensor: LlamaTensor, row: Int, out: Int, in: Int)]
     private let offsets: [Int]  // per (layer, target): where its A starts; B follows A
     private let layers: Int
-    /// u for every (layer, target) of the last forward's N positions, and the backward's du.
+    /// u for every (layer, target) of the last training forward's N positions (`reserve`),
+    /// and the backward's du.
     private var saved = FloatBuffer(count: 0)
     private var scratch = FloatBuffer(count: 0)
 
@@ -94,13 +95,23 @@ public final class LoRAAdapters {
         return (a, a + config.rank * places[t].in)
     }
 
-    /// Adds every adapter of layer `l` on `tensor` to its output y = x·Wᵀ [N, ld].
-    func forward(_ y: UnsafeMutablePointer<Float>, ld: Int, _ x: UnsafePointer<Float>, tensor: LlamaTensor, layer l: Int, N: Int) {
+    /// Room to keep u of every (layer, target) for a training forward of N positions: once
+    /// per forward, before the blocks.
+    func reserve(positions N: Int) {
+        let need = layers * places.count * N * config.rank
+        if saved.count < need { saved = FloatBuffer(count: need) }
+    }
+
+    /// Adds every adapter of layer `l` on `tensor` to its output y = x·Wᵀ [N, ld]. u = x·Aᵀ
+    /// goes to `scratch` [N, rank] when given (the sampler: nothing is kept, and each of its
+    /// threads has its own), else is kept for the backward (training, after `reserve`).
+    func forward(_ y: UnsafeMutablePointer<Float>, ld: Int, _ x: UnsafePointer<Float>, tensor: LlamaTensor, layer l: Int, N: Int,
+                 scratch: UnsafeMutablePointer<Float>?) {
         let r = config.rank
-        if saved.count < layers * places.count * N * r { saved = FloatBuffer(count: layers * places.count * N * r) }
+        precondition(scratch != nil || saved.count >= layers * places.count * N * r, "LoRAAdapters.reserve(positions:) before a training forward")
         for (t, p) in places.enumerated() where p.tensor == tensor {
             let (a, b) = ab(params, layer: l, target: t)
-            lora_forward(y + p.row, ldy: ld, saved.pointer + (l * places.count + t) * N * r, x, a, b,
+            lora_forward(y + p.row, ldy: ld, scratch ?? saved.pointer + (l * places.count + t) * N * r, x, a, b,
                          scale: config.scale, N: N, C: p.in, OC: p.out, r: r)
         }
     }

@@ -18,19 +18,23 @@ final class LlamaDecoder: DecodeEngine {
     /// Activation rows for up to `capacity` queries, reused across steps.
     final class Scratch {
         let capacity: Int
-        let x, h, rstd, qkv, atty, proj, gateUp, act, hidden, headRstd, logits: UnsafeMutablePointer<Float>
+        let x, h, rstd, qkv, atty, proj, gateUp, act, hidden, headRstd, logits, loraU: UnsafeMutablePointer<Float>
         let positions: UnsafeMutablePointer<Int32>
         private let storage: FloatBuffer
 
-        init(_ c: LlamaConfig, capacity Q: Int) {
+        /// `loraRank`: the adapters' rank (0 without): each query's row of their intermediate.
+        let loraRank: Int
+
+        init(_ c: LlamaConfig, capacity Q: Int, loraRank: Int) {
             capacity = Q
+            self.loraRank = loraRank
             let C = c.width
             let sizes = [Q * C, Q * C, Q, Q * c.qkvWidth, Q * c.qWidth, Q * C, Q * 2 * c.intermediate, Q * c.intermediate,
-                         Q * C, Q, Q * c.vocabSize]
+                         Q * C, Q, Q * c.vocabSize, Q * loraRank]
             storage = FloatBuffer(count: sizes.reduce(0, +))
             let p = storage.slices(sizes)
             (x, h, rstd, qkv, atty, proj, gateUp, act) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-            (hidden, headRstd, logits) = (p[8], p[9], p[10])
+            (hidden, headRstd, logits, loraU) = (p[8], p[9], p[10], p[11])
             positions = .allocate(capacity: max(Q, 1))
         }
 
@@ -38,8 +42,9 @@ final class LlamaDecoder: DecodeEngine {
     }
 
     func reserve(rows: Int) {
-        if let s = scratch, s.capacity >= rows { return }
-        scratch = Scratch(model.config, capacity: rows)
+        let rank = model.lora?.config.rank ?? 0
+        if let s = scratch, s.capacity >= rows, s.loraRank == rank { return }
+        scratch = Scratch(model.config, capacity: rows, loraRank: rank)
     }
 
     var logits: UnsafeMutablePointer<Float> { scratch!.logits }
@@ -56,9 +61,11 @@ final class LlamaDecoder: DecodeEngine {
                                         keys: cache.promptCapacity + cache.rowCapacity)
         // Nothing is kept for a backward pass: the residual stream is updated in place in x.
         let x = s.x + at * C, h = s.h + at * C, rstd = s.rstd + at, proj = s.proj + at * C
-        let b = LlamaBlockBuffers(h1: h, rstd1: rstd, qkv: s.qkv + at * S, atty: s.atty + at * QW, attnProj: proj,
+        var b = LlamaBlockBuffers(h1: h, rstd1: rstd, qkv: s.qkv + at * S, atty: s.atty + at * QW, attnProj: proj,
                                   residual2: x, h2: h, rstd2: rstd, gateUp: s.gateUp + at * 2 * c.intermediate,
                                   act: s.act + at * c.intermediate, mlpProj: proj, output: x)
+        // This piece's own rows: the adapters' intermediate must not be shared between threads.
+        b.loraScratch = s.loraU + at * (model.lora?.config.rank ?? 0)
         for l in 0..<c.layers {
             model.block_forward(layer: l, input: x, b, N: Q, positions: s.positions + at) {
                 // Store this layer's (rotated) keys and values before anyone attends to them.
