@@ -21,14 +21,14 @@ extension Broker {
             if relays.leave(id) { routesChanged = true }  // a new incarnation relays from a new port
             log("\(id) joined from \(h.host)")
             _ = try? socket.send([route, welcome()], wait: false)
-            republishWanted = true
-            referenceWanted = workerSettings.referenceOnActors
+            board.wantWeights()
+            if workerSettings.referenceOnActors { board.wantReference() }
         case .workRequest(let r):
             // Not introduced (or presumed dead and back, or reconnected): it must say hello again.
             guard let id = actorPeers.peer(at: route)?.workerId,
                   actors.request(id, credits: Int(r.credits), version: r.policyVersion, now: now) else { return tellToRejoin(route, on: socket) }
-            if r.policyVersion != policyVersion { republishWanted = true }
-            if workerSettings.referenceOnActors && !r.hasReference { referenceWanted = true }
+            if r.policyVersion != policyVersion { board.wantWeights() }
+            if workerSettings.referenceOnActors && !r.hasReference { board.wantReference() }
             if settings.weightFanout > 0 { noteRelay(of: id, r, peerAddress: socket.lastPeerAddress, now: now) }
         default:
             reject(WireError.invalid("unexpected \(m.type) on the work port"), port: "work", bytes: 0)
@@ -103,7 +103,7 @@ extension Broker {
             guard actors.contains(h.workerId) else { return askToRejoin(h.workerId, actorPeers, sockets.work, now) }
             if actors.heartbeat(h.workerId, incarnation: h.incarnation, version: h.policyVersion,
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
-                republishWanted = true
+                board.wantWeights()
             }
             answerBeat(h, actorPeers, sockets.work, now)
         case .heartbeat(let h) where h.role == .verifier:

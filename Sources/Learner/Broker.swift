@@ -68,16 +68,8 @@ final class Broker: @unchecked Sendable {
     /// When each worker's heartbeat ("role/id") was last answered.
     var beatsAnswered: [String: Date] = [:]
 
-    /// The newest weights: the version counted by the run, and the encoded message.
-    var latestWeights: (version: UInt64, bytes: [UInt8])?
-    /// The frozen reference (a `.reference` message) for actors that compute its log-probs,
-    /// published again when an actor says it lacks it.
-    var referenceFrame: [UInt8]?
-    var referenceWanted = false
-    var lastPublish = Date.distantPast
-    /// When the weights and the reference were last published again for a worker that lacked them.
-    var lastWeightsPublish = Date.distantPast, lastReferencePublish = Date.distantPast
-    var republishWanted = false
+    /// The newest weights and the reference, and when to publish them again.
+    var board = WeightsBoard()
     /// The actors' weights relays (with `weight_fanout` > 0), the route each was last sent, when.
     var relays: RelayTree
     var sentRoutes: [String: (route: WeightsRoute, at: Date)] = [:]
@@ -258,18 +250,10 @@ final class Broker: @unchecked Sendable {
         if now > clock.graceUntil { checkLiveness(now) }
         checkScoreDeadlines(now)
         if routesChanged { sendRoutes(on: s.work) }
-        // Both wanted: the one sent longer ago goes first. (Weights first always starved the
-        // reference: in an asynchronous run some actor is always a version behind.)
-        guard now.timeIntervalSince(lastPublish) > 0.25 else { return }
-        let referenceFirst = referenceWanted && referenceFrame != nil && (!republishWanted || lastReferencePublish <= lastWeightsPublish)
-        if referenceFirst, let r = referenceFrame {
-            publish([r], on: s.weights)
-            referenceWanted = false
-            lastReferencePublish = now
-        } else if republishWanted, let w = latestWeights {
-            publishWeights(w, on: s.weights)
-            republishWanted = false
-            lastWeightsPublish = now
+        switch board.republish(now: now) {
+        case .reference(let r)?: publish([r], on: s.weights)
+        case .weights(let version, let bytes)?: publishWeights((version, bytes), on: s.weights)
+        case nil: break
         }
     }
 
@@ -334,13 +318,13 @@ final class Broker: @unchecked Sendable {
     private func drainControl(_ control: ZMQSocket, _ weights: ZMQSocket) {
         while let frames = try? control.receive(timeout: 0), frames.count == 2, frames[0].count == 8 {
             if frames[1].withUnsafeBytes({ Frame.messageType(of: $0) }) == .reference {
-                referenceFrame = frames[1]
                 publish([frames[1]], on: weights)
+                board.newReference(frames[1], now: Date())
                 continue
             }
             let version = frames[0].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-            latestWeights = (version, frames[1])
-            publishWeights(latestWeights!, on: weights)
+            publishWeights((version, frames[1]), on: weights)
+            board.newWeights(version: version, bytes: frames[1], now: Date())
         }
     }
 
@@ -354,11 +338,11 @@ final class Broker: @unchecked Sendable {
     private func publish(_ messages: [[UInt8]], on socket: ZMQSocket) {
         let start = Date()
         for m in messages { _ = try? socket.send(m, wait: false) }
-        lastPublish = Date()
-        count { $0.publishSeconds += self.lastPublish.timeIntervalSince(start) }
+        let seconds = Date().timeIntervalSince(start)
+        count { $0.publishSeconds += seconds }
     }
 
-    var policyVersion: UInt64 { latestWeights?.version ?? 0 }
+    var policyVersion: UInt64 { board.version }
 
     func welcome() -> [UInt8] {
         let json = (try? JSONEncoder().encode(workerSettings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

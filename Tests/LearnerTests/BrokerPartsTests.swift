@@ -97,3 +97,37 @@ struct VerifierPoolTests {
         #expect(p.queue.first?.attempts == 0 && p.outstanding.isEmpty)
     }
 }
+
+@Suite("WeightsBoard")
+struct WeightsBoardTests {
+    /// The weights port's board: nothing goes again unless a worker lacks it, at most one
+    /// publication per gap, and with both wanted the one sent longer ago first.
+    @Test func theBoardRepublishesWhatWorkersLackPacedAndInTurn() {
+        var b = WeightsBoard()
+        let t0 = Date()
+        var got: [WeightsBoard.Publication?] = []
+        b.wantWeights()
+        got.append(b.republish(now: t0))  // nothing to publish yet
+        b.newWeights(version: 3, bytes: [3], now: t0)
+        got.append(b.republish(now: t0.addingTimeInterval(0.1)))  // within the gap of the new version's own publication
+        got.append(b.republish(now: t0.addingTimeInterval(0.3)))  // the joined worker's copy
+        got.append(b.republish(now: t0.addingTimeInterval(0.6)))  // no one lacks it any more
+        #expect(got == [nil, nil, .weights(version: 3, bytes: [3]), nil])
+        #expect(b.version == 3)
+
+        b.newReference([9], now: t0.addingTimeInterval(1))
+        var t = t0.addingTimeInterval(2)
+        var order: [WeightsBoard.Publication?] = []
+        for _ in 0..<3 {
+            b.wantWeights(); b.wantReference()
+            order.append(b.republish(now: t))
+            t.addTimeInterval(0.3)
+            order.append(b.republish(now: t))
+            t.addTimeInterval(0.3)
+        }
+        // The reference was last sent before the weights' copy: it goes first, then they alternate.
+        #expect(order == [.reference([9]), .weights(version: 3, bytes: [3]), .reference([9]), .weights(version: 3, bytes: [3]),
+                          .reference([9]), .weights(version: 3, bytes: [3])])
+    }
+}
+
