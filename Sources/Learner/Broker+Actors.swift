@@ -18,7 +18,7 @@ extension Broker {
                 // What the earlier incarnation held will never arrive.
                 log("\(id) restarted: presumed dead; \(reissueHeld(by: id)) groups it held go back in the queue")
             }
-            if relays.leave(id) { routesChanged = true }  // a new incarnation relays from a new port
+            relays.leave(id)  // a new incarnation relays from a new port
             log("\(id) joined from \(h.host)")
             _ = try? socket.send([route, welcome()], wait: false)
             board.wantWeights()
@@ -43,36 +43,24 @@ extension Broker {
         guard let endpoint = RelayTree.endpoint(reported: r.relayEndpoint, peerAddress: peerAddress) else {
             return log("\(id) offers a weights relay at \(r.relayEndpoint) but its address is unknown: it is left out of the tree")
         }
-        if relays.join(.init(id: id, endpoint: endpoint, key: actorPeers.key(of: id))) {
-            routesChanged = true
-        } else if r.policyVersion != policyVersion, let sent = sentRoutes[id], now.timeIntervalSince(sent.at) > 2 {
-            sentRoutes[id] = nil
-            routesChanged = true
+        if !relays.join(.init(id: id, endpoint: endpoint, key: actorPeers.key(of: id))), r.policyVersion != policyVersion {
+            relays.behind(id, now: now)
         }
     }
 
     /// Sends each relaying actor whose route changed its new one.
     func sendRoutes(on socket: ZMQSocket) {
-        routesChanged = false
         let now = Date()
         // Every relay admits every allowed, not locked-out worker: were it to admit only the
         // actors below it, one joining could connect before its upstream heard of it, and
         // libzmq does not always retry a handshake its ZAP handler refused (libzmq#3519).
         let members = gate.map { g in g.allowed.keys.filter { g.admit(key: $0, lockOuts: lockOuts).allow }.sorted() }
-        var routes = relays.routes()
-        if let members { for id in routes.keys { routes[id]!.downstreamKeys = members } }
-        if relays.description != loggedTree {
-            loggedTree = relays.description
-            log("weights relayed: " + loggedTree)
+        let (routes, newTree) = relays.due(members: members)
+        if let newTree { log("weights relayed: " + newTree) }
+        for (id, route) in routes {
+            let ok = actorPeers.route(of: id).map { (try? socket.send([$0, Message.weightsRoute(route).encoded()], wait: false)) == true } ?? false
+            relays.delivered(id, route, ok, now: now)
         }
-        for (id, route) in routes where sentRoutes[id]?.route != route {
-            guard let r = actorPeers.route(of: id), (try? socket.send([r, Message.weightsRoute(route).encoded()], wait: false)) == true else {
-                routesChanged = true  // try again on the next turn
-                continue
-            }
-            sentRoutes[id] = (route, now)
-        }
-        for id in sentRoutes.keys where !relays.members.contains(where: { $0.id == id }) { sentRoutes[id] = nil }
     }
 
     /// Answers waiting work requests while the in-flight bound allows.
@@ -197,7 +185,7 @@ extension Broker {
     func lose(actor id: String, why: String) {
         let held = reissueHeld(by: id)
         actors.remove(id)
-        if relays.leave(id) { routesChanged = true }
+        relays.leave(id)
         log("\(id) \(why): presumed dead; \(held) groups it held go back in the queue")
     }
 

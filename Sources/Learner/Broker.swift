@@ -70,11 +70,8 @@ final class Broker: @unchecked Sendable {
 
     /// The newest weights and the reference, and when to publish them again.
     var board = WeightsBoard()
-    /// The actors' weights relays (with `weight_fanout` > 0), the route each was last sent, when.
-    var relays: RelayTree
-    var sentRoutes: [String: (route: WeightsRoute, at: Date)] = [:]
-    var routesChanged = false
-    var loggedTree = ""
+    /// The actors' weights relays (with `weight_fanout` > 0) and the routes sent to them.
+    var relays: RelayRoutes
     private var verifierTimeoutsTotal = 0
 
     func recordTimeout() { verifierTimeoutsTotal += 1 }
@@ -104,7 +101,7 @@ final class Broker: @unchecked Sendable {
         runId = UInt64.random(in: 1...UInt64.max)
         rejects = RejectCounter(log: log)
         pool = VerifierPool(credits: 4, attempts: settings.verifyRetries, timeout: settings.verifyTimeout)
-        relays = RelayTree(fanout: settings.weightFanout)
+        relays = RelayRoutes(fanout: settings.weightFanout)
     }
 
     // MARK: API for the training thread
@@ -249,7 +246,7 @@ final class Broker: @unchecked Sendable {
         watchDoor(s.monitors)
         if now > clock.graceUntil { checkLiveness(now) }
         checkScoreDeadlines(now)
-        if routesChanged { sendRoutes(on: s.work) }
+        if relays.changed { sendRoutes(on: s.work) }
         switch board.republish(now: now) {
         case .reference(let r)?: publish([r], on: s.weights)
         case .weights(let version, let bytes)?: publishWeights((version, bytes), on: s.weights)

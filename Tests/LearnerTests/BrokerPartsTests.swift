@@ -131,3 +131,39 @@ struct WeightsBoardTests {
     }
 }
 
+@Suite("RelayRoutes")
+struct RelayRoutesTests {
+    let t0 = Date(timeIntervalSince1970: 1000)
+
+    /// Each actor is sent its route once, again when the tree changes under it, when a send
+    /// failed, or when it stays behind 2 s after its route went; never to one that left.
+    @Test func routesGoOutOnceAndAgainWhenTheyChangeFailOrGoUnheeded() {
+        var r = RelayRoutes(fanout: 1)
+        #expect(!r.changed)
+        let joined = [r.join(.init(id: "a", endpoint: "tcp://a:1", key: nil)), r.join(.init(id: "b", endpoint: "tcp://b:1", key: nil)),
+                      r.join(.init(id: "a", endpoint: "tcp://a:1", key: nil))]
+        #expect(joined == [true, true, false], "a third time: already in the tree")
+        #expect(r.changed)
+        var (due, tree) = r.due(members: ["KA", "KB"])
+        #expect(due.map(\.id) == ["a", "b"] && tree != nil && !r.changed)
+        #expect(due.allSatisfy { $0.route.downstreamKeys == ["KA", "KB"] }, "every relay admits every allowed key")
+        let b = due[1]
+        #expect(b.route.upstream == "tcp://a:1", "a chain: b below a")
+        r.delivered("a", due[0].route, true, now: t0)
+        r.delivered("b", b.route, false, now: t0)  // could not be sent now
+        #expect(r.changed)
+        (due, tree) = r.due(members: ["KA", "KB"])
+        #expect(due.map(\.id) == ["b"] && tree == nil, "only the one not delivered; the tree is the same")
+        r.delivered("b", due[0].route, true, now: t0)
+        r.behind("b", now: t0.addingTimeInterval(1))
+        #expect(!r.changed, "its route went a second ago")
+        r.behind("b", now: t0.addingTimeInterval(3))
+        (due, _) = r.due(members: ["KA", "KB"])
+        #expect(due.map(\.id) == ["b"], "behind 2 s after its route went: sent again")
+        r.delivered("b", due[0].route, true, now: t0.addingTimeInterval(3))
+        r.leave("a")
+        (due, tree) = r.due(members: ["KA", "KB"])
+        #expect(due.map(\.id) == ["b"] && due[0].route.upstream.isEmpty && tree != nil, "b now hangs from the learner")
+    }
+}
+
