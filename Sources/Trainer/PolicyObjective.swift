@@ -51,7 +51,7 @@ func objective(for config: RLConfig, width: Int) -> any PolicyObjective {
 }
 
 /// GRPO, RLOO, REINFORCE: the clipped-ratio loss on group-relative advantages.
-final class ClippedObjective: PolicyObjective {
+class ClippedObjective: PolicyObjective {
     let estimator: AdvantageEstimator, loss: LossConfig
     init(_ c: RLConfig) { (estimator, loss) = (c.estimator, c.loss) }
     func rowValues(rewards: [Float], groupSize G: Int) -> [Float] { estimator.advantages(rewards: rewards, groupSize: G) }
@@ -59,20 +59,17 @@ final class ClippedObjective: PolicyObjective {
         let r = clippedPolicyLoss(logp: logp, batch: batch, advantages: values, config: loss)
         return ObjectiveLoss(stats: r.stats, dLogp: r.dLogp)
     }
+    var clipsSequences: Bool { false }
     var weighsPerSequence: Bool { !loss.perToken }
 }
 
 /// GSPO: GRPO's advantages, one ratio and one clip per sequence.
-final class GSPOObjective: PolicyObjective {
-    let estimator: AdvantageEstimator, loss: LossConfig
-    init(_ c: RLConfig) { (estimator, loss) = (c.estimator, c.loss) }
-    func rowValues(rewards: [Float], groupSize G: Int) -> [Float] { estimator.advantages(rewards: rewards, groupSize: G) }
-    func loss(chunk: Int, logp: [Float], batch: TokenBatch, values: [Float], policy: any CausalLM) -> ObjectiveLoss {
+final class GSPOObjective: ClippedObjective {
+    override func loss(chunk: Int, logp: [Float], batch: TokenBatch, values: [Float], policy: any CausalLM) -> ObjectiveLoss {
         let r = gspoLoss(logp: logp, batch: batch, advantages: values, config: loss)
         return ObjectiveLoss(stats: r.stats, dLogp: r.dLogp)
     }
-    var clipsSequences: Bool { true }
-    var weighsPerSequence: Bool { !loss.perToken }
+    override var clipsSequences: Bool { true }
 }
 
 /// Kimi k1.5's mirror descent: each row regresses onto r_i − τ·log Z of its group.
