@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Ranks", dependencies: ["CMPI"], swiftSettings: release),
         .target(name: "Policy", dependencies: ["BPE", "Kernels", "Llama", "ModelFiles", "Tasks", "TinyGPT"], swiftSettings: release),
         .target(name: "Eval", dependencies: ["Sampler", "Tasks", "Verifier", "TinyGPT", "Kernels", "Plots"], swiftSettings: release),
-        .target(name: "Worker", dependencies: ["Transport", "Wire", "Sampler", "Policy", "Verifier"], swiftSettings: release),
+        .target(name: "Worker", dependencies: ["Transport", "Wire", "Sampler", "Policy", "Verifier", "Kernels"], swiftSettings: release),
         .target(name: "Trainer", dependencies: ["RL", "Ranks", "Wire", "Sampler", "Tasks", "Verifier", "Eval", "Policy", "TinyGPT", "Kernels", "Plots", "Completions"],
                 swiftSettings: release),
         .target(name: "Pretrain", dependencies: ["TinyGPT", "Tasks", "Kernels"], swiftSettings: release),

@@ -93,12 +93,14 @@ extension Broker {
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
                 board.wantWeights()
             }
+            if h.peakResidentBytes > 0 { workerMemory[h.workerId] = h.peakResidentBytes }
             answerBeat(h, actorPeers, sockets.work, now)
         case .heartbeat(let h) where h.role == .verifier:
             guard owns(h.workerId, key: key, in: verifierPeers, port: "trajectories") else { return }
             // An idle verifier sends nothing else: its heartbeat is where we learn it is back.
             guard pool.contains(h.workerId) else { return askToRejoin(h.workerId, verifierPeers, sockets.verify, now) }
             pool.heard(h.workerId, incarnation: h.incarnation, now: now)
+            if h.peakResidentBytes > 0 { workerMemory[h.workerId] = h.peakResidentBytes }
             answerBeat(h, verifierPeers, sockets.verify, now)
         case .trajectory(let t):
             guard owns(t.workerId, key: key, in: actorPeers, port: "trajectories") else { return }

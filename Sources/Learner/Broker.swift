@@ -65,6 +65,8 @@ final class Broker: @unchecked Sendable {
     var allowListRead = Date()
     /// When each worker presumed dead was last told to say hello again (its heartbeats keep coming).
     var rejoinAsked: [String: Date] = [:]
+    /// Each worker's peak resident memory, as its heartbeats say.
+    var workerMemory: [String: UInt64] = [:]
     /// When each worker's heartbeat ("role/id") was last answered.
     var beatsAnswered: [String: Date] = [:]
 
@@ -278,6 +280,7 @@ final class Broker: @unchecked Sendable {
         st.liveVerifiers = pool.count
         st.actorIdleFraction = actors.idleFraction
         st.verifierTimeouts = verifierTimeoutsTotal
+        st.workerPeakResidentBytes = workerMemory
         st.security = security
         lock.lock(); status = st; lock.unlock()
     }

@@ -111,6 +111,11 @@ func printRunSummary(_ s: RunSummary, samples k: Int) {
                   + reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
     }
+    if let memory = s.peakResidentBytes, !memory.isEmpty {
+        // The learner first, then the workers by name.
+        let order = (memory["learner"] == nil ? [] : ["learner"]) + memory.keys.filter { $0 != "learner" }.sorted()
+        print("memory: peak resident " + order.map { String(format: "%@ %.2f GB", $0, Double(memory[$0]!) / 1e9) }.joined(separator: ", "))
+    }
     print("checkpoint: \(s.checkpoint)\nlog:        \(s.log)\nplot:       \(s.plot)")
 }
 

@@ -66,6 +66,8 @@ public struct SourceHealth: Sendable {
     public var actorIdleFraction = 0.0
     public var rejectedMessages: [String: Int] = [:]
     public var verifierTimeouts = 0
+    /// Each worker's peak resident memory, from its heartbeats.
+    public var workerPeakResidentBytes: [String: UInt64] = [:]
     public init() {}
 }
 

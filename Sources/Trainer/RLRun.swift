@@ -337,6 +337,7 @@ public final class RLRun {
                           stalenessMean: staleness.sum / Double(max(staleness.count, 1)),
                           sampledTokensPerSecond: Double(sampled.tokens) / max(sampled.seconds, 1e-9),
                           trajectoriesPerSecond: Double(sampled.trajectories) / max(sampled.seconds, 1e-9),
-                          checkpoint: checkpointDir, log: metricsPath, plot: plotPath, stoppedEarly: step < config.steps)
+                          checkpoint: checkpointDir, log: metricsPath, plot: plotPath, stoppedEarly: step < config.steps,
+                          peakResidentBytes: health.workerPeakResidentBytes.merging(["learner": ProcessMemory.peakResidentBytes()]) { $1 })
     }
 }

@@ -58,4 +58,6 @@ public struct RunSummary: Codable, Sendable {
     public var log: String
     public var plot: String
     public var stoppedEarly: Bool
+    /// Peak resident memory of the learner ("learner") and of each worker that reported it.
+    public var peakResidentBytes: [String: UInt64]? = nil
 }

@@ -17,7 +17,7 @@ public enum Frame {
     public static let magic: [UInt8] = Array("NRWP".utf8)
     /// 1: CRC-32; 2: CRC-32C; 3: actors may send reference log-probs (and hold the reference);
     /// 4: weights may travel in parts, relayed from actor to actor; 5: weights may travel as
-    /// bfloat16, and carry no model config.
+    /// bfloat16, and carry no model config; heartbeats carry the worker's peak memory.
     public static let protocolVersion: UInt16 = 5
     public static let headerSize = 20
     public static let flagLZ4: UInt8 = 1

@@ -126,7 +126,7 @@ public enum Message: Equatable, Sendable {
             }
         case .heartbeat(let h):
             w.u8(h.role.rawValue); w.string(h.workerId); w.u64(h.incarnation); w.u64(h.policyVersion)
-            w.f64(h.busySeconds); w.f64(h.idleSeconds)
+            w.f64(h.busySeconds); w.f64(h.idleSeconds); w.u64(h.peakResidentBytes)
         case .weights(let m), .reference(let m):
             w.u64(m.version); w.u8(m.precision.code)
             if m.precision == .fp32 { w.floats(m.params) } else { w.bf16(m.params) }
@@ -209,7 +209,8 @@ public enum Message: Equatable, Sendable {
             return .scoreResult(ScoreResult(requestId: id, workerId: worker, scores: scores))
         case .heartbeat:
             return .heartbeat(Heartbeat(role: try role(&r), workerId: try r.string("worker id"), incarnation: try r.u64(),
-                                        policyVersion: try r.u64(), busySeconds: try r.f64(), idleSeconds: try r.f64()))
+                                        policyVersion: try r.u64(), busySeconds: try r.f64(), idleSeconds: try r.f64(),
+                                        peakResidentBytes: try r.u64()))
         case .weights, .reference:
             let version = try r.u64(), code = try r.u8("precision")
             guard let precision = WeightPrecision(code: code) else { throw WireError.invalid("weights precision \(code)") }

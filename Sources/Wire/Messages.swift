@@ -102,9 +102,12 @@ public struct Heartbeat: Equatable, Sendable {
     /// Seconds spent working and waiting since the worker started.
     public var busySeconds: Double
     public var idleSeconds: Double
-    public init(role: Role, workerId: String, incarnation: UInt64, policyVersion: UInt64, busySeconds: Double, idleSeconds: Double) {
+    /// The worker process's peak resident memory so far (0: not said).
+    public var peakResidentBytes: UInt64
+    public init(role: Role, workerId: String, incarnation: UInt64, policyVersion: UInt64, busySeconds: Double, idleSeconds: Double,
+                peakResidentBytes: UInt64 = 0) {
         self.role = role; self.workerId = workerId; self.incarnation = incarnation; self.policyVersion = policyVersion
-        self.busySeconds = busySeconds; self.idleSeconds = idleSeconds
+        self.busySeconds = busySeconds; self.idleSeconds = idleSeconds; self.peakResidentBytes = peakResidentBytes
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Transport
 import Wire
 
@@ -200,7 +201,8 @@ public final class WorkerSession {
     private func beat() -> Message {
         stateLock.lock(); defer { stateLock.unlock() }
         return .heartbeat(Heartbeat(role: role, workerId: options.workerId, incarnation: incarnation,
-                                    policyVersion: role == .actor ? _version : 0, busySeconds: busy, idleSeconds: idle))
+                                    policyVersion: role == .actor ? _version : 0, busySeconds: busy, idleSeconds: idle,
+                                    peakResidentBytes: ProcessMemory.peakResidentBytes()))
     }
 }
 

@@ -123,6 +123,9 @@ struct InProcessClusterTests {
         // The first version an actor loads is the newest when it joins: 0, or later when it joined
         // late (seen once, under a full test run's load).
         #expect(cluster.output.contains("[actor-2] loaded policy version") && cluster.output.contains("[learner] verifier-1 joined"))
+        // Each worker's peak memory arrives with its heartbeats (threads of one process here: the process's).
+        let memory = try #require(s.peakResidentBytes)
+        #expect(memory["learner"]! > 10 << 20 && memory["actor-1"]! > 10 << 20 && memory["verifier-1"]! > 10 << 20, "\(memory)")
     }
 
     /// A chat model of the Llama family (the tiny Qwen2 fixture, its BPE tokenizer and chat

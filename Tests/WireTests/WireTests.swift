@@ -24,7 +24,8 @@ func sampleMessages() -> [Message] {
         .scoreResult(ScoreResult(requestId: 5, workerId: "verifier-2", scores: [
             Score(reward: 1.1, correct: true, wellFormed: true, extracted: "-0.75", error: nil),
             Score(reward: 0, correct: false, wellFormed: false, extracted: nil, error: "timed out")])),
-        .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5)),
+        .heartbeat(Heartbeat(role: .verifier, workerId: "v", incarnation: 1, policyVersion: 0, busySeconds: 1.5, idleSeconds: 0.5,
+                             peakResidentBytes: 1_234_567_890)),
         .weights(Weights(version: 12, params: (0..<1000).map { Float($0) * 0.001 })),
         .weights(Weights(version: 13, params: (0..<999).map { Float($0) * 0.37 - 100 }.map(WeightPrecision.roundedToBF16), precision: .bf16)),
         .shutdown(Shutdown(reason: "run finished")),
