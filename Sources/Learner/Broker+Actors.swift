@@ -54,7 +54,7 @@ extension Broker {
         // Every relay admits every allowed, not locked-out worker: were it to admit only the
         // actors below it, one joining could connect before its upstream heard of it, and
         // libzmq does not always retry a handshake its ZAP handler refused (libzmq#3519).
-        let members = gate.map { g in g.allowed.keys.filter { g.admit(key: $0, lockOuts: lockOuts).allow }.sorted() }
+        let members = door.admitted
         let (routes, newTree) = relays.due(members: members)
         if let newTree { log("weights relayed: " + newTree) }
         for (id, route) in routes {
@@ -127,7 +127,7 @@ extension Broker {
     /// A worker presumed dead (the learner stalled, or it did) is still beating: tell it, on
     /// the connection its last hello came on, to say hello again (at most once a second).
     private func askToRejoin(_ id: String, _ peers: PeerDirectory, _ socket: ZMQSocket, _ now: Date) {
-        guard lockOuts.reason(id: id) == nil, let route = peers.route(of: id),
+        guard door.lockOuts.reason(id: id) == nil, let route = peers.route(of: id),
               now.timeIntervalSince(rejoinAsked[id] ?? .distantPast) > 1 else { return }
         rejoinAsked[id] = now
         tellToRejoin(route, on: socket)

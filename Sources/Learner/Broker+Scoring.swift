@@ -46,14 +46,14 @@ extension Broker {
     private func audit(_ t: TrajectoryGroup) -> [Score]? {
         guard workerSettings.externalVerifier.isEmpty, settings.auditFraction > 0,
               Double.random(in: 0..<1) < settings.auditFraction else { return nil }
-        security.auditedGroups += 1
+        door.counts.auditedGroups += 1
         return scoreHere(t)
     }
 
     /// What differs between a verifier's scores and the learner's, or nil when they agree.
     private func disagreement(_ theirs: [Score], _ ours: [Score]) -> String? {
         for (i, (a, b)) in zip(theirs, ours).enumerated() where a.correct != b.correct || abs(a.reward - b.reward) > 1e-4 {
-            security.auditMismatches += 1
+            door.counts.auditMismatches += 1
             return String(format: "completion %d: reward %.3f (correct %@), the learner's %.3f (correct %@)",
                           i, a.reward, a.correct ? "yes" : "no", b.reward, b.correct ? "yes" : "no")
         }

@@ -10,14 +10,14 @@ extension Broker {
     /// Answers the ZAP handler's questions (one per CURVE handshake on any port).
     func answerHandshakes(_ zap: ZAPServer) {
         while let r = zap.next() {
-            var verdict = gate?.admit(key: r.clientKey, lockOuts: lockOuts) ?? (allow: true, reason: "")
-            if !verdict.allow, let key = r.clientKey, gate?.allowed[key] == nil, rereadAllowList() {
-                verdict = gate?.admit(key: key, lockOuts: lockOuts) ?? verdict
+            var verdict = door.admit(key: r.clientKey)
+            if !verdict.allow, let key = r.clientKey, door.gate?.allowed[key] == nil, rereadAllowList() {
+                verdict = door.admit(key: key)
             }
             if verdict.allow {
                 zap.answer(r, allow: true, userId: r.clientKey ?? "")
             } else {
-                security.refusedHandshakes += 1
+                door.counts.refusedHandshakes += 1
                 log("refused a handshake from \(r.address): \(verdict.reason)")
                 zap.answer(r, allow: false, reason: verdict.reason)
             }
@@ -31,8 +31,8 @@ extension Broker {
         for (port, monitor) in monitors {
             for (event, address) in monitor.observed() {
                 guard let reason = SocketMonitor.reason(event) else { continue }
-                security.countFailedHandshake(port: port, reason: reason)
-                let total = security.failedHandshakeTotal
+                door.counts.countFailedHandshake(port: port, reason: reason)
+                let total = door.counts.failedHandshakeTotal
                 if total <= Self.loggedKnocks {
                     log("a handshake on the \(port) port from \(address) failed: \(reason)"
                         + (total == Self.loggedKnocks ? " (further ones are counted, not logged)" : ""))
@@ -47,11 +47,10 @@ extension Broker {
     /// Reads `allowed_workers` again (at most once a second: a stranger knocking in a loop
     /// must not make us read a file per knock); true when it was read.
     private func rereadAllowList() -> Bool {
-        guard let dir = keys?.directory, Date().timeIntervalSince(allowListRead) > 1 else { return false }
-        allowListRead = Date()
+        guard let dir = keys?.directory, door.mayRereadAllowList(now: Date()) else { return false }
         guard let fresh = try? ClusterKeys.learner(at: dir) else { return false }
-        if fresh.allowed != gate?.allowed { log("allowed_workers changed: \(fresh.allowed.count) worker keys allowed") }
-        gate?.replaceAllowList(fresh.allowed)
+        if fresh.allowed != door.gate?.allowed { log("allowed_workers changed: \(fresh.allowed.count) worker keys allowed") }
+        door.gate?.replaceAllowList(fresh.allowed)
         return true
     }
 
@@ -60,7 +59,7 @@ extension Broker {
     /// worker, logged and counted.
     func admit(_ h: Hello, route: [UInt8], key: String?, peers: inout PeerDirectory, live: Bool, socket: ZMQSocket) -> Bool {
         let why: String?
-        if let locked = lockOuts.reason(id: h.workerId) {
+        if let locked = door.lockOuts.reason(id: h.workerId) {
             why = "\(h.workerId) is locked out: \(locked)"
         } else if !live, actors.count + pool.count >= settings.maxWorkers {
             why = "the learner admits at most \(settings.maxWorkers) workers (cluster.max_workers)"
@@ -70,8 +69,8 @@ extension Broker {
             why = nil
         }
         guard let why else { return true }
-        security.refusedHellos += 1
-        log("refused hello from \(h.workerId) at \(h.host) (key of \(gate?.name(of: key) ?? "—")): \(why)")
+        door.counts.refusedHellos += 1
+        log("refused hello from \(h.workerId) at \(h.host) (key of \(door.gate?.name(of: key) ?? "—")): \(why)")
         refuse(route, why: why, on: socket)
         return false
     }
@@ -85,8 +84,8 @@ extension Broker {
     func owns(_ id: String, key: String?, in peers: PeerDirectory, port: String) -> Bool {
         // An id not yet introduced is not an impostor (a heartbeat can outrun the hello).
         guard let key, let owner = peers.key(of: id), owner != key else { return true }
-        security.impostorMessages += 1
-        reject(WireError.invalid("message claims to be from \(id) but comes with the key of \(gate?.name(of: key) ?? "?")"),
+        door.counts.impostorMessages += 1
+        reject(WireError.invalid("message claims to be from \(id) but comes with the key of \(door.gate?.name(of: key) ?? "?")"),
                port: port, bytes: 0)
         return false
     }
@@ -94,14 +93,12 @@ extension Broker {
     /// The training thread found a group from `id` with forged log-probs; after
     /// `cluster.forgery_limit` of them the actor is refused and what it holds re-issued.
     func recordForgery(by id: String, on socket: ZMQSocket) {
-        security.forgedGroups += 1
-        forgeries[id, default: 0] += 1
-        log("group from \(id) has log-probs the policy does not give (\(forgeries[id]!) of \(settings.forgeryLimit) allowed)")
-        guard forgeries[id]! >= settings.forgeryLimit, lockOuts.reason(id: id) == nil else { return }
-        security.refusedActors += 1
-        let why = "\(forgeries[id]!) groups whose log-probs the learner's recompute contradicts"
+        let (count, refuseNow) = door.forged(by: id, limit: settings.forgeryLimit)
+        log("group from \(id) has log-probs the policy does not give (\(count) of \(settings.forgeryLimit) allowed)")
+        guard refuseNow else { return }
+        let why = "\(count) groups whose log-probs the learner's recompute contradicts"
         let route = actorPeers.route(of: id)
-        lockOuts.lockOut(id, key: actorPeers.key(of: id), why: why)
+        door.lockOut(id, key: actorPeers.key(of: id), why: why)
         lose(actor: id, why: "refused (\(why))")
         actorPeers.remove(id)
         if let route { refuse(route, why: why, on: socket) }
@@ -110,9 +107,9 @@ extension Broker {
     /// A verifier whose answer the learner's own verifier contradicts: refused for good, and
     /// what it holds goes to the others.
     func quarantine(verifier id: String, why: String, on socket: ZMQSocket) {
-        security.quarantinedVerifiers += 1
+        door.counts.quarantinedVerifiers += 1
         let route = verifierPeers.route(of: id)
-        lockOuts.lockOut(id, key: verifierPeers.key(of: id), why: why)
+        door.lockOut(id, key: verifierPeers.key(of: id), why: why)
         let held = pool.remove(id)
         verifierPeers.remove(id)
         log("quarantined \(id): \(why); its \(held) pending score requests go to other verifiers")

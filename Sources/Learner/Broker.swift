@@ -57,12 +57,8 @@ final class Broker: @unchecked Sendable {
     var pool: VerifierPool<ScoreJob>
     /// Which worker is on which connection of the work and verify ports, and its key.
     var actorPeers = PeerDirectory(), verifierPeers = PeerDirectory()
-    var gate: Gatekeeper?
-    /// Workers refused for good (with why): a caught verifier or forging actor.
-    var lockOuts = LockOuts()
-    var forgeries: [String: Int] = [:]
-    var security = SecurityCounts()
-    var allowListRead = Date()
+    /// The allow-list, the lock-outs, the forgeries and the security counts.
+    var door: Door
     /// When each worker presumed dead was last told to say hello again (its heartbeats keep coming).
     var rejoinAsked: [String: Date] = [:]
     /// Each worker's peak resident memory, as its heartbeats say.
@@ -97,7 +93,7 @@ final class Broker: @unchecked Sendable {
         self.log = log
         _ledger = ledger
         self.keys = keys
-        gate = keys.map { Gatekeeper(allowed: $0.allowed) }
+        door = Door(allowed: keys?.allowed)
         localVerifier = try RunVerifier(reward: workerSettings.reward, externalCommand: workerSettings.externalVerifier,
                                         timeout: workerSettings.externalVerifierTimeout)
         runId = UInt64.random(in: 1...UInt64.max)
@@ -281,7 +277,7 @@ final class Broker: @unchecked Sendable {
         st.actorIdleFraction = actors.idleFraction
         st.verifierTimeouts = verifierTimeoutsTotal
         st.workerPeakResidentBytes = workerMemory
-        st.security = security
+        st.security = door.counts
         lock.lock(); status = st; lock.unlock()
     }
 

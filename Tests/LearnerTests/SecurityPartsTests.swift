@@ -58,4 +58,25 @@ struct SecurityPartsTests {
         #expect(l.reason(key: "KEY-A") == "forged log-probs")
         #expect(l.reason(id: "actor-2") == nil && l.reason(key: "KEY-B") == nil)
     }
+
+    /// The door as a value: forgeries counted per actor, the refusal said once at the limit;
+    /// the allow-list read again at most once a second, and only with CURVE.
+    @Test func theDoorCountsForgeriesRefusesOnceAndPacesRereads() {
+        var d = Door(allowed: ["KEY-A": "actor-1"])
+        let marks = (1...4).map { _ in d.forged(by: "actor-1", limit: 3) }
+        #expect(marks.map(\.count) == [1, 2, 3, 4])
+        #expect(marks.map(\.refuse) == [false, false, true, true], "not locked out yet: the broker locks it out on the first")
+        d.lockOut("actor-1", key: "KEY-A", why: "forged")
+        #expect(!d.forged(by: "actor-1", limit: 3).refuse && !d.admit(key: "KEY-A").allow)
+        #expect(d.counts.forgedGroups == 5 && d.counts.refusedActors == 2)
+        #expect(d.admitted == [], "a locked-out key is admitted by no relay")
+        let t0 = Date()
+        let reads = [d.mayRereadAllowList(now: t0), d.mayRereadAllowList(now: t0.addingTimeInterval(0.5)),
+                     d.mayRereadAllowList(now: t0.addingTimeInterval(1.6))]
+        #expect(reads == [true, false, true])
+        var plain = Door(allowed: nil)
+        let plainRead = plain.mayRereadAllowList(now: t0)
+        #expect(!plainRead && plain.admit(key: nil).allow, "without CURVE there is no list and nothing to prove")
+    }
 }
+
