@@ -14,22 +14,17 @@ public enum BenchTable {
         out.append("FLOPs: " + r.flopConvention)
         out.append("sgemm \(r.peak.size)³ on \(r.peak.threads) threads: GEMM.sgemm \(range(r.peak.gemm, "%.1f")), "
                    + "OpenBLAS-threaded \(range(r.peak.openblasThreaded, "%.1f")) GFLOP/s; peak \(f(r.peak.peak, "%.1f"))\n")
-        out.append(row(["POLICY rows", "train tokens/s", "GFLOP/s", "% peak", "sample new tokens/s", "GFLOP/s", "% peak"], [12, 24, 9, 8, 24, 9, 7]))
+        // Sections with nothing measured (`--real-model-only`) are left out.
+        if !r.policy.isEmpty {
+            out.append(row(["POLICY rows", "train tokens/s", "GFLOP/s", "% peak", "sample new tokens/s", "GFLOP/s", "% peak"], [12, 24, 9, 8, 24, 9, 7]))
+        }
         for p in r.policy {
             out.append(row(["\(p.rows)", range(p.training.tokensPerSecond), f(p.training.gflops.median, "%.2f"),
                             f(p.trainingPeakFraction * 100, "%.1f"), range(p.sampling.newTokensPerSecond),
                             f(p.sampling.gflops.median, "%.2f"), f(p.samplingPeakFraction * 100, "%.1f")], [12, 24, 9, 8, 24, 9, 7]))
         }
         let t = r.torch
-        out.append("VS PYTORCH (\(t.rows) rows; \(t.pairs) pairs, each one repetition of ours then one of theirs; ratio = median of the pairs' ratios)")
-        out.append("  train tokens/s: ours " + (t.training.map { range($0.ours) } ?? "—")
-                   + ", PyTorch " + (t.training.map { range($0.theirs) } ?? "—")
-                   + ", ratio " + (t.training.map { range($0.ratios, "%.2f") } ?? "—"))
-        out.append("  new tokens/s:   ours " + (t.sampling.map { range($0.ours) } ?? "—")
-                   + ", HF generate " + (t.sampling.map { range($0.theirs) } ?? "—")
-                   + ", ratio " + (t.sampling.map { range($0.ratios, "%.2f") } ?? "—")
-                   + (t.note.map { "  [\($0)]" } ?? ""))
-        out.append("")
+        if t.training != nil || t.sampling != nil || t.note != nil { out.append(contentsOf: torch(t)) }
         if let m = r.realModel { out.append(contentsOf: realModel(m)) }
         out.append(contentsOf: wire(r.wire))
         out.append(contentsOf: cluster(r.cluster))
@@ -48,6 +43,20 @@ public enum BenchTable {
         return out.joined(separator: "\n")
     }
 
+    private static func torch(_ t: BenchReport.Torch) -> [String] {
+        var out: [String] = []
+        out.append("VS PYTORCH (\(t.rows) rows; \(t.pairs) pairs, each one repetition of ours then one of theirs; ratio = median of the pairs' ratios)")
+        out.append("  train tokens/s: ours " + (t.training.map { range($0.ours) } ?? "—")
+                   + ", PyTorch " + (t.training.map { range($0.theirs) } ?? "—")
+                   + ", ratio " + (t.training.map { range($0.ratios, "%.2f") } ?? "—"))
+        out.append("  new tokens/s:   ours " + (t.sampling.map { range($0.ours) } ?? "—")
+                   + ", HF generate " + (t.sampling.map { range($0.theirs) } ?? "—")
+                   + ", ratio " + (t.sampling.map { range($0.ratios, "%.2f") } ?? "—")
+                   + (t.note.map { "  [\($0)]" } ?? ""))
+        out.append("")
+        return out
+    }
+
     private static func realModel(_ m: BenchReport.RealModel) -> [String] {
         var out = ["REAL MODEL \(m.path) (\(m.parameters) parameters; \(m.pairs) pairs against PyTorch)" + (m.note.map { "  [\($0)]" } ?? "")]
         for (name, p, share) in [("sample \(m.sampleRows)×\(m.newTokens) new tokens/s", m.sampling, m.samplingPeakFraction),
@@ -63,6 +72,7 @@ public enum BenchTable {
     }
 
     private static func wire(_ w: BenchReport.WireSection) -> [String] {
+        guard w.trajectories != nil || w.weights != nil || !w.broadcast.isEmpty else { return [] }
         var out: [String] = []
         out.append("WIRE (trajectories: \(w.trajectorySource))")
         for (name, x) in [("trajectory codec", w.trajectories), ("weights codec", w.weights)] {

@@ -32,6 +32,17 @@ private func sampleReport() -> BenchReport {
     #expect(BenchChart.render(BenchReport()).contains("no stages measured"))
 }
 
+/// `--real-model-only` measures neither our GPT-2 nor the wire: their sections are left out.
+@Test func sectionsWithNothingMeasuredAreLeftOut() {
+    var r = BenchReport()
+    r.realModel = BenchReport.RealModel()
+    r.realModel?.sampling = .init(ours: Stats([250]), theirs: Stats([150]), ratios: Stats([250.0 / 150]), theirPeakResidentMB: nil)
+    let table = BenchTable.render(r)
+    #expect(table.contains("REAL MODEL") && table.contains("ratio 1.67"))
+    #expect(!table.contains("POLICY rows") && !table.contains("VS PYTORCH") && !table.contains("WIRE") && !table.contains("END TO END"), "\(table)")
+    #expect(BenchTable.render(sampleReport()).contains("WIRE") && BenchTable.render(sampleReport()).contains("VS PYTORCH"))
+}
+
 @Test func badOptionsAreRejected() {
     var o = BenchOptions()
     o.batchSizes = [0]
