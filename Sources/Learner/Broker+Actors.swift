@@ -93,15 +93,13 @@ extension Broker {
                                 busy: h.busySeconds, idle: h.idleSeconds, now: now), h.policyVersion != policyVersion {
                 board.wantWeights()
             }
-            if h.peakResidentBytes > 0 { workerMemory[h.workerId] = h.peakResidentBytes }
-            answerBeat(h, actorPeers, sockets.work, now)
+            heardBeat(h, actorPeers, sockets.work, now)
         case .heartbeat(let h) where h.role == .verifier:
             guard owns(h.workerId, key: key, in: verifierPeers, port: "trajectories") else { return }
             // An idle verifier sends nothing else: its heartbeat is where we learn it is back.
             guard pool.contains(h.workerId) else { return askToRejoin(h.workerId, verifierPeers, sockets.verify, now) }
             pool.heard(h.workerId, incarnation: h.incarnation, now: now)
-            if h.peakResidentBytes > 0 { workerMemory[h.workerId] = h.peakResidentBytes }
-            answerBeat(h, verifierPeers, sockets.verify, now)
+            heardBeat(h, verifierPeers, sockets.verify, now)
         case .trajectory(let t):
             guard owns(t.workerId, key: key, in: actorPeers, port: "trajectories") else { return }
             actors.heard(t.workerId, now: now)
@@ -111,10 +109,11 @@ extension Broker {
         }
     }
 
-    /// A live worker's heartbeat answered with the learner's own, at most every two heartbeat
-    /// intervals: while the learner evaluates (minutes with a real model) it hands
-    /// out nothing, and a worker that hears nothing for its silence limit gives up.
-    private func answerBeat(_ h: Heartbeat, _ peers: PeerDirectory, _ socket: ZMQSocket, _ now: Date) {
+    /// A live worker's heartbeat: its peak memory noted, and answered with the learner's own
+    /// at most every two heartbeat intervals (while the learner evaluates, minutes with a real
+    /// model, it hands out nothing, and a worker that hears nothing for its silence limit gives up).
+    private func heardBeat(_ h: Heartbeat, _ peers: PeerDirectory, _ socket: ZMQSocket, _ now: Date) {
+        if h.peakResidentBytes > 0 { workerMemory[h.workerId] = h.peakResidentBytes }
         let who = "\(h.role)/\(h.workerId)"
         guard let route = peers.route(of: h.workerId), now.timeIntervalSince(beatsAnswered[who] ?? .distantPast) > 2 * settings.heartbeatInterval
         else { return }

@@ -33,7 +33,7 @@ final class BrokerSource: GroupSource {
                                 externalVerifier: config.externalVerifier, externalVerifierTimeout: config.externalVerifierTimeout,
                                 referenceOnActors: config.cluster.referenceOnActors && config.rl.loss.beta > 0,
                                 weightFanout: config.cluster.weightFanout, adapters: adapters)
-        ws.weightsBytes = config.cluster.weightsPrecision.bytesPerParameter * weightFloats + 64  // + the frame's header and prefix
+        ws.weightsBytes = Message.weightsMessageBytes(count: weightFloats, precision: config.cluster.weightsPrecision)
         broker = try Broker(settings: config.cluster, workerSettings: ws, ledger: ledger, codec: codec,
                         problem: { task.trainProblem(at: $0) }, keys: keys, endpoints: endpoints, context: context ?? ZMQContext(), log: log)
         try broker.start()
@@ -57,7 +57,7 @@ final class BrokerSource: GroupSource {
     /// whose message the workers would refuse is a config error here, not actors that never
     /// load a version.
     static func checkWeightsFit(floats: Int, precision: WeightPrecision, _ limit: Int) throws {
-        let bytes = precision.bytesPerParameter * floats + (1 << 16)  // the floats and the frame's header, generously
+        let bytes = Message.weightsMessageBytes(count: floats, precision: precision) + (1 << 16)  // with 64 KiB to spare
         if bytes > Frame.defaultLimit {
             throw ConfigError.invalid("this model's weights are \(bytes >> 20) MiB as \(precision.rawValue), over the wire's \(Frame.defaultLimit >> 20) MiB ceiling: "
                 + (precision == .fp32 ? "send them as bf16 (cluster.weights_precision: bf16), " : "")

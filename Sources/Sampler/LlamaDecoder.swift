@@ -65,7 +65,7 @@ final class LlamaDecoder: DecodeEngine {
                                   residual2: x, h2: h, rstd2: rstd, gateUp: s.gateUp + at * 2 * c.intermediate,
                                   act: s.act + at * c.intermediate, mlpProj: proj, output: x)
         // This piece's own rows: the adapters' intermediate must not be shared between threads.
-        b.loraScratch = s.loraU + at * (model.lora?.config.rank ?? 0)
+        b.loraScratch = s.loraU + at * s.loraRank
         for l in 0..<c.layers {
             model.block_forward(layer: l, input: x, b, N: Q, positions: s.positions + at) {
                 // Store this layer's (rotated) keys and values before anyone attends to them.

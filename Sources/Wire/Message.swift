@@ -51,6 +51,12 @@ public enum Message: Equatable, Sendable {
         return Frame.encode(type: type.rawValue, compress: compresses, capacity: 256) { write(into: &$0) }
     }
 
+    /// The size of a weights message of `count` parameters sent as `precision`, the frame's
+    /// header included: what `encodedWeights` makes.
+    public static func weightsMessageBytes(count: Int, precision: WeightPrecision) -> Int {
+        Frame.headerSize + 8 + 1 + 4 + precision.bytesPerParameter * count  // version, precision, count, floats
+    }
+
     /// A weights message (or, with `reference`, the reference policy's) straight from a
     /// parameter buffer: the floats are copied once (as bfloat16, converted), into the frame
     /// that is sent, and checksummed on the way.

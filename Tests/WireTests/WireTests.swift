@@ -67,6 +67,8 @@ struct WireTests {
         let plain = Message.weights(Weights(version: 7, params: params, precision: .bf16)).encoded()
         let full = Message.weights(Weights(version: 7, params: params)).encoded()
         #expect(fast == plain)
+        #expect(fast.count == Message.weightsMessageBytes(count: params.count, precision: .bf16)
+                && full.count == Message.weightsMessageBytes(count: params.count, precision: .fp32))
         #expect(fast.count - 2 * params.count == full.count - 4 * params.count, "two bytes a parameter instead of four")
         guard case .weights(let w) = try Message.decode(fast) else { Issue.record("not weights"); return }
         #expect(w.version == 7 && w.precision == .bf16 && w.params == params.map(WeightPrecision.roundedToBF16))
