@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Sampler", "Kernels", "BPE"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Tasks"]),
-        .testTarget(name: "RLTests", dependencies: ["RL", "Kernels"]),
+        .testTarget(name: "RLTests", dependencies: ["RL", "Kernels", "Llama", "TinyGPT"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Ranks", "Tasks", "TinyGPT", "Sampler", "Verifier", "Plots", "Completions", "Kernels", "Policy", "Llama"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Trainer", "Tasks"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval"]),

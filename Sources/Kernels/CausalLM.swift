@@ -13,6 +13,11 @@ public protocol CausalLM: AnyObject {
     var bytesPerPosition: Int { get }
     /// Runs the model on `tokens` [layout.positions] and fills `logits` [positions, V].
     func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws
+    /// Runs the body only, up to `hidden`: a loss then applies the head in chunks (`HeadChunks`).
+    func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws
+    /// The LM head's weights [vocab, width] (the embedding when tied), and their gradient (nil when frozen).
+    var headWeights: UnsafePointer<Float> { get }
+    var headGradient: UnsafeMutablePointer<Float>? { get }
     var logits: UnsafeMutablePointer<Float> { get }
     /// A loss fills every row before `backward`.
     var dlogits: UnsafeMutablePointer<Float> { get }
@@ -20,6 +25,9 @@ public protocol CausalLM: AnyObject {
     var hidden: UnsafePointer<Float> { get }
     /// Adds the gradient of the last forward pass into `grads`; `hiddenGradient` joins the head's.
     func backward(hiddenGradient: UnsafePointer<Float>?)
+    /// Adds the gradient of the last forward pass into `grads`, from d(loss)/d(hidden) [positions, width]
+    /// with the head's part already in it (`HeadChunks.backward`).
+    func backward(fromHidden: UnsafePointer<Float>)
     /// The parameter ranges, and whether AdamW decays each (matrices yes, norms and biases no).
     var decayRanges: [(range: Range<Int>, decays: Bool)] { get }
     /// A model of the same shape with these weights: the KL reference, a rank's copy.
@@ -49,13 +57,13 @@ extension CausalLM {
         precondition(prompts.count == completions.count, "one prompt per completion")
         let context = contextLength
         var out = completions.map { [Float](repeating: 0, count: $0.count) }
+        let head = HeadChunks()
         for rows in PackedRows.batches(prompts: prompts, completions: completions, contextLength: context, positions: positions) {
             let packed = PackedRows(prompts: Array(prompts[rows]), completions: Array(completions[rows]), contextLength: context)
             let N = packed.layout.positions
             guard N > 0 else { continue }
-            try packed.tokens.withUnsafeBufferPointer { try forward($0.baseAddress!, layout: packed.layout) }
-            var logp = [Float](repeating: 0, count: N)
-            token_logprobs(&logp, logits, packed.targets, N: N, V: vocabSize, temperature: temperature)
+            try packed.tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: packed.layout) }
+            let logp = head.tokenLogprobs(self, targets: packed.targets, temperature: temperature)
             for p in 0..<N where packed.row[p] >= 0 { out[rows.lowerBound + Int(packed.row[p])][Int(packed.index[p])] = logp[p] }
         }
         return out
@@ -66,9 +74,7 @@ extension CausalLM {
     public func tokenLogprobs(_ tokens: [Int32]) throws -> [Float] {
         let T = tokens.count
         guard T >= 2 else { return [] }
-        try tokens.withUnsafeBufferPointer { try forward($0.baseAddress!, layout: .dense(rows: 1, length: T - 1)) }
-        var out = [Float](repeating: 0, count: T - 1)
-        token_logprobs(&out, logits, Array(tokens[1...]), N: T - 1, V: vocabSize)
-        return out
+        try tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: .dense(rows: 1, length: T - 1)) }
+        return HeadChunks().tokenLogprobs(self, targets: Array(tokens[1...]), temperature: 1)
     }
 }

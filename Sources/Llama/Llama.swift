@@ -21,6 +21,9 @@ public final class Llama: CausalLM {
     /// Low-rank adapters: with them the base weights are frozen and only the adapters train.
     public private(set) var lora: LoRAAdapters?
     private var acts: LlamaActivations?
+    /// Whole logits and their gradient, for the callers that want them (`forward`, `dlogits`);
+    /// training through `HeadChunks` never allocates them.
+    private var wholeLogits: FloatBuffer?, wholeDLogits: FloatBuffer?
 
     public init(config: LlamaConfig) throws {
         try config.validate()
@@ -68,12 +71,15 @@ public final class Llama: CausalLM {
     /// The LM head's weights: the embedding when tied.
     var head: UnsafeMutablePointer<Float> { config.tiedHead ? self[.embed] : self[.lmHead] }
     var headGrad: UnsafeMutablePointer<Float>? { config.tiedHead ? grad(.embed) : grad(.lmHead) }
+    public var headWeights: UnsafePointer<Float> { UnsafePointer(head) }
+    public var headGradient: UnsafeMutablePointer<Float>? { headGrad }
     var qkvBias: UnsafeMutablePointer<Float>? { config.qkvBias ? self[.bqkv] : nil }
 
     public var vocabSize: Int { config.vocabSize }
     public var contextLength: Int { config.contextLength }
     public var width: Int { config.width }
-    /// Activations, logits and their gradients per position of a training pass (attention weights aside).
+    /// Activations and their gradients per position of a training pass (attention weights aside;
+    /// no logits: the learner applies the head in chunks).
     public var bytesPerPosition: Int { 4 * LlamaActivations.sizes(config, positions: 1, weights: 0).reduce(0, +) }
 
     public var decayRanges: [(range: Range<Int>, decays: Bool)] { layout.decayRanges }
@@ -88,12 +94,22 @@ public final class Llama: CausalLM {
         return m
     }
 
-    /// Logits of the last forward pass, [positions, V].
-    public var logits: UnsafeMutablePointer<Float> { acts!.logits }
+    /// Logits of the last `forward` pass, [positions, V].
+    public var logits: UnsafeMutablePointer<Float> { wholeLogits!.pointer }
     /// Gradient of the loss w.r.t. the logits; a loss fills every row before `backward()`.
-    public var dlogits: UnsafeMutablePointer<Float> { acts!.dlogits }
+    public var dlogits: UnsafeMutablePointer<Float> { whole(&wholeDLogits) }
     /// The final RMSNorm's output of the last forward pass, [positions, C].
     public var hidden: UnsafePointer<Float> { UnsafePointer(acts!.hFinal) }
+
+    /// `buffer`, grown to the last forward pass's [positions, V] when smaller.
+    private func whole(_ buffer: inout FloatBuffer?) -> UnsafeMutablePointer<Float> {
+        let n = acts!.layout.positions * config.vocabSize
+        if let b = buffer, b.count >= n { return b.pointer }
+        buffer = nil
+        let b = FloatBuffer(count: n)
+        buffer = b
+        return b.pointer
+    }
 
     private func activations(_ layout: AttentionLayout) -> LlamaActivations {
         if let a = acts, a.layout == layout { return a }
@@ -105,6 +121,13 @@ public final class Llama: CausalLM {
     /// Runs the model on `tokens` [layout.positions], laid out as `layout` says (a branch's
     /// positions continue after its prefix), and fills `logits` [positions, V].
     public func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+        try forwardHidden(tokens, layout: layout)
+        let N = layout.positions
+        linear_forward(whole(&wholeLogits), acts!.hFinal, head, nil, N: N, C: config.width, OC: config.vocabSize)
+    }
+
+    /// The body: every block and the final norm, up to `hidden` [positions, C].
+    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
         let c = config, V = c.vocabSize, C = c.width, L = c.layers, I = c.intermediate
         let S = c.qkvWidth, Q = c.qWidth, N = layout.positions
         guard N >= 1, layout.longestRow <= c.contextLength else {
@@ -130,18 +153,31 @@ public final class Llama: CausalLM {
                 }
             }
         }
-        head_forward(a.logits, a.hFinal, a.rstdFinal, a.residual + L * N * C, N: N)
+        rmsnorm_forward(a.hFinal, a.rstdFinal, a.residual + L * N * C, self[.finalNorm], N: N, C: C, eps: c.rmsEps)
     }
 
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
     /// `hiddenGradient` [positions, C], when given, joins the head's gradient w.r.t. `hidden`.
     public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
         guard let a = acts else { preconditionFailure("backward() before forward()") }
-        let c = config, layout = a.layout, N = layout.positions
-        let V = c.vocabSize, C = c.width, L = c.layers, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
-        let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
-        linear_backward(a.dhFinal, headGrad, nil, a.dlogits, a.hFinal, head, N: N, C: C, OC: V)
+        let N = a.layout.positions, C = config.width
+        linear_backward(a.dhFinal, headGrad, nil, dlogits, a.hFinal, head, N: N, C: C, OC: config.vocabSize)
         if let extra = hiddenGradient { for i in 0..<(N * C) { a.dhFinal[i] += extra[i] } }
+        bodyBackward(a)
+    }
+
+    /// Back-propagates d(loss)/d(hidden) [positions, C] (the head's part included) through the body.
+    public func backward(fromHidden dHidden: UnsafePointer<Float>) {
+        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        a.dhFinal.update(from: dHidden, count: a.layout.positions * config.width)
+        bodyBackward(a)
+    }
+
+    /// From `a.dhFinal` down through the final norm and every block, adding into `grads` (or the adapters').
+    private func bodyBackward(_ a: LlamaActivations) {
+        let c = config, layout = a.layout, N = layout.positions
+        let C = c.width, L = c.layers, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
+        let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
         let dres = a.dresidual
         dres.update(repeating: 0, count: N * C)
         rmsnorm_backward(dres, grad(.finalNorm), a.dhFinal, a.residual + L * N * C, self[.finalNorm], a.rstdFinal, N: N, C: C)

@@ -45,7 +45,10 @@ struct LogprobsCommand: ParsableCommand {
         let lps = try model.tokenLogprobs(ids)
         var fullRows: [[Float]]?
         if full && ids.count > 1 {
-            // The forward pass tokenLogprobs ran: row t is the distribution after tokens[≤t].
+            // Whole logits this time (tokenLogprobs applies the head in chunks): row t is the
+            // distribution after tokens[≤t].
+            let input = Array(ids.dropLast())
+            try input.withUnsafeBufferPointer { try model.forward($0.baseAddress!, layout: .dense(rows: 1, length: input.count)) }
             let V = model.vocabSize, logits = model.logits
             fullRows = (0..<(ids.count - 1)).map { t in
                 let row = logits + t * V

@@ -47,11 +47,37 @@ public enum LogitsGradient {
         return h
     }
 
+    /// `logprobsAndEntropy` of the last `forwardHidden` pass, the head applied in `head`'s
+    /// chunks: the [positions × V] logits never exist whole.
+    public static func logprobsAndEntropy(_ head: HeadChunks, _ model: any CausalLM, targets: [Int32], temperature t: Float = 1)
+        -> (logp: [Float], entropy: [Float]) {
+        var logp = [Float](repeating: 0, count: targets.count), ent = logp
+        head.forEach(model, positions: targets.count) { range, logits in
+            let part = logprobsAndEntropy(logits, targets: Array(targets[range]), V: model.vocabSize, temperature: t)
+            logp.replaceSubrange(range, with: part.logp)
+            ent.replaceSubrange(range, with: part.entropy)
+        }
+        return (logp, ent)
+    }
+
+    /// The backward pass of a loss on the chosen tokens' log-probs, through the head in
+    /// `head`'s chunks (`write` on each) and down the body; `hiddenGradient` [positions, width],
+    /// when given, joins d(loss)/d(hidden) (a value head's).
+    public static func backward(_ head: HeadChunks, _ model: any CausalLM, targets: [Int32], dLossDLogp: [Float],
+                                temperature t: Float = 1, entropyBonus: [Float]? = nil, hiddenGradient: UnsafePointer<Float>? = nil) {
+        head.backward(model, positions: targets.count, extra: hiddenGradient) { range, buffer in
+            write(buffer, logits: buffer, targets: Array(targets[range]), dLossDLogp: Array(dLossDLogp[range]),
+                  V: model.vocabSize, temperature: t, entropyBonus: entropyBonus.map { Array($0[range]) })
+        }
+    }
+
     /// dlogits[p] = dLossDLogp[p] / t · (onehot(target) − q), q = softmax(logits[p] / t); zero rows
     /// without a target. With `entropyBonus`, the loss also has −Σ_p bonus[p]·H(q_p), whose
-    /// gradient is bonus[p] / t · q_j·(log q_j + H).
+    /// gradient is bonus[p] / t · q_j·(log q_j + H). `dlogits` may be `logits` itself.
     public static func write(_ dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: [Int32],
                              dLossDLogp: [Float], V: Int, temperature t: Float = 1, entropyBonus: [Float]? = nil) {
+        // In place, a row is read after its first write (the entropy term): read a copy.
+        let inPlace = UnsafePointer(dlogits) == logits
         Parallel.forChunks(targets.count, minChunk: positionsPerChunk) { positions in
             let scaled = UnsafeMutablePointer<Float>.allocate(capacity: V)
             defer { scaled.deallocate() }
@@ -63,7 +89,7 @@ public enum LogitsGradient {
                     drow.update(repeating: 0, count: V)
                     continue
                 }
-                let row = tempered(logits + p * V, V, t, into: scaled)
+                let row = tempered(logits + p * V, V, t, into: scaled, copy: inPlace)
                 writeRow(drow, row, V, g: g, e: e)
                 drow[Int(targets[p])] += g
             }
@@ -87,10 +113,10 @@ public enum LogitsGradient {
         }
     }
 
-    /// `row / t` in `buffer`, or `row` itself at t = 1.
+    /// `row / t` in `buffer`, or `row` itself at t = 1 unless `copy`.
     private static func tempered(_ row: UnsafePointer<Float>, _ V: Int, _ t: Float,
-                                 into buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        if t == 1 { return row }
+                                 into buffer: UnsafeMutablePointer<Float>, copy: Bool = false) -> UnsafePointer<Float> {
+        if t == 1 && !copy { return row }
         let inv = 1 / t
         for j in 0..<V { buffer[j] = row[j] * inv }
         return UnsafePointer(buffer)

@@ -123,19 +123,41 @@ public final class GPT: CausalLM {
                    beta: 0, a.logits, ldc: V)
     }
 
+    /// The body alone, for `HeadChunks`: the toy's logits are small, so this is `forward`.
+    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+        try forward(tokens, layout: layout)
+    }
+
+    /// The tied head: the token embedding.
+    public var headWeights: UnsafePointer<Float> { UnsafePointer(self[.wte]) }
+    public var headGradient: UnsafeMutablePointer<Float>? { grad(.wte) }
+
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
     /// `hiddenGradient` [positions, C], when given, is a second loss's gradient w.r.t. `hidden`
     /// (a value head sharing the trunk): it joins the head's before the trunk.
     public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
         guard let a = acts else { preconditionFailure("backward() before forward()") }
-        let layout = a.layout, N = layout.positions
-        let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
+        let N = a.layout.positions, V = config.vocabSize, C = config.width
         // Tied head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
         GEMM.sgemm(transA: false, transB: false, M: N, N: C, K: V, a.dlogits, lda: V, self[.wte], ldb: C,
                    beta: 0, a.dlnf, ldc: C)
         if let extra = hiddenGradient { for i in 0..<(N * C) { a.dlnf[i] += extra[i] } }
         GEMM.sgemm(transA: true, transB: false, M: V, N: C, K: N, a.dlogits, lda: V, a.lnf, ldb: C,
                    beta: 1, grad(.wte), ldc: C)
+        trunkBackward(a)
+    }
+
+    /// Back-propagates d(loss)/d(hidden) [positions, C] (the head's part included) through the trunk.
+    public func backward(fromHidden dHidden: UnsafePointer<Float>) {
+        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        a.dlnf.update(from: dHidden, count: a.layout.positions * config.width)
+        trunkBackward(a)
+    }
+
+    /// From `a.dlnf` down through the final LayerNorm and every block, adding into `grads`.
+    private func trunkBackward(_ a: Activations) {
+        let layout = a.layout, N = layout.positions
+        let C = config.width, L = config.layers, NH = config.heads
         let dres = a.dresidual
         dres.update(repeating: 0, count: N * C)
         layernorm_backward(dres, grad(.lnfw), grad(.lnfb), a.dlnf, a.residual3 + (L - 1) * N * C,

@@ -36,6 +36,8 @@ public final class PolicyUpdater {
     public let optimizer: AdamW
     let objective: any PolicyObjective
     let audit: ForgeryAudit
+    /// The LM head and the loss run a chunk of positions at a time: no whole logits.
+    let head = HeadChunks()
     /// The learner's data-parallel ranks (one by default): each trains a share of every
     /// update's rows and the gradients are summed before the step.
     public let ranks: RankGroup
@@ -209,7 +211,6 @@ public final class PolicyUpdater {
     /// Forward and backward over every micro-batch, gradients summed into `policy.trainableGrads`
     /// (zeroed first) and the value head's.
     private func gradientPass(_ prepared: Prepared) throws -> PassStats {
-        let V = policy.vocabSize
         let t = config.temperature  // score tokens under the distribution they were sampled from
         policy.zeroGrad()
         valueHead?.zeroGrad()
@@ -218,17 +219,18 @@ public final class PolicyUpdater {
         for c in prepared.chunks.indices {
             var batch = prepared.chunks[c]
             try forward(batch)
-            let out = LogitsGradient.logprobsAndEntropy(policy.logits, targets: batch.targets, V: V, temperature: t)
+            let out = LogitsGradient.logprobsAndEntropy(head, policy, targets: batch.targets, temperature: t)
             if config.loss.beta == 0 { batch.refLogprobs = out.logp }  // no KL term: k3 = 0
             let result = objective.loss(chunk: c, logp: out.logp, batch: batch, values: prepared.values[c], policy: policy)
             if let v = result.valueLoss { p.valueLoss = (p.valueLoss ?? 0) + v }
             let bonus = entropyWeights(batch)
-            LogitsGradient.write(policy.dlogits, logits: policy.logits, targets: batch.targets, dLossDLogp: result.dLogp, V: V,
-                                 temperature: t, entropyBonus: bonus)
             if let dHidden = result.dHidden {
-                dHidden.withUnsafeBufferPointer { policy.backward(hiddenGradient: $0.baseAddress!) }
+                dHidden.withUnsafeBufferPointer {
+                    LogitsGradient.backward(head, policy, targets: batch.targets, dLossDLogp: result.dLogp, temperature: t,
+                                            entropyBonus: bonus, hiddenGradient: $0.baseAddress!)
+                }
             } else {
-                policy.backward(hiddenGradient: nil)
+                LogitsGradient.backward(head, policy, targets: batch.targets, dLossDLogp: result.dLogp, temperature: t, entropyBonus: bonus)
             }
             let n = batch.lengths.reduce(0, +)
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
@@ -311,7 +313,7 @@ public final class PolicyUpdater {
     }
 
     private func forward(_ batch: TokenBatch) throws {
-        try batch.tokens.withUnsafeBufferPointer { try policy.forward($0.baseAddress!, layout: batch.layout) }
+        try batch.tokens.withUnsafeBufferPointer { try policy.forwardHidden($0.baseAddress!, layout: batch.layout) }
     }
 
     /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token

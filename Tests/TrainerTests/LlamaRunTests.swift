@@ -155,12 +155,16 @@ struct MicroBatchTests {
     @Test func microBatchesFitTheActivationBudget() throws {
         let toy = try GPT(config: GPTConfig(vocabSize: Tokenizer.standard.vocabSize))
         #expect(PolicyUpdater.microBatchPositions(for: toy) == 4096)
-        // SmolLM2's 30 layers and 49,152-token vocabulary on a narrow trunk: the logits dominate.
+        // 30 layers of a wide MLP (SmolLM2's depth): the saved activations set the size. The logits
+        // are not counted: the learner applies the head in chunks.
         let wide = try Llama(config: LlamaConfig(family: .llama, vocabSize: 49_152, contextLength: 256, layers: 30, width: 64,
-                                                 heads: 4, kvHeads: 2, intermediate: 128, rmsEps: 1e-5, ropeTheta: 1e4,
+                                                 heads: 4, kvHeads: 2, intermediate: 4096, rmsEps: 1e-5, ropeTheta: 1e4,
                                                  tiedHead: true, qkvBias: false))
         let n = PolicyUpdater.microBatchPositions(for: wide)
         #expect(n < 4096 && n * wide.bytesPerPosition <= PolicyUpdater.activationBudget)
+        var small = wide.config
+        small.vocabSize = 1000
+        #expect(try Llama(config: small).bytesPerPosition == wide.bytesPerPosition, "the vocabulary's size does not count")
         var c = RLConfig()
         c.microBatchTokens = 512
         #expect(try PolicyUpdater(config: c, policy: wide).microBatchPositions == 512, "the config's own size wins")

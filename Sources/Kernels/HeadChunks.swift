@@ -1,0 +1,72 @@
+/// The LM head applied a few hundred positions at a time, so that a [positions × vocab] logits
+/// matrix never exists whole (SmolLM2's 49,152 columns make it 197 KB a position, twice
+/// over with its gradient): after `CausalLM.forwardHidden`, a loss reads each chunk's logits,
+/// and `backward` recomputes them, lets the loss write d(loss)/d(logits) over them in place and
+/// back-propagates into d(hidden) and the head's gradient. The recomputation costs one more
+/// head product (≈ 7 % of a SmolLM2 training pass); the memory saved sizes bigger micro-batches.
+public final class HeadChunks {
+    /// Positions per chunk: at least two of `token_logprobs`' 256-position pieces, so both
+    /// cores share each chunk's softmax.
+    public let chunk: Int
+    private var logits: FloatBuffer?
+    private var dHidden: FloatBuffer?
+
+    public init(chunk: Int = 512) {
+        precondition(chunk >= 1, "a chunk has at least one position")
+        self.chunk = chunk
+    }
+
+    /// Calls `body(range, logits)` for consecutive ranges of the last forward pass's positions,
+    /// `logits` [range.count, V] = hidden[range] · headᵀ (valid only during the call).
+    public func forEach(_ model: any CausalLM, positions N: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let V = model.vocabSize, C = model.width
+        let buffer = scratch(&logits, chunk * V)
+        for lo in stride(from: 0, to: N, by: chunk) {
+            let range = lo..<min(N, lo + chunk)
+            linear_forward(buffer, model.hidden + lo * C, model.headWeights, nil, N: range.count, C: C, OC: V)
+            body(range, buffer)
+        }
+    }
+
+    /// log p(targets[p]) at `temperature` for every position of the last forward pass (0 where
+    /// the target is negative).
+    public func tokenLogprobs(_ model: any CausalLM, targets: [Int32], temperature: Float) -> [Float] {
+        let V = model.vocabSize
+        var out = [Float](repeating: 0, count: targets.count)
+        out.withUnsafeMutableBufferPointer { o in
+            targets.withUnsafeBufferPointer { t in
+                forEach(model, positions: t.count) { range, logits in
+                    let lo = range.lowerBound
+                    token_logprobs(o.baseAddress! + lo, logits, t.baseAddress! + lo, N: range.count, V: V, temperature: temperature)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The backward pass through head and body. For each chunk `write(range, buffer)` finds the
+    /// chunk's logits in `buffer` and overwrites them with d(loss)/d(logits); d(hidden) (plus
+    /// `extra` [N, C] when given: a value head's) then flows down the body, and the head's
+    /// gradient accumulates unless it is frozen.
+    public func backward(_ model: any CausalLM, positions N: Int, extra: UnsafePointer<Float>? = nil,
+                         _ write: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let V = model.vocabSize, C = model.width
+        let dh = scratch(&dHidden, N * C)
+        forEach(model, positions: N) { range, buffer in
+            write(range, buffer)
+            linear_backward(dh + range.lowerBound * C, model.headGradient, nil, buffer, model.hidden + range.lowerBound * C,
+                            model.headWeights, N: range.count, C: C, OC: V)
+        }
+        if let extra { for i in 0..<(N * C) { dh[i] += extra[i] } }
+        model.backward(fromHidden: dh)
+    }
+
+    /// A buffer of at least `count` floats, kept for the next call.
+    private func scratch(_ buffer: inout FloatBuffer?, _ count: Int) -> UnsafeMutablePointer<Float> {
+        if let b = buffer, b.count >= count { return b.pointer }
+        buffer = nil  // let the old one go before its successor is allocated
+        let b = FloatBuffer(count: count)
+        buffer = b
+        return b.pointer
+    }
+}
