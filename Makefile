@@ -140,11 +140,11 @@ bench: build base
 	$(BIN) bench
 	CHECKPOINT=$(RUN_DIR)/checkpoint scripts/update_bench.sh
 
-# PyTorch + transformers for the comparison benchmark and the Hugging Face check (several GB).
+# PyTorch + transformers (peft, TRL) for the comparison benchmark and the Hugging Face check (several GB).
 # A CPU-only wheel in pip's find-links folder (/opt/wheels here) is taken over PyPI's CUDA build.
 torch:
 	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | tail -1); \
-	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers gguf accelerate peft
+	python3 -m pip install $${wheel:-torch} transformers safetensors tokenizers gguf accelerate peft trl
 
 # Hugging Face loads our checkpoint and agrees with our log-probabilities; its tokenizer
 # gives our ids, its pipeline generates what ours does, and what its save_pretrained

@@ -31,6 +31,11 @@ public struct BenchOptions: Sendable {
     public var realModel = "runs/smollm2-135m-instruct"
     /// Only the real-model rows (with the sgemm peak they are shares of).
     public var realModelOnly = false
+    /// Which real-model rows: sampling, training (full and LoRA), rl-step (against TRL).
+    public var realModelParts: Set<String> = Self.allRealModelParts
+    public static let allRealModelParts: Set<String> = ["sampling", "training", "rl-step"]
+    /// The run config whose RL step is timed against TRL's GRPOTrainer.
+    public var rlStepConfig = "configs/smollm2.yaml"
 
     public init() {}
 

@@ -53,12 +53,26 @@ public struct BenchReport: Codable, Sendable {
         /// Tokens/s of forward + backward + AdamW against transformers, and LoRA against peft.
         public var fullFineTuning: Paired?
         public var lora: Paired?
+        /// One RL step of `rlStepConfig` (8 prompts × 8 completions) against TRL's GRPOTrainer, in
+        /// completions per second (so the ratio is the speed-up), and our step's seconds by stage.
+        public var rlStep: Paired?
+        public var rlStepConfig = ""
+        public var rlStepStages: RLStepStages?
         /// GFLOP/s at 2N (sampling) or 6N (training) FLOPs per token over the sgemm peak.
         public var samplingPeakFraction: Double?
         public var fullFineTuningPeakFraction: Double?
         public var loraPeakFraction: Double?
         /// Why a part was not measured.
         public var note: String?
+        public init() {}
+    }
+
+    /// Our RL step's seconds by stage over the pairs (medians and ranges), and TRL's whole step.
+    public struct RLStepStages: Codable, Sendable {
+        public var sample = Stats([]), score = Stats([]), update = Stats([]), broadcast = Stats([]), total = Stats([])
+        public var completionTokens = Stats([])
+        public var theirSeconds = Stats([])
+        public var theirGenerationSeconds = Stats([])
         public init() {}
     }
 

@@ -19,15 +19,17 @@ extension BenchSuite {
         r.pairs = options.repeats
         let base = try LlamaCheckpoint.load(from: options.realModel)
         r.parameters = base.parameterCount
-        log("bench: SmolLM2 sampling \(r.sampleRows) rows × \(r.newTokens) new tokens, ours and HF generate alternating, \(options.repeats) pairs")
-        let generator = try TorchServer(reference: ref, arguments: threads + ["--mode", "generate", "--batch", "\(r.sampleRows)",
-                                                                            "--prompt-len", "16", "--new-tokens", "\(r.newTokens)"])
         var seed: UInt64 = 1
-        r.sampling = try pairs(generator) {
-            seed += 1
-            return try RealModelBenchmark.sampling(base, rows: r.sampleRows, promptLength: 16, newTokens: r.newTokens, seed: seed)
+        if options.realModelParts.contains("sampling") {
+            log("bench: SmolLM2 sampling \(r.sampleRows) rows × \(r.newTokens) new tokens, ours and HF generate alternating, \(options.repeats) pairs")
+            let generator = try TorchServer(reference: ref, arguments: threads + ["--mode", "generate", "--batch", "\(r.sampleRows)",
+                                                                                "--prompt-len", "16", "--new-tokens", "\(r.newTokens)"])
+            r.sampling = try pairs(generator) {
+                seed += 1
+                return try RealModelBenchmark.sampling(base, rows: r.sampleRows, promptLength: 16, newTokens: r.newTokens, seed: seed)
+            }
         }
-        for lora in [0, 16] {
+        for lora in [0, 16] where options.realModelParts.contains("training") {
             log("bench: SmolLM2 training \(r.trainRows) × \(r.trainSeq) tokens, \(lora == 0 ? "full fine-tuning" : "LoRA rank \(lora)"), ours and PyTorch alternating")
             let model = lora == 0 ? base : try LlamaCheckpoint.load(from: options.realModel)
             if lora > 0 { try model.attachLoRA(LoRAConfig(rank: lora, alpha: Float(2 * lora)), seed: 1) }
@@ -46,6 +48,46 @@ extension BenchSuite {
             r.fullFineTuningPeakFraction = r.fullFineTuning.map { $0.ours.median * 6 * n / 1e9 / peak }
             r.loraPeakFraction = r.lora.map { $0.ours.median * 6 * n / 1e9 / peak }
         }
+    }
+
+    /// One RL step of configs/smollm2.yaml (8 prompts × 8 completions, LoRA) against TRL's
+    /// GRPOTrainer doing the same (scripts/trl_grpo_step.py), alternating; each side's first
+    /// step is a warm-up (moments allocated), not timed.
+    func rlStep() throws {
+        var r = report.realModel ?? BenchReport.RealModel()
+        defer { report.realModel = r }
+        guard options.realModelParts.contains("rl-step"),
+              FileManager.default.fileExists(atPath: (options.realModel as NSString).appendingPathComponent("config.json")) else { return }
+        r.rlStepConfig = options.rlStepConfig
+        let ours = try RLStepBenchmark(configPath: options.rlStepConfig, modelPath: options.realModel)
+        let rl = ours.config.rl
+        log("bench: one RL step of \(options.rlStepConfig) (\(rl.promptsPerStep) prompts × \(rl.groupSize) completions), ours and TRL's GRPOTrainer alternating, \(options.repeats) pairs")
+        _ = try ours.measure()
+        // TRL's warm-up step runs before it says it is ready: minutes on two cores.
+        let trl = try TorchServer(reference: TorchReference(python: options.python, script: "scripts/trl_grpo_step.py"),
+                                  arguments: ours.trlArguments(threads: Parallel.threads), timeout: 1800)
+        defer { trl.stop() }
+        var stages: [RLStepBenchmark.Stages] = [], mine: [Double] = [], theirs: [Double] = [], rss = 0.0
+        var theirSeconds: [Double] = [], theirGeneration: [Double] = []
+        for _ in 0..<options.repeats {
+            let s = try ours.measure()
+            stages.append(s)
+            mine.append(Double(s.completions) / s.total)
+            let m = try trl.measureReply()
+            guard let rate = m["rate"] as? Double else { throw BenchError.failed("TRL's reply has no rate") }
+            theirs.append(rate)
+            if let x = m["seconds"] as? Double { theirSeconds.append(x) }
+            if let x = m["generation_seconds"] as? Double { theirGeneration.append(x) }
+            rss = max(rss, m["max_rss_mb"] as? Double ?? 0)
+        }
+        r.rlStep = .init(ours: Stats(mine), theirs: Stats(theirs), ratios: Stats(zip(mine, theirs).map { $0 / $1 }),
+                         theirPeakResidentMB: rss > 0 ? rss : nil)
+        var st = BenchReport.RLStepStages()
+        st.sample = Stats(stages.map(\.sample)); st.score = Stats(stages.map(\.score)); st.update = Stats(stages.map(\.update))
+        st.broadcast = Stats(stages.map(\.broadcast)); st.total = Stats(stages.map(\.total))
+        st.completionTokens = Stats(stages.map { Double($0.completionTokens) })
+        st.theirSeconds = Stats(theirSeconds); st.theirGenerationSeconds = Stats(theirGeneration)
+        r.rlStepStages = st
     }
 
     /// `options.repeats` pairs of (ours, theirs), back to back, with PyTorch's peak resident memory.

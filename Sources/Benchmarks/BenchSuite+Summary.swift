@@ -80,6 +80,8 @@ extension BenchSuite {
         list.append(paired(rows("sampling vs HF generate"), m.sampling, median: 3, worst: 2.5, what: sample, skipped: m.note))
         list.append(paired(rows("full fine-tuning vs PyTorch"), m.fullFineTuning, median: 1.25, worst: 1.1, what: train, skipped: m.note))
         list.append(paired(rows("LoRA r16 vs peft"), m.lora, median: 1.25, worst: 1.1, what: train, skipped: m.note))
+        list.append(paired(rows("RL step vs TRL GRPOTrainer"), m.rlStep, median: 3, worst: 3, what: "one step of \(m.rlStepConfig)",
+                           skipped: m.note, unit: "completions/s"))
         for (name, share, goal) in [("sampling", m.samplingPeakFraction, 0.64), ("full fine-tuning", m.fullFineTuningPeakFraction, 0.63),
                                     ("LoRA", m.loraPeakFraction, 0.63)] {
             list.append(.init(name: rows("\(name), share of sgemm peak"), value: share.map { $0 * 100 }, goal: String(format: "≥ %.0f %%", goal * 100),
@@ -88,12 +90,13 @@ extension BenchSuite {
         return list
     }
 
-    private func paired(_ name: String, _ p: BenchReport.Paired?, median: Double, worst: Double, what: String, skipped: String?) -> BenchReport.Target {
+    private func paired(_ name: String, _ p: BenchReport.Paired?, median: Double, worst: Double, what: String, skipped: String?,
+                        unit: String = "tokens/s") -> BenchReport.Target {
         guard let p else { return .init(name: name, value: nil, goal: String(format: "≥ %g×", median), met: nil, note: skipped ?? "not measured") }
         let memory = p.theirPeakResidentMB.map { String(format: "; PyTorch peak %.1f GB", $0 / 1024) } ?? ""
         return .init(name: name, value: p.ratios.median, goal: String(format: "≥ %g×, worst ≥ %g×", median, worst),
                      met: p.ratios.median >= median && p.ratios.min >= worst,
-                     note: String(format: "%@; ours %.0f vs %.0f tokens/s, worst pair %.2f×", what, p.ours.median, p.theirs.median, p.ratios.min) + memory)
+                     note: String(format: "%@; ours %.3g vs %.3g %@, worst pair %.2f×", what, p.ours.median, p.theirs.median, unit, p.ratios.min) + memory)
     }
 
     /// What CURVE costs, as ratios of the encrypted figure to the plain one measured just

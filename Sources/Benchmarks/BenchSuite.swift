@@ -38,12 +38,16 @@ public final class BenchSuite {
         report.peak = PeakGEMM.run(repeats: options.quick ? 3 : 5)
         if options.realModelOnly {
             attempt("smollm2") { try realModel() }
+            attempt("smollm2 RL step") { try rlStep() }
             summarise()
             return report
         }
         try policy(config)
         if options.torch { torch(config) } else { report.torch.note = "skipped (--no-torch)" }
-        if options.torch && !options.quick { attempt("smollm2") { try realModel() } }
+        if options.torch && !options.quick {
+            attempt("smollm2") { try realModel() }
+            attempt("smollm2 RL step") { try rlStep() }
+        }
         let base = try BaseCheckpoint.locate(preferred: options.base, scratch: (scratch as NSString).appendingPathComponent("base"), log: log)
         attempt("wire") { try wire(base: base) }
         attempt("cluster") { try cluster(base: base) }

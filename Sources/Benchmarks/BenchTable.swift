@@ -61,11 +61,21 @@ public enum BenchTable {
         var out = ["REAL MODEL \(m.path) (\(m.parameters) parameters; \(m.pairs) pairs against PyTorch)" + (m.note.map { "  [\($0)]" } ?? "")]
         for (name, p, share) in [("sample \(m.sampleRows)×\(m.newTokens) new tokens/s", m.sampling, m.samplingPeakFraction),
                                  ("train \(m.trainRows)×\(m.trainSeq) tokens/s, full", m.fullFineTuning, m.fullFineTuningPeakFraction),
-                                 ("train, LoRA r16 (vs peft)", m.lora, m.loraPeakFraction)] {
+                                 ("train, LoRA r16 (vs peft)", m.lora, m.loraPeakFraction),
+                                 ("RL step, completions/s (vs TRL)", m.rlStep, nil)] {
             guard let p else { continue }
             out.append(row(["  " + name, "ours " + range(p.ours), "PyTorch " + range(p.theirs), "ratio " + range(p.ratios, "%.2f"),
                             share.map { f($0 * 100, "%.1f") + " % peak" } ?? "",
                             p.theirPeakResidentMB.map { String(format: "PyTorch peak %.1f GB", $0 / 1024) } ?? ""], [36, 26, 28, 22, 14, 20]))
+        }
+        if let st = m.rlStepStages, st.total.median > 0 {
+            out.append(String(format: "    our step (%@), seconds: sample %.1f, score %.3f, update %.1f, broadcast %.3f, total %.1f (%.1f–%.1f); %.0f completion tokens",
+                              m.rlStepConfig, st.sample.median, st.score.median, st.update.median, st.broadcast.median,
+                              st.total.median, st.total.min, st.total.max, st.completionTokens.median))
+            if st.theirSeconds.median > 0 {
+                out.append(String(format: "    TRL's step, seconds: %.1f (%.1f–%.1f), generation %.1f", st.theirSeconds.median, st.theirSeconds.min,
+                                  st.theirSeconds.max, st.theirGenerationSeconds.median))
+            }
         }
         out.append("")
         return out

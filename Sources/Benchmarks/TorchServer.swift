@@ -36,12 +36,17 @@ final class TorchServer {
 
     /// One repetition's rate and the script's peak resident memory so far (MB).
     func measureWithMemory() throws -> (rate: Double, maxResidentMB: Double?) {
+        let r = try measureReply()
+        guard let rate = r["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
+        return (rate, r["max_rss_mb"] as? Double)
+    }
+
+    /// One repetition: the script's whole reply.
+    func measureReply() throws -> [String: Any] {
         do { try input.fileHandleForWriting.write(contentsOf: Data("once\n".utf8)) } catch {
             throw BenchError.failed("the PyTorch script is gone: \(error)")
         }
-        let r = try reply()
-        guard let rate = r["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
-        return (rate, r["max_rss_mb"] as? Double)
+        return try reply()
     }
 
     /// Closes its input (the script exits at end of input) and waits for it.

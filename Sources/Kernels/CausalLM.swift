@@ -14,7 +14,8 @@ public protocol CausalLM: AnyObject {
     /// Runs the model on `tokens` [layout.positions] and fills `logits` [positions, V].
     func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws
     /// Runs the body only, up to `hidden`: a loss then applies the head in chunks (`HeadChunks`).
-    func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws
+    /// Without `forBackward` a model may keep less (a pass that scores: no `backward` after it).
+    func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout, forBackward: Bool) throws
     /// The LM head's weights [vocab, width] (the embedding when tied), and their gradient (nil when frozen).
     var headWeights: UnsafePointer<Float> { get }
     var headGradient: UnsafeMutablePointer<Float>? { get }
@@ -62,7 +63,7 @@ extension CausalLM {
             let packed = PackedRows(prompts: Array(prompts[rows]), completions: Array(completions[rows]), contextLength: context)
             let N = packed.layout.positions
             guard N > 0 else { continue }
-            try packed.tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: packed.layout) }
+            try packed.tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: packed.layout, forBackward: false) }
             let logp = head.tokenLogprobs(self, targets: packed.targets, temperature: temperature)
             for p in 0..<N where packed.row[p] >= 0 { out[rows.lowerBound + Int(packed.row[p])][Int(packed.index[p])] = logp[p] }
         }
@@ -74,7 +75,7 @@ extension CausalLM {
     public func tokenLogprobs(_ tokens: [Int32]) throws -> [Float] {
         let T = tokens.count
         guard T >= 2 else { return [] }
-        try tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: .dense(rows: 1, length: T - 1)) }
+        try tokens.withUnsafeBufferPointer { try forwardHidden($0.baseAddress!, layout: .dense(rows: 1, length: T - 1), forBackward: false) }
         return HeadChunks().tokenLogprobs(self, targets: Array(tokens[1...]), temperature: 1)
     }
 }

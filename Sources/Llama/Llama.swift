@@ -111,9 +111,16 @@ public final class Llama: CausalLM {
         return b.pointer
     }
 
-    private func activations(_ layout: AttentionLayout) -> LlamaActivations {
-        if let a = acts, a.layout == layout { return a }
-        let a = LlamaActivations(config: config, layout: layout, reusing: acts?.storage)
+    private func activations(_ layout: AttentionLayout, forBackward: Bool) -> LlamaActivations {
+        if let a = acts, a.layout == layout, a.forBackward == forBackward { return a }
+        // A storage too small goes before its successor is allocated: both at once would be
+        // the learner's peak (SmolLM2's micro-batches take ~1.3 GB each).
+        let needed = LlamaActivations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead,
+                                            forBackward: forBackward).reduce(0, +)
+        var old = acts?.storage
+        acts = nil
+        if let o = old, o.count < needed { old = nil }
+        let a = LlamaActivations(config: config, layout: layout, forBackward: forBackward, reusing: old)
         acts = a
         return a
     }
@@ -121,13 +128,14 @@ public final class Llama: CausalLM {
     /// Runs the model on `tokens` [layout.positions], laid out as `layout` says (a branch's
     /// positions continue after its prefix), and fills `logits` [positions, V].
     public func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
-        try forwardHidden(tokens, layout: layout)
+        try forwardHidden(tokens, layout: layout, forBackward: true)
         let N = layout.positions
         linear_forward(whole(&wholeLogits), acts!.hFinal, head, nil, N: N, C: config.width, OC: config.vocabSize)
     }
 
-    /// The body: every block and the final norm, up to `hidden` [positions, C].
-    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+    /// The body: every block and the final norm, up to `hidden` [positions, C]. Without
+    /// `forBackward` only one layer's activations are kept (a pass that scores, not trains).
+    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout, forBackward: Bool) throws {
         let c = config, V = c.vocabSize, C = c.width, L = c.layers, I = c.intermediate
         let S = c.qkvWidth, Q = c.qWidth, N = layout.positions
         guard N >= 1, layout.longestRow <= c.contextLength else {
@@ -136,30 +144,35 @@ public final class Llama: CausalLM {
         for i in 0..<N where tokens[i] < 0 || Int(tokens[i]) >= V {
             throw LlamaError.invalidInput("token id \(tokens[i]) at position \(i) is outside the vocabulary 0..<\(V)")
         }
-        let a = activations(layout)
+        let a = activations(layout, forBackward: forBackward)
         a.tokens.update(from: tokens, count: N)
         embedding_forward(a.residual, tokens, self[.embed], N: N, C: C)
         lora?.reserve(positions: N)
         let heads = c.attentionHeads, weights = c.heads * layout.weightsPerHead
+        // Layer l's slot for what it saves, and its input's residual slot: one slot and two
+        // residuals in turn when nothing is kept.
+        func kept(_ l: Int) -> Int { forBackward ? l : 0 }
+        func stream(_ l: Int) -> Int { forBackward ? l : l % 2 }
         a.positions.withUnsafeBufferPointer { pos in
             for l in 0..<L {
+                let k = kept(l), output = a.residual + stream(l + 1) * N * C
                 let b = LlamaBlockBuffers(
-                    h1: a.h1 + l * N * C, rstd1: a.rstd1 + l * N, qkv: a.qkv + l * N * S, atty: a.atty + l * N * Q,
-                    attnProj: a.residual2 + l * N * C, residual2: a.residual2 + l * N * C, h2: a.h2 + l * N * C,
-                    rstd2: a.rstd2 + l * N, gateUp: a.gateUp + l * N * 2 * I, act: a.act + l * N * I,
-                    mlpProj: a.residual + (l + 1) * N * C, output: a.residual + (l + 1) * N * C)
-                block_forward(layer: l, input: a.residual + l * N * C, b, N: N, positions: pos.baseAddress!) {
-                    attention_forward(b.atty, a.att + l * weights, b.qkv, layout: layout, heads: heads)
+                    h1: a.h1 + k * N * C, rstd1: a.rstd1 + k * N, qkv: a.qkv + k * N * S, atty: a.atty + k * N * Q,
+                    attnProj: a.residual2 + k * N * C, residual2: a.residual2 + k * N * C, h2: a.h2 + k * N * C,
+                    rstd2: a.rstd2 + k * N, gateUp: a.gateUp + k * N * 2 * I, act: a.act + k * N * I,
+                    mlpProj: output, output: output)
+                block_forward(layer: l, input: a.residual + stream(l) * N * C, b, N: N, positions: pos.baseAddress!) {
+                    attention_forward(b.atty, a.att + k * weights, b.qkv, layout: layout, heads: heads)
                 }
             }
         }
-        rmsnorm_forward(a.hFinal, a.rstdFinal, a.residual + L * N * C, self[.finalNorm], N: N, C: C, eps: c.rmsEps)
+        rmsnorm_forward(a.hFinal, a.rstdFinal, a.residual + stream(L) * N * C, self[.finalNorm], N: N, C: C, eps: c.rmsEps)
     }
 
     /// Back-propagates `dlogits` through the last forward pass, adding into `grads`.
     /// `hiddenGradient` [positions, C], when given, joins the head's gradient w.r.t. `hidden`.
     public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
-        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        guard let a = acts, a.forBackward else { preconditionFailure("backward() without a forward pass that keeps its activations") }
         let N = a.layout.positions, C = config.width
         linear_backward(a.dhFinal, headGrad, nil, dlogits, a.hFinal, head, N: N, C: C, OC: config.vocabSize)
         if let extra = hiddenGradient { for i in 0..<(N * C) { a.dhFinal[i] += extra[i] } }
@@ -168,7 +181,7 @@ public final class Llama: CausalLM {
 
     /// Back-propagates d(loss)/d(hidden) [positions, C] (the head's part included) through the body.
     public func backward(fromHidden dHidden: UnsafePointer<Float>) {
-        guard let a = acts else { preconditionFailure("backward() before forward()") }
+        guard let a = acts, a.forBackward else { preconditionFailure("backward() without a forward pass that keeps its activations") }
         a.dhFinal.update(from: dHidden, count: a.layout.positions * config.width)
         bodyBackward(a)
     }

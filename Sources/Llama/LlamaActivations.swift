@@ -7,6 +7,9 @@ import Kernels
 final class LlamaActivations {
     let layout: AttentionLayout
     let storage: FloatBuffer
+    /// Whether every layer's activations are kept for a backward pass; a pass that only scores
+    /// (the KL reference, an audit) keeps one layer's, and two residual slots used in turn.
+    let forBackward: Bool
 
     // forward, saved: residual[l] is layer l's input (residual[L] the last block's output)
     let residual, h1, rstd1, qkv, att, atty, residual2, h2, rstd2, gateUp, act: UnsafeMutablePointer<Float>
@@ -17,10 +20,11 @@ final class LlamaActivations {
     /// Each position's index in its row: a branch continues after its prefix.
     let positions: [Int32]
 
-    init(config c: LlamaConfig, layout: AttentionLayout, reusing old: FloatBuffer? = nil) {
+    init(config c: LlamaConfig, layout: AttentionLayout, forBackward: Bool = true, reusing old: FloatBuffer? = nil) {
         self.layout = layout
+        self.forBackward = forBackward
         positions = layout.positionIndices()
-        let sizes = Self.sizes(c, positions: layout.positions, weights: c.heads * layout.weightsPerHead)
+        let sizes = Self.sizes(c, positions: layout.positions, weights: c.heads * layout.weightsPerHead, forBackward: forBackward)
         let total = sizes.reduce(0, +)
         // Not re-zeroed: the forward writes every saved buffer, the backward every scratch
         // buffer before reading it.
@@ -35,14 +39,16 @@ final class LlamaActivations {
 
     deinit { tokens.deallocate() }
 
-    /// The buffers' sizes in floats for N positions and `weights` attention weights per layer.
-    static func sizes(_ c: LlamaConfig, positions N: Int, weights: Int) -> [Int] {
-        let C = c.width, L = c.layers, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
+    /// The buffers' sizes in floats for N positions and `weights` attention weights per layer
+    /// (one layer's and no backward scratch when the pass only scores).
+    static func sizes(_ c: LlamaConfig, positions N: Int, weights: Int, forBackward: Bool = true) -> [Int] {
+        let C = c.width, L = forBackward ? c.layers : 1, I = c.intermediate, S = c.qkvWidth, Q = c.qWidth
+        let B = forBackward ? 1 : 0
         return [
             (L + 1) * N * C, L * N * C, L * N, L * N * S, L * weights, L * N * Q, L * N * C, L * N * C, L * N,
             L * N * 2 * I, L * N * I,
             N * C, N,
-            N * C, N * C, N * S, weights, N * Q, N * I, N * 2 * I, N * C,
+            B * N * C, B * N * C, B * N * S, B * weights, B * N * Q, B * N * I, B * N * 2 * I, B * N * C,
         ]
     }
 }

@@ -54,9 +54,10 @@ public enum LlamaCheckpoint {
 
     /// Writes config.json and model.safetensors (F32, HF names) plus `extraFiles` as the folder
     /// `dir`, replaced whole (`CheckpointFolder`). A model with LoRA adapters is written merged
-    /// (a plain HF folder again), its adapters in `loraFile` beside it.
-    public static func save(_ model: Llama, extraFiles: [String: Data] = [:], configExtras: [String: Any] = [:],
-                            to dir: String) throws {
+    /// (a plain HF folder again), its adapters in `loraFile` beside it. The weights (and
+    /// `tensorFiles`: the optimizer's moments) are streamed to disk, never one Data.
+    public static func save(_ model: Llama, extraFiles: [String: Data] = [:], tensorFiles: [String: TensorFile] = [:],
+                            configExtras: [String: Any] = [:], to dir: String) throws {
         var files = extraFiles
         files[configFile] = model.config.configJSON(extra: configExtras)
         // Each adapted tensor is merged into a copy of its own (a few MB each), the base left as it is.
@@ -77,8 +78,9 @@ public enum LlamaCheckpoint {
              data: merged[s.name].map { UnsafeBufferPointer($0) }
                 ?? UnsafeBufferPointer(start: model[s.tensor, layer: s.layer] + s.offsetInSlice, count: s.count))
         }
-        files[modelFile] = Safetensors.encode(tensors, metadata: ["format": "pt"])
-        try CheckpointFolder.write(files, to: dir)
+        var streamed = tensorFiles
+        streamed[modelFile] = TensorFile(tensors, metadata: ["format": "pt"])
+        try CheckpointFolder.write(files, tensorFiles: streamed, to: dir)
     }
 
     /// Reads `loraFile` in `dir` into the model's adapters (attached with the same rank and targets).

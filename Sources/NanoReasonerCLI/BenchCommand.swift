@@ -32,8 +32,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Config file for the cluster runs.") var config = "configs/default.yaml"
     @Option(help: "A real model's folder for the SmolLM2 rows against PyTorch (`make smollm2` imports it here).")
     var realModel = "runs/smollm2-135m-instruct"
-    @Flag(help: "Only the real-model rows (sampling, full fine-tuning and LoRA against PyTorch) and the sgemm peak.")
+    @Flag(help: "Only the real-model rows (sampling, full fine-tuning and LoRA against PyTorch, an RL step against TRL) and the sgemm peak.")
     var realModelOnly = false
+    @Option(help: "Which real-model rows, comma-separated: sampling, training, rl-step.")
+    var realModelParts: String?
+    @Option(help: "The run config whose RL step is timed against TRL's GRPOTrainer.")
+    var rlStepConfig = "configs/smollm2.yaml"
     @Flag(help: "Only the scaling bench: learner ranks and actors on emulated machines (cgroup CPU quotas; root), and the throughput model.")
     var scaling = false
     @Option(help: "With --scaling, only these parts, comma-separated: learner, actors, asynchrony (needs both), broadcast.")
@@ -50,7 +54,14 @@ struct BenchCommand: ParsableCommand {
         if let v = clusterSteps { o.clusterSteps = v }
         if let v = promptsPerStep { o.promptsPerStep = v }
         o.torchBatch = torchBatch; o.seq = seq; o.python = python; o.torch = !noTorch; o.base = base; o.configFile = config
-        o.realModel = realModel; o.realModelOnly = realModelOnly
+        o.realModel = realModel; o.realModelOnly = realModelOnly; o.rlStepConfig = rlStepConfig
+        if let parts = realModelParts {
+            let set = Set(parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            guard !set.isEmpty, set.isSubset(of: BenchOptions.allRealModelParts) else {
+                throw ValidationError("--real-model-parts takes \(BenchOptions.allRealModelParts.sorted().joined(separator: ", ")), got \(parts)")
+            }
+            o.realModelParts = set
+        }
         o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         let suite: BenchSuite
         do { suite = try BenchSuite(options: o, log: log) } catch { throw ValidationError("\(error)") }

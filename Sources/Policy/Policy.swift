@@ -97,9 +97,8 @@ public enum ModelFamily {
         case let gpt as GPT:
             try Checkpoint.save(model: gpt, optimizer: optimizer, extraFiles: files, configExtras: configExtras, to: dir)
         case let llama as Llama:
-            var all = files
-            if let optimizer { all[Checkpoint.optimizerFile] = Checkpoint.encodeOptimizer(optimizer) }
-            try LlamaCheckpoint.save(llama, extraFiles: all, configExtras: configExtras, to: dir)
+            try LlamaCheckpoint.save(llama, extraFiles: files, tensorFiles: optimizer.map { [Checkpoint.optimizerFile: Checkpoint.optimizerTensors($0)] } ?? [:],
+                                     configExtras: configExtras, to: dir)
         default:
             preconditionFailure("no checkpoint writer for \(type(of: model))")
         }

@@ -13,9 +13,10 @@ final class GPTDecoder: DecodeEngine {
         return DecodeShape(vocabSize: c.vocabSize, contextLength: c.contextLength, layers: c.layers, kvWidth: c.width)
     }
 
-    func reserve(rows: Int) {
-        if let s = scratch, s.capacity >= rows { return }
-        scratch = DecodeScratch(config: model.config, capacity: rows)
+    func reserve(rows: Int, picks: Int) {
+        if let s = scratch, s.capacity >= rows, s.picks >= picks { return }
+        scratch = nil  // let the old one go before its successor is allocated
+        scratch = DecodeScratch(config: model.config, capacity: rows, picks: picks)
     }
 
     var logits: UnsafeMutablePointer<Float> { scratch!.logits }

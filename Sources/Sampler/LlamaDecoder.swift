@@ -15,9 +15,9 @@ final class LlamaDecoder: DecodeEngine {
                            kvWidth: c.kvHeads * c.headSize)
     }
 
-    /// Activation rows for up to `capacity` queries, reused across steps.
+    /// Activation rows for up to `capacity` queries, `picks` of them through the head, reused across steps.
     final class Scratch {
-        let capacity: Int
+        let capacity: Int, picks: Int
         let x, h, rstd, qkv, atty, proj, gateUp, act, hidden, headRstd, logits, loraU: UnsafeMutablePointer<Float>
         let positions: UnsafeMutablePointer<Int32>
         private let storage: FloatBuffer
@@ -25,12 +25,13 @@ final class LlamaDecoder: DecodeEngine {
         /// `loraRank`: the adapters' rank (0 without): each query's row of their intermediate.
         let loraRank: Int
 
-        init(_ c: LlamaConfig, capacity Q: Int, loraRank: Int) {
+        init(_ c: LlamaConfig, capacity Q: Int, picks P: Int, loraRank: Int) {
             capacity = Q
+            picks = P
             self.loraRank = loraRank
             let C = c.width
             let sizes = [Q * C, Q * C, Q, Q * c.qkvWidth, Q * c.qWidth, Q * C, Q * 2 * c.intermediate, Q * c.intermediate,
-                         Q * C, Q, Q * c.vocabSize, Q * loraRank]
+                         P * C, P, P * c.vocabSize, Q * loraRank]
             storage = FloatBuffer(count: sizes.reduce(0, +))
             let p = storage.slices(sizes)
             (x, h, rstd, qkv, atty, proj, gateUp, act) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
@@ -41,10 +42,11 @@ final class LlamaDecoder: DecodeEngine {
         deinit { positions.deallocate() }
     }
 
-    func reserve(rows: Int) {
+    func reserve(rows: Int, picks: Int) {
         let rank = model.lora?.config.rank ?? 0
-        if let s = scratch, s.capacity >= rows, s.loraRank == rank { return }
-        scratch = Scratch(model.config, capacity: rows, loraRank: rank)
+        if let s = scratch, s.capacity >= rows, s.picks >= picks, s.loraRank == rank { return }
+        scratch = nil  // let the old one go before its successor is allocated
+        scratch = Scratch(model.config, capacity: rows, picks: picks, loraRank: rank)
     }
 
     var logits: UnsafeMutablePointer<Float> { scratch!.logits }

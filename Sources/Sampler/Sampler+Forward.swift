@@ -4,8 +4,9 @@ import Kernels
 /// its scratch; the sampler owns the batching, the cache and the choice of tokens.
 protocol DecodeEngine: AnyObject {
     var shape: DecodeShape { get }
-    /// Makes room for `rows` queries at once.
-    func reserve(rows: Int)
+    /// Makes room for `rows` queries at once, `picks` of them with logits (a prompt's last
+    /// position, a decoding row): whole vocabularies only for those.
+    func reserve(rows: Int, picks: Int)
     /// The blocks for queries[range], writing their keys and values into the cache; rows of
     /// the scratch are the query indices. Runs on one core (inside a `Parallel.partition` piece).
     func blocks(_ queries: [Query], _ range: Range<Int>, cache: KVCache)

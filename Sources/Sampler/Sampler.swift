@@ -42,7 +42,7 @@ public final class Sampler {
         let totalPrompt = promptLens.reduce(0, +)
         let cache = KVCache(layers: cfg.layers, width: cfg.kvWidth, prompts: B, promptCapacity: promptLens.max()!,
                             rows: R, rowCapacity: maxNew.max()!)
-        engine.reserve(rows: max(totalPrompt, R))
+        engine.reserve(rows: max(totalPrompt, R), picks: max(B, R))
 
         // Prefill every prompt token; keep the logits of each prompt's last position.
         var queries: [Query] = []

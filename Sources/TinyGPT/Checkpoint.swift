@@ -23,8 +23,7 @@ public enum Checkpoint {
         var files = extraFiles
         files[modelFile] = encodeModel(model)
         files[configFile] = configJSON(model.config, extra: configExtras)
-        if let optimizer { files[optimizerFile] = encodeOptimizer(optimizer) }
-        try CheckpointFolder.write(files, to: dir)
+        try CheckpointFolder.write(files, tensorFiles: optimizer.map { [optimizerFile: optimizerTensors($0)] } ?? [:], to: dir)
     }
 
     /// Loads the model in `dir`, checking that every tensor is present with its shape.
@@ -105,8 +104,9 @@ public enum Checkpoint {
         return Safetensors.encode(slices, metadata: ["format": "pt"])
     }
 
-    public static func encodeOptimizer(_ opt: AdamW) -> Data {
-        Safetensors.encode([
+    /// The optimizer's moments as `optimizerFile`, streamed to disk (valid while `opt` lives).
+    public static func optimizerTensors(_ opt: AdamW) -> TensorFile {
+        TensorFile([
             ("adamw.m", [opt.m.count], UnsafeBufferPointer(start: opt.m.pointer, count: opt.m.count)),
             ("adamw.v", [opt.v.count], UnsafeBufferPointer(start: opt.v.pointer, count: opt.v.count)),
         ], metadata: ["format": "pt", "step": String(opt.step)])

@@ -78,7 +78,12 @@ public final class GPT: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> Activations {
         if let a = acts, a.layout == layout { return a }
-        let a = Activations(config: config, layout: layout, reusing: acts?.storage)
+        // A storage too small goes before its successor is allocated (not both at once).
+        let needed = Activations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
+        var old = acts?.storage
+        acts = nil
+        if let o = old, o.count < needed { old = nil }
+        let a = Activations(config: config, layout: layout, reusing: old)
         acts = a
         return a
     }
@@ -123,8 +128,8 @@ public final class GPT: CausalLM {
                    beta: 0, a.logits, ldc: V)
     }
 
-    /// The body alone, for `HeadChunks`: the toy's logits are small, so this is `forward`.
-    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+    /// The body alone, for `HeadChunks`: the toy's logits and activations are small, so this is `forward`.
+    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout, forBackward: Bool) throws {
         try forward(tokens, layout: layout)
     }
 

@@ -313,7 +313,7 @@ public final class PolicyUpdater {
     }
 
     private func forward(_ batch: TokenBatch) throws {
-        try batch.tokens.withUnsafeBufferPointer { try policy.forwardHidden($0.baseAddress!, layout: batch.layout) }
+        try batch.tokens.withUnsafeBufferPointer { try policy.forwardHidden($0.baseAddress!, layout: batch.layout, forBackward: true) }
     }
 
     /// Per-position weight of the entropy bonus: `entropyCoef` times the loss's own token

@@ -10,8 +10,8 @@ import TinyGPT
 @Suite("The LM head in chunks")
 struct HeadChunksTests {
     /// A tiny Qwen2-shaped model (untied head, q/k/v biases, grouped-query heads).
-    static func llama(tied: Bool) throws -> Llama {
-        let c = LlamaConfig(family: .qwen2, vocabSize: 37, contextLength: 16, layers: 2, width: 8, heads: 2, kvHeads: 1,
+    static func llama(tied: Bool, layers: Int = 2) throws -> Llama {
+        let c = LlamaConfig(family: .qwen2, vocabSize: 37, contextLength: 16, layers: layers, width: 8, heads: 2, kvHeads: 1,
                             intermediate: 12, rmsEps: 1e-5, ropeTheta: 100, tiedHead: tied, qkvBias: true)
         let m = try Llama(config: c)
         m.initialize(seed: 5, std: 0.3)
@@ -39,7 +39,7 @@ struct HeadChunksTests {
             let out: (logp: [Float], entropy: [Float])
             if let chunk {
                 let head = HeadChunks(chunk: chunk)
-                try tokens.withUnsafeBufferPointer { try m.forwardHidden($0.baseAddress!, layout: layout) }
+                try tokens.withUnsafeBufferPointer { try m.forwardHidden($0.baseAddress!, layout: layout, forBackward: true) }
                 out = LogitsGradient.logprobsAndEntropy(head, m, targets: targets, temperature: temperature)
                 extra.withUnsafeBufferPointer {
                     LogitsGradient.backward(head, m, targets: targets, dLossDLogp: dLogp, temperature: temperature,
@@ -92,8 +92,9 @@ struct HeadChunksTests {
         try check(try GPT(config: GPTConfig(vocabSize: 29, contextLength: 16, layers: 2, heads: 2, width: 8)))
     }
 
-    @Test func completionLogprobsMatchWholeLogits() throws {
-        let m = try Self.llama(tied: false)
+    /// Scoring keeps one layer's activations (two residual slots in turn: odd and even depths).
+    @Test(arguments: [2, 3]) func completionLogprobsMatchWholeLogits(layers: Int) throws {
+        let m = try Self.llama(tied: false, layers: layers)
         let prompts: [[Int32]] = [[1, 2, 3], [4, 5]], completions: [[Int32]] = [[6, 7], [8, 9, 10]]
         let scored = try m.completionLogprobs(prompts: prompts, completions: completions, temperature: 0.8)
         for (p, c) in zip(prompts, completions) {
@@ -104,5 +105,7 @@ struct HeadChunksTests {
             let i = prompts.firstIndex(of: p)!
             Self.expectClose(scored[i], Array(lp[(p.count - 1)...]), "completion \(i)")
         }
+        // A training pass after a scoring pass keeps every layer again.
+        try check(m)
     }
 }
