@@ -71,11 +71,14 @@ final class RLStepBenchmark {
         return s
     }
 
-    /// TRL's twin (scripts/trl_grpo_step.py) with this config's settings, 2 threads a side.
+    /// TRL's twin (scripts/trl_grpo_step.py) with this config's settings, 2 threads a side. Its
+    /// loss runs one group (`groupSize` completions) at a time, accumulating gradients: all 64
+    /// completions in one forward pass needed more than 21 GB and was killed on a 24 GiB machine.
     func trlArguments(threads: Int) -> [String] {
         let rl = config.rl
         return ["--model", config.initFrom, "--tasks", config.taskFile, "--threads", "\(threads)",
-                "--prompts", "\(rl.promptsPerStep)", "--generations", "\(rl.groupSize)", "--max-new-tokens", "\(rl.maxNewTokens)",
+                "--prompts", "\(rl.promptsPerStep)", "--generations", "\(rl.groupSize)", "--micro-batch", "\(rl.groupSize)",
+                "--max-new-tokens", "\(rl.maxNewTokens)",
                 "--temperature", "\(rl.temperature)", "--lr", "\(rl.learningRate)", "--lora", "\(config.lora.enabled ? config.lora.rank : 0)",
                 "--seed", "\(rl.seed)"]
     }

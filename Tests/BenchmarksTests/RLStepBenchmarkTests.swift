@@ -37,6 +37,7 @@ struct RLStepBenchmarkTests {
         #expect(value("--model") == Self.fixture)
         #expect(value("--tasks") == dir + "/train.jsonl")
         #expect(value("--prompts") == "2" && value("--generations") == "3" && value("--max-new-tokens") == "5")
+        #expect(value("--micro-batch") == "3", "TRL's loss one group at a time")
         #expect(value("--lora") == "2" && value("--temperature") == "0.7" && value("--seed") == "3")
     }
 }
