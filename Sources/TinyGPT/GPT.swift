@@ -97,6 +97,16 @@ public final class GPT: CausalLM {
     /// Runs the model on `tokens` [layout.positions], laid out as `layout` says (rows that
     /// share a prefix hold it once), and fills `logits` [layout.positions, V].
     public func forward(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout) throws {
+        try forwardHidden(tokens, layout: layout, forBackward: true)
+        let a = acts!, V = config.vocabSize, C = config.width
+        // Tied head: logits = lnf · wteᵀ
+        GEMM.sgemm(transA: false, transB: true, M: layout.positions, N: V, K: C, a.lnf, lda: C, self[.wte], ldb: C,
+                   beta: 0, a.logits, ldc: V)
+    }
+
+    /// The trunk and the final LayerNorm, up to `hidden` (the toy's activations are small: all
+    /// are kept whatever `forBackward` says).
+    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout, forBackward: Bool) throws {
         let V = config.vocabSize, C = config.width, L = config.layers, NH = config.heads
         let N = layout.positions
         guard N >= 1, layout.longestRow <= config.contextLength else {
@@ -123,14 +133,6 @@ public final class GPT: CausalLM {
         }
         let last = a.residual3 + (L - 1) * N * C
         layernorm_forward(a.lnf, a.lnfMean, a.lnfRstd, last, self[.lnfw], self[.lnfb], N: N, C: C)
-        // Tied head: logits = lnf · wteᵀ
-        GEMM.sgemm(transA: false, transB: true, M: N, N: V, K: C, a.lnf, lda: C, self[.wte], ldb: C,
-                   beta: 0, a.logits, ldc: V)
-    }
-
-    /// The body alone, for `HeadChunks`: the toy's logits and activations are small, so this is `forward`.
-    public func forwardHidden(_ tokens: UnsafePointer<Int32>, layout: AttentionLayout, forBackward: Bool) throws {
-        try forward(tokens, layout: layout)
     }
 
     /// The tied head: the token embedding.
