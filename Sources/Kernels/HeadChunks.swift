@@ -1,25 +1,32 @@
-/// The LM head applied a few hundred positions at a time, so that a [positions × vocab] logits
+/// The LM head applied a chunk of positions at a time (100 MB of logits), so that a [positions × vocab] logits
 /// matrix never exists whole (SmolLM2's 49,152 columns make it 197 KB a position, twice
 /// over with its gradient): after `CausalLM.forwardHidden`, a loss reads each chunk's logits,
 /// and `backward` recomputes them, lets the loss write d(loss)/d(logits) over them in place and
 /// back-propagates into d(hidden) and the head's gradient. The recomputation costs one more
 /// head product (≈ 7 % of a SmolLM2 training pass); the memory saved sizes bigger micro-batches.
 public final class HeadChunks {
-    /// Positions per chunk: at least two of `token_logprobs`' 256-position pieces, so both
-    /// cores share each chunk's softmax.
-    public let chunk: Int
+    /// Positions per chunk; nil: as many as `logitsBudget` floats of logits hold (512 for
+    /// SmolLM2's vocabulary, so both cores share each chunk's softmax; a whole micro-batch for
+    /// our GPT-2's 303 tokens, whose head is cheaper in one product than in many).
+    public let chunk: Int?
     private var logits: FloatBuffer?
     private var dHidden: FloatBuffer?
 
-    public init(chunk: Int = 512) {
-        precondition(chunk >= 1, "a chunk has at least one position")
+    /// One chunk's logits: 100 MB.
+    public static let logitsBudget = 512 * 49_152
+
+    public init(chunk: Int? = nil) {
+        precondition((chunk ?? 1) >= 1, "a chunk has at least one position")
         self.chunk = chunk
     }
+
+    /// Positions per chunk for a vocabulary of `V`.
+    public func positions(vocabulary V: Int) -> Int { chunk ?? max(1, Self.logitsBudget / max(V, 1)) }
 
     /// Calls `body(range, logits)` for consecutive ranges of the last forward pass's positions,
     /// `logits` [range.count, V] = hidden[range] · headᵀ (valid only during the call).
     public func forEach(_ model: any CausalLM, positions N: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let V = model.vocabSize, C = model.width
+        let V = model.vocabSize, C = model.width, chunk = min(positions(vocabulary: V), max(N, 1))
         let buffer = scratch(&logits, chunk * V)
         for lo in stride(from: 0, to: N, by: chunk) {
             let range = lo..<min(N, lo + chunk)
