@@ -66,22 +66,15 @@ extension BenchSuite {
         // TRL's warm-up step runs before it says it is ready: minutes on two cores.
         let trl = try TorchServer(reference: TorchReference(python: options.python, script: "scripts/trl_grpo_step.py"),
                                   arguments: ours.trlArguments(threads: Parallel.threads), timeout: 1800)
-        defer { trl.stop() }
-        var stages: [RLStepBenchmark.Stages] = [], mine: [Double] = [], theirs: [Double] = [], rss = 0.0
-        var theirSeconds: [Double] = [], theirGeneration: [Double] = []
-        for _ in 0..<options.repeats {
+        var stages: [RLStepBenchmark.Stages] = [], theirSeconds: [Double] = [], theirGeneration: [Double] = []
+        r.rlStep = try pairs(trl, ours: {
             let s = try ours.measure()
             stages.append(s)
-            mine.append(Double(s.completions) / s.total)
-            let m = try trl.measureReply()
-            guard let rate = m["rate"] as? Double else { throw BenchError.failed("TRL's reply has no rate") }
-            theirs.append(rate)
-            if let x = m["seconds"] as? Double { theirSeconds.append(x) }
-            if let x = m["generation_seconds"] as? Double { theirGeneration.append(x) }
-            rss = max(rss, m["max_rss_mb"] as? Double ?? 0)
-        }
-        r.rlStep = .init(ours: Stats(mine), theirs: Stats(theirs), ratios: Stats(zip(mine, theirs).map { $0 / $1 }),
-                         theirPeakResidentMB: rss > 0 ? rss : nil)
+            return Double(s.completions) / s.total
+        }, theirs: { reply in
+            if let x = reply["seconds"] as? Double { theirSeconds.append(x) }
+            if let x = reply["generation_seconds"] as? Double { theirGeneration.append(x) }
+        })
         var st = BenchReport.RLStepStages()
         st.sample = Stats(stages.map(\.sample)); st.score = Stats(stages.map(\.score)); st.update = Stats(stages.map(\.update))
         st.broadcast = Stats(stages.map(\.broadcast)); st.total = Stats(stages.map(\.total))
@@ -90,15 +83,17 @@ extension BenchSuite {
         r.rlStepStages = st
     }
 
-    /// `options.repeats` pairs of (ours, theirs), back to back, with PyTorch's peak resident memory.
-    func pairs(_ server: TorchServer, ours: () throws -> Double) throws -> BenchReport.Paired {
+    /// `options.repeats` pairs of (ours, theirs), back to back, with PyTorch's peak resident memory;
+    /// `theirs` sees each of the script's whole replies (what else it timed).
+    func pairs(_ server: TorchServer, ours: () throws -> Double, theirs each: ([String: Any]) -> Void = { _ in }) throws -> BenchReport.Paired {
         defer { server.stop() }
         var mine: [Double] = [], theirs: [Double] = [], rss = 0.0
         for _ in 0..<options.repeats {
             mine.append(try ours())
-            let m = try server.measureWithMemory()
+            let m = try server.measureReply()
             theirs.append(m.rate)
-            rss = max(rss, m.maxResidentMB ?? 0)
+            rss = max(rss, m.reply["max_rss_mb"] as? Double ?? 0)
+            each(m.reply)
         }
         return .init(ours: Stats(mine), theirs: Stats(theirs), ratios: Stats(zip(mine, theirs).map { $0 / $1 }),
                      theirPeakResidentMB: rss > 0 ? rss : nil)

@@ -32,21 +32,16 @@ final class TorchServer {
     }
 
     /// Times one repetition on the PyTorch side; its rate (tokens/s).
-    func measure() throws -> Double { try measureWithMemory().rate }
+    func measure() throws -> Double { try measureReply().rate }
 
-    /// One repetition's rate and the script's peak resident memory so far (MB).
-    func measureWithMemory() throws -> (rate: Double, maxResidentMB: Double?) {
-        let r = try measureReply()
-        guard let rate = r["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
-        return (rate, r["max_rss_mb"] as? Double)
-    }
-
-    /// One repetition: the script's whole reply.
-    func measureReply() throws -> [String: Any] {
+    /// One repetition: its rate and the script's whole reply (peak memory, what else it timed).
+    func measureReply() throws -> (rate: Double, reply: [String: Any]) {
         do { try input.fileHandleForWriting.write(contentsOf: Data("once\n".utf8)) } catch {
             throw BenchError.failed("the PyTorch script is gone: \(error)")
         }
-        return try reply()
+        let r = try reply()
+        guard let rate = r["rate"] as? Double else { throw BenchError.failed("PyTorch reply without a rate") }
+        return (rate, r)
     }
 
     /// Closes its input (the script exits at end of input) and waits for it.

@@ -27,7 +27,7 @@ public final class HeadChunks {
     /// `logits` [range.count, V] = hidden[range] · headᵀ (valid only during the call).
     public func forEach(_ model: any CausalLM, positions N: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let V = model.vocabSize, C = model.width, chunk = min(positions(vocabulary: V), max(N, 1))
-        let buffer = scratch(&logits, chunk * V)
+        let buffer = FloatBuffer.reuse(&logits, atLeast: chunk * V).pointer
         for lo in stride(from: 0, to: N, by: chunk) {
             let range = lo..<min(N, lo + chunk)
             linear_forward(buffer, model.hidden + lo * C, model.headWeights, nil, N: range.count, C: C, OC: V)
@@ -55,25 +55,19 @@ public final class HeadChunks {
     /// chunk's logits in `buffer` and overwrites them with d(loss)/d(logits); d(hidden) (plus
     /// `extra` [N, C] when given: a value head's) then flows down the body, and the head's
     /// gradient accumulates unless it is frozen.
-    public func backward(_ model: any CausalLM, positions N: Int, extra: UnsafePointer<Float>? = nil,
+    public func backward(_ model: any CausalLM, positions N: Int, extra: [Float]? = nil,
                          _ write: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let V = model.vocabSize, C = model.width
-        let dh = scratch(&dHidden, N * C)
+        let dh = FloatBuffer.reuse(&dHidden, atLeast: N * C).pointer
         forEach(model, positions: N) { range, buffer in
             write(range, buffer)
             linear_backward(dh + range.lowerBound * C, model.headGradient, nil, buffer, model.hidden + range.lowerBound * C,
                             model.headWeights, N: range.count, C: C, OC: V)
         }
-        if let extra { for i in 0..<(N * C) { dh[i] += extra[i] } }
+        if let extra {
+            precondition(extra.count == N * C, "d(hidden) is [positions, width]")
+            for i in 0..<(N * C) { dh[i] += extra[i] }
+        }
         model.backward(fromHidden: dh)
-    }
-
-    /// A buffer of at least `count` floats, kept for the next call.
-    private func scratch(_ buffer: inout FloatBuffer?, _ count: Int) -> UnsafeMutablePointer<Float> {
-        if let b = buffer, b.count >= count { return b.pointer }
-        buffer = nil  // let the old one go before its successor is allocated
-        let b = FloatBuffer(count: count)
-        buffer = b
-        return b.pointer
     }
 }

@@ -70,9 +70,8 @@ public final class Llama: CausalLM {
 
     /// The LM head's weights: the embedding when tied.
     var head: UnsafeMutablePointer<Float> { config.tiedHead ? self[.embed] : self[.lmHead] }
-    var headGrad: UnsafeMutablePointer<Float>? { config.tiedHead ? grad(.embed) : grad(.lmHead) }
     public var headWeights: UnsafePointer<Float> { UnsafePointer(head) }
-    public var headGradient: UnsafeMutablePointer<Float>? { headGrad }
+    public var headGradient: UnsafeMutablePointer<Float>? { config.tiedHead ? grad(.embed) : grad(.lmHead) }
     var qkvBias: UnsafeMutablePointer<Float>? { config.qkvBias ? self[.bqkv] : nil }
 
     public var vocabSize: Int { config.vocabSize }
@@ -103,24 +102,16 @@ public final class Llama: CausalLM {
 
     /// `buffer`, grown to the last forward pass's [positions, V] when smaller.
     private func whole(_ buffer: inout FloatBuffer?) -> UnsafeMutablePointer<Float> {
-        let n = acts!.layout.positions * config.vocabSize
-        if let b = buffer, b.count >= n { return b.pointer }
-        buffer = nil
-        let b = FloatBuffer(count: n)
-        buffer = b
-        return b.pointer
+        FloatBuffer.reuse(&buffer, atLeast: acts!.layout.positions * config.vocabSize).pointer
     }
 
     private func activations(_ layout: AttentionLayout, forBackward: Bool) -> LlamaActivations {
         if let a = acts, a.layout == layout, a.forBackward == forBackward { return a }
-        // A storage too small goes before its successor is allocated: both at once would be
-        // the learner's peak (SmolLM2's micro-batches take ~1.3 GB each).
-        let needed = LlamaActivations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead,
-                                            forBackward: forBackward).reduce(0, +)
+        // The old storage's only other holder goes, so that a storage too small is freed before
+        // its successor is allocated (SmolLM2's micro-batches take ~1.3 GB each).
         var old = acts?.storage
         acts = nil
-        if let o = old, o.count < needed { old = nil }
-        let a = LlamaActivations(config: config, layout: layout, forBackward: forBackward, reusing: old)
+        let a = LlamaActivations(config: config, layout: layout, forBackward: forBackward, reusing: &old)
         acts = a
         return a
     }
@@ -174,7 +165,7 @@ public final class Llama: CausalLM {
     public func backward(hiddenGradient: UnsafePointer<Float>? = nil) {
         guard let a = acts, a.forBackward else { preconditionFailure("backward() without a forward pass that keeps its activations") }
         let N = a.layout.positions, C = config.width
-        linear_backward(a.dhFinal, headGrad, nil, dlogits, a.hFinal, head, N: N, C: C, OC: config.vocabSize)
+        linear_backward(a.dhFinal, headGradient, nil, dlogits, a.hFinal, head, N: N, C: C, OC: config.vocabSize)
         if let extra = hiddenGradient { for i in 0..<(N * C) { a.dhFinal[i] += extra[i] } }
         bodyBackward(a)
     }

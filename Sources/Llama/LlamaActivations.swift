@@ -20,7 +20,7 @@ final class LlamaActivations {
     /// Each position's index in its row: a branch continues after its prefix.
     let positions: [Int32]
 
-    init(config c: LlamaConfig, layout: AttentionLayout, forBackward: Bool = true, reusing old: FloatBuffer? = nil) {
+    init(config c: LlamaConfig, layout: AttentionLayout, forBackward: Bool = true, reusing old: inout FloatBuffer?) {
         self.layout = layout
         self.forBackward = forBackward
         positions = layout.positionIndices()
@@ -28,7 +28,7 @@ final class LlamaActivations {
         let total = sizes.reduce(0, +)
         // Not re-zeroed: the forward writes every saved buffer, the backward every scratch
         // buffer before reading it.
-        storage = old.flatMap { $0.count >= total ? $0 : nil } ?? FloatBuffer(count: total)
+        storage = FloatBuffer.reuse(&old, atLeast: total)
         let p = storage.slices(sizes)
         (residual, h1, rstd1, qkv, att, atty, residual2, h2, rstd2) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8])
         (gateUp, act, hFinal, rstdFinal) = (p[9], p[10], p[11], p[12])

@@ -64,7 +64,7 @@ public enum LogitsGradient {
     /// `head`'s chunks (`write` on each) and down the body; `hiddenGradient` [positions, width],
     /// when given, joins d(loss)/d(hidden) (a value head's).
     public static func backward(_ head: HeadChunks, _ model: any CausalLM, targets: [Int32], dLossDLogp: [Float],
-                                temperature t: Float = 1, entropyBonus: [Float]? = nil, hiddenGradient: UnsafePointer<Float>? = nil) {
+                                temperature t: Float = 1, entropyBonus: [Float]? = nil, hiddenGradient: [Float]? = nil) {
         head.backward(model, positions: targets.count, extra: hiddenGradient) { range, buffer in
             write(buffer, logits: buffer, targets: Array(targets[range]), dLossDLogp: Array(dLossDLogp[range]),
                   V: model.vocabSize, temperature: t, entropyBonus: entropyBonus.map { Array($0[range]) })

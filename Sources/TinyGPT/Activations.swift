@@ -21,19 +21,14 @@ final class Activations {
 
     /// `reusing` a previous shape's storage when it is large enough: fresh pages cost a
     /// page fault each, which showed up as 10 % of an RL step whose batch shape varies.
-    init(config c: GPTConfig, layout: AttentionLayout, reusing old: FloatBuffer? = nil) {
+    init(config c: GPTConfig, layout: AttentionLayout, reusing old: inout FloatBuffer?) {
         self.layout = layout
         positions = layout.positionIndices()
         let sizes = Self.sizes(c, positions: layout.positions, weights: c.heads * layout.weightsPerHead)
-        let total = sizes.reduce(0, +)
-        if let old, old.count >= total {
-            // Not re-zeroed (2 % of an RL step): the forward writes every saved buffer, the
-            // backward writes every scratch buffer before reading it, and a loss fills all
-            // of `dlogits` (GPT.dlogits says so).
-            storage = old
-        } else {
-            storage = FloatBuffer(count: total)
-        }
+        // Not re-zeroed when reused (2 % of an RL step): the forward writes every saved buffer,
+        // the backward writes every scratch buffer before reading it, and a loss fills all of
+        // `dlogits` (GPT.dlogits says so).
+        storage = FloatBuffer.reuse(&old, atLeast: sizes.reduce(0, +))
         let ptrs = storage.slices(sizes)
         (encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, residual2) =
             (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6], ptrs[7], ptrs[8])

@@ -78,12 +78,10 @@ public final class GPT: CausalLM {
 
     private func activations(_ layout: AttentionLayout) -> Activations {
         if let a = acts, a.layout == layout { return a }
-        // A storage too small goes before its successor is allocated (not both at once).
-        let needed = Activations.sizes(config, positions: layout.positions, weights: config.heads * layout.weightsPerHead).reduce(0, +)
+        // The old storage's only other holder goes: a storage too small is freed before its successor comes.
         var old = acts?.storage
         acts = nil
-        if let o = old, o.count < needed { old = nil }
-        let a = Activations(config: config, layout: layout, reusing: old)
+        let a = Activations(config: config, layout: layout, reusing: &old)
         acts = a
         return a
     }

@@ -224,14 +224,8 @@ public final class PolicyUpdater {
             let result = objective.loss(chunk: c, logp: out.logp, batch: batch, values: prepared.values[c], policy: policy)
             if let v = result.valueLoss { p.valueLoss = (p.valueLoss ?? 0) + v }
             let bonus = entropyWeights(batch)
-            if let dHidden = result.dHidden {
-                dHidden.withUnsafeBufferPointer {
-                    LogitsGradient.backward(head, policy, targets: batch.targets, dLossDLogp: result.dLogp, temperature: t,
-                                            entropyBonus: bonus, hiddenGradient: $0.baseAddress!)
-                }
-            } else {
-                LogitsGradient.backward(head, policy, targets: batch.targets, dLossDLogp: result.dLogp, temperature: t, entropyBonus: bonus)
-            }
+            LogitsGradient.backward(head, policy, targets: batch.targets, dLossDLogp: result.dLogp, temperature: t,
+                                    entropyBonus: bonus, hiddenGradient: result.dHidden)
             let n = batch.lengths.reduce(0, +)
             p.loss += result.stats.loss - zip(bonus ?? [], out.entropy).reduce(0) { $0 + $1.0 * $1.1 }
             p.kl += result.stats.kl * Float(n)

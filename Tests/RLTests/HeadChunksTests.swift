@@ -41,10 +41,8 @@ struct HeadChunksTests {
                 let head = HeadChunks(chunk: chunk)
                 try tokens.withUnsafeBufferPointer { try m.forwardHidden($0.baseAddress!, layout: layout, forBackward: true) }
                 out = LogitsGradient.logprobsAndEntropy(head, m, targets: targets, temperature: temperature)
-                extra.withUnsafeBufferPointer {
-                    LogitsGradient.backward(head, m, targets: targets, dLossDLogp: dLogp, temperature: temperature,
-                                            entropyBonus: bonus, hiddenGradient: $0.baseAddress!)
-                }
+                LogitsGradient.backward(head, m, targets: targets, dLossDLogp: dLogp, temperature: temperature,
+                                        entropyBonus: bonus, hiddenGradient: extra)
             } else {
                 try tokens.withUnsafeBufferPointer { try m.forward($0.baseAddress!, layout: layout) }
                 out = LogitsGradient.logprobsAndEntropy(m.logits, targets: targets, V: m.vocabSize, temperature: temperature)
